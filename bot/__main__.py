@@ -1,0 +1,82 @@
+"""python -m bot [run | migrate | check-checklist [PATH]]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.app import build_application
+from bot.config import ConfigError, Settings, load_settings
+from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError, load_checklist
+from bot.i18n import CatalogError
+from bot.storage.db import Database
+from bot.storage.migrations import MigrationError, apply_migrations
+
+EXIT_CONFIG = 2
+_STARTUP_ERRORS = (ConfigError, ChecklistError, CatalogError, MigrationError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="leadsieve Telegram bot")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    check = commands.add_parser("check-checklist", help="validate a checklist file and exit")
+    check.add_argument(
+        "path", nargs="?", type=Path, help="default: CHECKLIST_PATH or the bundled one"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check-checklist":
+            return _check_checklist(args.path)
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings.database_path))
+            return 0
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(settings))
+        return 0
+    except _STARTUP_ERRORS as error:
+        sys.stderr.write(f"leadsieve: {error}\n")
+        return EXIT_CONFIG
+
+
+def _check_checklist(path: Path | None) -> int:
+    # Needs no token: an operator checks an edited file before deploying it.
+    path = path or Path(os.environ.get("CHECKLIST_PATH") or BUNDLED_CHECKLIST)
+    checklist = load_checklist(path)
+    sys.stdout.write(
+        f"{path}: OK, {checklist.id} v{checklist.version}, {len(checklist.questions)} questions\n"
+    )
+    return 0
+
+
+async def _migrate(path: Path) -> None:
+    db = Database(path)
+    await db.connect()
+    try:
+        applied = await apply_migrations(db)
+    finally:
+        await db.close()
+    sys.stdout.write(f"{path}: {len(applied)} migration(s) applied\n")
+
+
+async def _run(settings: Settings) -> None:
+    app = await build_application(settings)
+    try:
+        await app.run()
+    finally:
+        await app.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

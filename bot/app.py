@@ -1,0 +1,212 @@
+"""The composition root: builds every part from settings, starts and stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.strategy import FSMStrategy
+from aiogram.methods import SetMyCommands
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiohttp import web
+
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings
+from bot.domain.checklist import Checklist, load_checklist
+from bot.handlers import errors, prospect, staff
+from bot.i18n import Translations
+from bot.middlewares.locale import LocaleMiddleware
+from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.notifier import Notifier
+from bot.services.staff_desk import StaffDesk, StaffDeskConfig
+from bot.storage import leads
+from bot.storage.db import Database
+from bot.storage.fsm import SQLiteStorage
+from bot.storage.migrations import apply_migrations
+from bot.web.server import build_web_app
+
+logger = logging.getLogger(__name__)
+
+PROSPECT_COMMANDS = ("start", "restart", "language", "forget")
+
+
+@dataclass
+class Application:
+    settings: Settings
+    checklist: Checklist
+    translations: Translations
+    db: Database
+    bot: Bot
+    dispatcher: Dispatcher
+    notifier: Notifier
+    staff: StaffDesk
+    conversation: Conversation
+    clock: Clock
+    _runner: web.AppRunner | None = field(default=None, init=False)
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.db.close()
+
+    async def announce(self) -> None:
+        """Tells Telegram the bot's commands, and the operator how to bind a staff group."""
+        for language in self.translations.languages:
+            t = self.translations.get(language)
+            commands = [
+                BotCommand(command=name, description=t(f"command.{name}"))
+                for name in PROSPECT_COMMANDS
+            ]
+            # The default language's list also serves every language we have no catalog for.
+            is_default = language == self.translations.default_language
+            method = SetMyCommands(
+                commands=commands,
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if is_default else language,
+            )
+            await self.notifier.call(method, None)
+        code = await self.staff.prepare()
+        if code is not None:
+            logger.warning(
+                "No staff group yet. In the group, send: /bind %s  (or set STAFF_CHAT_ID)", code
+            )
+        await self.staff.publish_pending()
+
+    async def start_web(self) -> None:
+        runner = web.AppRunner(build_web_app(self))
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.web_host, self.settings.web_port)
+        try:
+            await site.start()
+        except OSError as error:
+            await runner.cleanup()
+            raise ConfigError(
+                f"cannot listen on {self.settings.web_host}:{self.settings.web_port} "
+                f"(WEB_HOST/WEB_PORT): {error.strerror}"
+            ) from None
+        self._runner = runner
+
+    async def run(self) -> None:
+        """Runs until stopped: long polling, or webhook mode when WEBHOOK_URL is set."""
+        try:
+            me = await self.bot.get_me()
+            logger.info("running as @%s", me.username)
+        except TelegramUnauthorizedError:
+            raise ConfigError("BOT_TOKEN was rejected by Telegram (401 Unauthorized)") from None
+        except TelegramNetworkError as error:
+            logger.warning("Telegram is not reachable yet (%s); will keep trying", error)
+        await self.announce()
+        await self.start_web()
+        if self.settings.webhook_url:
+            secret = self.settings.webhook_secret
+            await self.bot.set_webhook(
+                f"{self.settings.webhook_url}/telegram/webhook",
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+            await asyncio.Event().wait()
+        else:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(
+                self.bot,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                close_bot_session=False,
+            )
+
+
+async def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    send_rate_per_second: float = 30.0,
+) -> Application:
+    """Settings → checklist → catalogs → database → bot → services → dispatcher."""
+    clock = clock or SystemClock()
+    checklist = load_checklist(settings.checklist_path)
+    translations = Translations(settings.default_language)
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        await apply_migrations(db)
+    except Exception:
+        await db.close()
+        raise
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        if settings.telegram_api_base
+        else AiohttpSession()
+    )
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+    async def on_blocked(chat_id: int) -> None:
+        async with db.transaction() as tx:
+            if await leads.mark_unreachable(tx, chat_id, clock.now()):
+                logger.info("lead in chat %s blocked the bot; marked unreachable", chat_id)
+
+    notifier = Notifier(bot, on_blocked=on_blocked, rate_per_second=send_rate_per_second)
+    staff_t = translations.get(settings.default_language)
+    staff_desk = StaffDesk(
+        db,
+        notifier,
+        checklist,
+        staff_t,
+        clock,
+        StaffDeskConfig(configured_chat_id=settings.staff_chat_id, zone=settings.zone),
+    )
+    await staff_desk.prepare()
+    conversation = Conversation(
+        db,
+        notifier,
+        checklist,
+        translations,
+        staff_desk,
+        clock,
+        terms=ConsentTerms(
+            company=settings.company_name,
+            policy_url=settings.privacy_policy_url,
+            version=settings.consent_version,
+        ),
+        zone=settings.zone,
+    )
+    dispatcher = Dispatcher(
+        storage=SQLiteStorage(db, clock),
+        events_isolation=SimpleEventIsolation(),
+        fsm_strategy=FSMStrategy.USER_IN_CHAT,
+        # Workflow data: what handlers and filters may ask for by name.
+        conversation=conversation,
+        staff=staff_desk,
+        notifier=notifier,
+        translations=translations,
+        staff_t=staff_t,
+    )
+    locale = LocaleMiddleware(translations)
+    dispatcher.message.middleware(locale)
+    dispatcher.callback_query.middleware(locale)
+    dispatcher.include_routers(errors.router, staff.build_router(), prospect.build_router())
+    return Application(
+        settings=settings,
+        checklist=checklist,
+        translations=translations,
+        db=db,
+        bot=bot,
+        dispatcher=dispatcher,
+        notifier=notifier,
+        staff=staff_desk,
+        conversation=conversation,
+        clock=clock,
+    )

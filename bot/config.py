@@ -1,0 +1,106 @@
+"""Settings from the environment and `.env`; names are the ones in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.checklist import BUNDLED_CHECKLIST
+
+Language = Literal["ru", "en"]
+SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ru", "en")
+
+# Telegram tokens look like "123456789:AAE...": a numeric bot id, a colon, a secret.
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr
+    telegram_api_base: str | None = None
+    database_path: Path = Path("data/leadsieve.sqlite3")
+    staff_chat_id: int | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    checklist_path: Path = BUNDLED_CHECKLIST
+    default_language: Language = "ru"
+    timezone: str = "Europe/Moscow"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    sales_desk_url: str | None = None
+    sales_desk_secret: SecretStr | None = None
+    sales_desk_format: Literal["generic", "bitrix24", "amocrm"] = "generic"
+    api_token: SecretStr | None = None
+    company_name: str = "leadsieve"
+    privacy_policy_url: str | None = None
+    consent_version: str = "1"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a Telegram bot token (expected 123456:ABC-...)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return tuple(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated numeric Telegram user ids") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/Moscow)"
+            ) from None
+        return value
+
+    @field_validator("telegram_api_base", "webhook_url", "sales_desk_url", "privacy_policy_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads settings, turning validation errors into one readable ConfigError line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+            message = "is required" if item["type"] == "missing" else item["msg"]
+            message = message.removeprefix("Value error, ")
+            problems.append(f"{name} {message}")
+        raise ConfigError("; ".join(problems)) from None

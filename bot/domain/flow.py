@@ -1,0 +1,82 @@
+"""Which question comes next, where the prospect is, and what Back undoes.
+
+A question is visible when its `when` holds on the answers to visible questions before
+it. Answers to questions that became hidden (the prospect went back and changed an
+earlier answer) are kept in storage but never count.
+"""
+
+from __future__ import annotations
+
+from bot.domain.answers import Answer, Answers
+from bot.domain.checklist import Checklist, Question
+from bot.domain.conditions import matches
+
+
+def visible_questions(checklist: Checklist, answers: Answers) -> tuple[Question, ...]:
+    visible: list[Question] = []
+    relevant: dict[str, Answer | None] = {}
+    for question in checklist.questions:
+        # `when` only looks at earlier questions, so `relevant` is complete for it here.
+        if question.when is not None and not matches(question.when, relevant):
+            continue
+        visible.append(question)
+        if question.id in answers:
+            relevant[question.id] = answers[question.id]
+    return tuple(visible)
+
+
+def relevant_answers(checklist: Checklist, answers: Answers) -> dict[str, Answer | None]:
+    """Only the answers of visible questions; stale and unknown ones are dropped."""
+    return {
+        question.id: answers[question.id]
+        for question in visible_questions(checklist, answers)
+        if question.id in answers
+    }
+
+
+def next_question(checklist: Checklist, answers: Answers) -> Question | None:
+    """The first visible question not asked yet; None when the checklist is complete."""
+    return next((q for q in visible_questions(checklist, answers) if q.id not in answers), None)
+
+
+def progress(checklist: Checklist, answers: Answers, question: Question) -> tuple[int, int]:
+    """(position of `question` among visible questions, 1-based; how many are visible).
+
+    Kept simple: a question whose `when` depends on answers not given yet counts only
+    if its condition already holds, so the total may grow or shrink as answers come in.
+    A question that is not visible is placed after the visible ones before it.
+    """
+    visible = visible_questions(checklist, answers)
+    if question in visible:
+        return visible.index(question) + 1, len(visible)
+    order = {q.id: index for index, q in enumerate(checklist.questions)}
+    limit = order.get(question.id, len(order))
+    before = sum(1 for q in visible if order[q.id] < limit)
+    return before + 1, len(visible) + 1
+
+
+def step_back(
+    checklist: Checklist, answers: Answers
+) -> tuple[dict[str, Answer | None], Question | None]:
+    """Back from the current question: forget the previous visible answer and all after it.
+
+    Returns the remaining answers and the question to ask again, or the answers
+    unchanged and None at the first question.
+    """
+    order = {question.id: index for index, question in enumerate(checklist.questions)}
+    current = next_question(checklist, answers)
+    limit = len(order) if current is None else order[current.id]
+    previous: Question | None = None
+    for question in visible_questions(checklist, answers):
+        if order[question.id] >= limit:
+            break
+        if question.id in answers:
+            previous = question
+    if previous is None:
+        return dict(answers), None
+    cut = order[previous.id]
+    # Later answers may rest on the one being undone, so they go too; unknown keys stay.
+    remaining = {
+        key: value for key, value in answers.items() if key not in order or order[key] < cut
+    }
+    return remaining, previous

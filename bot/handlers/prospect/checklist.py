@@ -1,0 +1,142 @@
+"""Answers to the checklist: buttons, typed text, shared contacts, anything else."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.keyboards.callbacks import (
+    BackCb,
+    ConsentCb,
+    DoneCb,
+    LanguageCb,
+    OptionCb,
+    RestartCb,
+    SkipCb,
+    ToggleCb,
+)
+from bot.services.conversation import ButtonPress, Conversation, Prospect
+
+router = Router(name=__name__)
+
+
+def _press(query: CallbackQuery) -> ButtonPress:
+    message_id = query.message.message_id if query.message is not None else None
+    return ButtonPress(query_id=query.id, message_id=message_id)
+
+
+@router.callback_query(ConsentCb.filter())
+async def consent(
+    query: CallbackQuery,
+    callback_data: ConsentCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.consent(prospect, callback_data.agree, _press(query), state)
+
+
+@router.callback_query(OptionCb.filter())
+async def option(
+    query: CallbackQuery,
+    callback_data: OptionCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.choose(prospect, callback_data.q, callback_data.o, _press(query), state)
+
+
+@router.callback_query(ToggleCb.filter())
+async def toggle(
+    query: CallbackQuery,
+    callback_data: ToggleCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.toggle(prospect, callback_data.q, callback_data.o, _press(query), state)
+
+
+@router.callback_query(DoneCb.filter())
+async def done(
+    query: CallbackQuery,
+    callback_data: DoneCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.done(prospect, callback_data.q, _press(query), state)
+
+
+@router.callback_query(SkipCb.filter())
+async def skip(
+    query: CallbackQuery,
+    callback_data: SkipCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.skip(prospect, callback_data.q, _press(query), state)
+
+
+@router.callback_query(BackCb.filter())
+async def back(
+    query: CallbackQuery,
+    callback_data: BackCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.back(prospect, callback_data.q, _press(query), state)
+
+
+@router.callback_query(RestartCb.filter())
+async def restart(
+    query: CallbackQuery, prospect: Prospect, conversation: Conversation, state: FSMContext
+) -> None:
+    await conversation.restart(prospect, _press(query), state)
+
+
+@router.callback_query(LanguageCb.filter())
+async def language(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    prospect: Prospect,
+    conversation: Conversation,
+    state: FSMContext,
+) -> None:
+    await conversation.set_language(prospect, callback_data.lang, _press(query), state)
+
+
+@router.callback_query()
+async def unknown_button(
+    query: CallbackQuery, prospect: Prospect, conversation: Conversation, state: FSMContext
+) -> None:
+    """Buttons from an older version of the bot: harmless, answered as closed."""
+    await conversation.stale_button(prospect, _press(query), state)
+
+
+@router.message(F.contact)
+async def contact(
+    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+) -> None:
+    assert message.contact is not None
+    await conversation.contact(
+        prospect, message.contact.user_id, message.contact.phone_number, state
+    )
+
+
+@router.message(F.text)
+async def text(
+    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+) -> None:
+    await conversation.text(prospect, message.text or "", state)
+
+
+@router.message()
+async def anything_else(
+    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+) -> None:
+    await conversation.unsupported(prospect, state)

@@ -1,0 +1,14 @@
+"""What staff do in groups: binding the staff group and the staff commands."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.handlers.staff import commands, refusals, setup
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    # Order matters: real staff commands first, then refusals for everyone else.
+    router.include_routers(setup.router, commands.router, refusals.router)
+    return router

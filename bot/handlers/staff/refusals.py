@@ -1,0 +1,29 @@
+"""Staff commands used where they do not belong get a clear refusal, nothing else."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.handlers.staff.commands import STAFF_COMMANDS
+from bot.i18n import Translator
+from bot.services.notifier import Notifier
+from bot.services.staff_desk import StaffDesk
+
+router = Router(name=__name__)
+
+
+@router.message(Command("bind"))
+async def bind_elsewhere(message: Message, notifier: Notifier, t: Translator) -> None:
+    await notifier.send(message.chat.id, t("staff.bind.groups_only"))
+
+
+@router.message(Command(*STAFF_COMMANDS))
+async def staff_command_elsewhere(
+    message: Message, staff: StaffDesk, notifier: Notifier, t: Translator
+) -> None:
+    in_staff_group = staff.chat_id is not None and message.chat.id == staff.chat_id
+    key = "staff.refused.not_member" if in_staff_group else "staff.refused.not_staff_chat"
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    await notifier.send(message.chat.id, t(key), thread_id=thread_id)

@@ -1,0 +1,31 @@
+"""Binding a group as the staff group (/bind <code>), and following it if it migrates."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.i18n import Translator
+from bot.services.notifier import Notifier
+from bot.services.staff_desk import StaffDesk
+
+router = Router(name=__name__)
+
+
+@router.message(Command("bind"), F.chat.type.in_({"group", "supergroup"}))
+async def bind(
+    message: Message,
+    command: CommandObject,
+    staff: StaffDesk,
+    notifier: Notifier,
+    staff_t: Translator,
+) -> None:
+    result = await staff.bind(message.chat.id, (command.args or "").strip())
+    await notifier.send(message.chat.id, staff_t(f"staff.bind.{result}"))
+
+
+@router.message(F.migrate_to_chat_id)
+async def migrated(message: Message, staff: StaffDesk) -> None:
+    assert message.migrate_to_chat_id is not None
+    await staff.migrate(message.chat.id, message.migrate_to_chat_id)

@@ -1,0 +1,114 @@
+"""Keyboards the prospect sees. Pure: data and translated labels in, markup out."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from bot.domain.checklist import Question, QuestionKind
+from bot.i18n import Translator
+from bot.keyboards.callbacks import (
+    BackCb,
+    ConsentCb,
+    DoneCb,
+    LanguageCb,
+    OptionCb,
+    RestartCb,
+    SkipCb,
+    ToggleCb,
+)
+
+# Short option labels fit two to a row on a phone screen; longer ones get a row each.
+_PAIR_LIMIT = 16
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    if all(len(button.text) <= _PAIR_LIMIT for button in buttons):
+        return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return [[button] for button in buttons]
+
+
+def consent_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(t("consent.agree"), ConsentCb(agree=True).pack())],
+            [_button(t("consent.decline"), ConsentCb(agree=False).pack())],
+        ]
+    )
+
+
+def question_keyboard(
+    question: Question,
+    language: str,
+    t: Translator,
+    *,
+    selection: Collection[str] = (),
+    can_go_back: bool,
+) -> InlineKeyboardMarkup | None:
+    """Inline buttons for a question; phone questions use `phone_keyboard` instead."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if question.kind is QuestionKind.SINGLE:
+        rows += _rows(
+            [
+                _button(option.label(language), OptionCb(q=question.id, o=option.id).pack())
+                for option in question.options
+            ]
+        )
+    elif question.kind is QuestionKind.MULTI:
+        rows += _rows(
+            [
+                _button(
+                    t("question.selected", label=option.label(language))
+                    if option.id in selection
+                    else option.label(language),
+                    ToggleCb(q=question.id, o=option.id).pack(),
+                )
+                for option in question.options
+            ]
+        )
+        rows.append([_button(t("question.done"), DoneCb(q=question.id).pack())])
+    footer: list[InlineKeyboardButton] = []
+    if can_go_back:
+        footer.append(_button(t("question.back"), BackCb(q=question.id).pack()))
+    if question.optional:
+        footer.append(_button(t("question.skip"), SkipCb(q=question.id).pack()))
+    if footer:
+        rows.append(footer)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def phone_keyboard(t: Translator, *, optional: bool, can_go_back: bool) -> ReplyKeyboardMarkup:
+    rows = [[KeyboardButton(text=t("phone.share"), request_contact=True)]]
+    extra = []
+    if can_go_back:
+        extra.append(KeyboardButton(text=t("question.back")))
+    if optional:
+        extra.append(KeyboardButton(text=t("question.skip")))
+    if extra:
+        rows.append(extra)
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=False)
+
+
+def language_keyboard(languages: Collection[str], t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(t(f"language.name.{code}"), LanguageCb(lang=code).pack())]
+            for code in languages
+        ]
+    )
+
+
+def restart_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(t("returning.update_answers"), RestartCb().pack())]]
+    )

@@ -1,0 +1,186 @@
+"""The staff group: binding it, and a card (in its own forum topic) for every lead."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from aiogram.methods import GetChat, GetChatMember
+
+from bot.clock import Clock
+from bot.domain.checklist import Checklist
+from bot.domain.leads import Lead, LeadId
+from bot.i18n import Translator
+from bot.services.notifier import Notifier, ThreadNotFound
+from bot.storage import bot_settings, leads
+from bot.storage.db import Database
+from bot.views.staff import lead_card, stats_text, topic_title
+
+logger = logging.getLogger(__name__)
+
+_MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})
+_MEMBERSHIP_TTL = 60.0  # seconds a membership answer is trusted, to spare getChatMember calls
+
+
+class BindResult(StrEnum):
+    BOUND = "bound"
+    WRONG_CODE = "wrong_code"
+    ALREADY_BOUND = "already_bound"
+
+
+@dataclass(frozen=True)
+class StaffDeskConfig:
+    configured_chat_id: int | None
+    zone: ZoneInfo
+
+
+class StaffDesk:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        checklist: Checklist,
+        t: Translator,
+        clock: Clock,
+        config: StaffDeskConfig,
+    ) -> None:
+        self._db = db
+        self._notifier = notifier
+        self._checklist = checklist
+        self._t = t
+        self._clock = clock
+        self._config = config
+        self._chat_id: int | None = config.configured_chat_id
+        self._binding_code: str | None = None
+        self._forum: dict[int, bool] = {}
+        self._members: dict[tuple[int, int], tuple[bool, float]] = {}
+
+    async def prepare(self) -> str | None:
+        """Loads a bound group; if there is none, returns a fresh one-time binding code."""
+        if self._chat_id is None:
+            async with self._db.transaction() as tx:
+                stored = await bot_settings.get_value(tx, bot_settings.STAFF_CHAT_KEY)
+            self._chat_id = int(stored) if stored is not None else None
+        if self._chat_id is None:
+            self._binding_code = secrets.token_hex(4)
+        return self._binding_code
+
+    @property
+    def chat_id(self) -> int | None:
+        return self._chat_id
+
+    async def bind(self, chat_id: int, code: str) -> BindResult:
+        if self._chat_id is not None:
+            return BindResult.ALREADY_BOUND
+        if self._binding_code is None or not secrets.compare_digest(code, self._binding_code):
+            return BindResult.WRONG_CODE
+        async with self._db.transaction() as tx:
+            await bot_settings.set_value(tx, bot_settings.STAFF_CHAT_KEY, str(chat_id))
+        self._chat_id = chat_id
+        self._binding_code = None
+        logger.info("staff group bound: %s", chat_id)
+        await self.publish_pending()
+        return BindResult.BOUND
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group upgraded to a supergroup gets a new id; follow it."""
+        if self._chat_id != old_chat_id:
+            return
+        if self._config.configured_chat_id is None:
+            async with self._db.transaction() as tx:
+                await bot_settings.set_value(tx, bot_settings.STAFF_CHAT_KEY, str(new_chat_id))
+        else:
+            logger.warning("staff group moved to %s: update STAFF_CHAT_ID", new_chat_id)
+        self._chat_id = new_chat_id
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """True for members of the staff group, checked against Telegram (briefly cached)."""
+        if chat_id != self._chat_id:
+            return False
+        cached = self._members.get((chat_id, user_id))
+        if cached is not None and time.monotonic() - cached[1] < _MEMBERSHIP_TTL:
+            return cached[0]
+        member = await self._notifier.call(GetChatMember(chat_id=chat_id, user_id=user_id), None)
+        allowed = member is not None and member.status in _MEMBER_STATUSES
+        self._members[(chat_id, user_id)] = (allowed, time.monotonic())
+        return allowed
+
+    async def publish(self, lead_id: LeadId) -> None:
+        """Posts (or re-posts after re-qualification) the lead's card to the staff group."""
+        chat_id = self._chat_id
+        if chat_id is None:
+            logger.info("lead %s waits for a staff group to be bound", lead_id)
+            return
+        async with self._db.transaction() as tx:
+            lead = await leads.get(tx, lead_id)
+        if lead is None or lead.verdict is None:
+            return
+        title = topic_title(lead, self._checklist, self._t)
+        card = lead_card(lead, self._checklist, self._t, self._config.zone)
+        thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
+        if await self._is_forum(chat_id):
+            if thread_id is None:
+                thread_id = await self._notifier.create_topic(chat_id, title)
+            else:
+                await self._notifier.rename_topic(chat_id, thread_id, title)
+        else:
+            thread_id = None
+        try:
+            message = await self._notifier.send(chat_id, card, thread_id=thread_id)
+        except ThreadNotFound:
+            logger.info("topic of lead %s is gone, making a new one", lead_id)
+            thread_id = await self._notifier.create_topic(chat_id, title)
+            message = await self._notifier.send(chat_id, card, thread_id=thread_id)
+        if message is None:
+            return
+        async with self._db.transaction() as tx:
+            await leads.set_staff_post(
+                tx,
+                lead_id,
+                chat_id=chat_id,
+                thread_id=thread_id,
+                message_id=message.message_id,
+                at=self._clock.now(),
+            )
+
+    async def publish_pending(self) -> None:
+        """Posts every lead that has a verdict but no card yet (e.g. before a group was bound)."""
+        async with self._db.transaction() as tx:
+            pending = await leads.unposted(tx)
+        for lead_id in pending:
+            await self.publish(lead_id)
+
+    async def notify_erased(self, lead: Lead) -> None:
+        if lead.staff_chat_id is None or lead.staff_chat_id != self._chat_id:
+            return
+        text = self._t("staff.erased", id=lead.id)
+        try:
+            await self._notifier.send(lead.staff_chat_id, text, thread_id=lead.staff_thread_id)
+        except ThreadNotFound:
+            await self._notifier.send(lead.staff_chat_id, text)
+
+    async def stats_text(self) -> str:
+        since = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        async with self._db.transaction() as tx:
+            counts = await leads.count_by_status(tx)
+            sources = await leads.count_by_source(tx, since)
+        return stats_text(counts, sources, self._t)
+
+    async def card_text(self, lead_id: LeadId) -> str | None:
+        async with self._db.transaction() as tx:
+            lead = await leads.get(tx, lead_id)
+        if lead is None:
+            return None
+        return lead_card(lead, self._checklist, self._t, self._config.zone)
+
+    async def _is_forum(self, chat_id: int) -> bool:
+        if chat_id not in self._forum:
+            chat = await self._notifier.call(GetChat(chat_id=chat_id), chat_id)
+            if chat is None:
+                return False  # unknown for now: post plainly, ask again next time
+            self._forum[chat_id] = bool(chat.is_forum)
+        return self._forum[chat_id]

@@ -1,0 +1,150 @@
+"""What the prospect reads. Every user-supplied value is HTML-escaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.types import ReplyKeyboardRemove
+from babel.dates import format_date
+
+from bot.domain.answers import Answer, AnswerError
+from bot.domain.checklist import Question, QuestionKind, describe_answer
+from bot.domain.leads import Lead, LeadStatus
+from bot.domain.scoring import Assessment, Verdict
+from bot.i18n import Translator
+from bot.keyboards.prospect import (
+    consent_keyboard,
+    language_keyboard,
+    phone_keyboard,
+    question_keyboard,
+    restart_keyboard,
+)
+from bot.views import Screen
+
+
+def consent_screen(t: Translator, *, company: str, policy_url: str | None) -> Screen:
+    policy = (
+        t("consent.policy_link", url=escape(policy_url, quote=True))
+        if policy_url
+        else t("consent.policy_on_request")
+    )
+    text = "\n\n".join([t("greeting", company=escape(company)), t("consent.ask", policy=policy)])
+    return Screen(text, consent_keyboard(t))
+
+
+def question_screen(
+    question: Question,
+    t: Translator,
+    language: str,
+    *,
+    position: int,
+    total: int,
+    selection: Collection[str] = (),
+    can_go_back: bool,
+) -> Screen:
+    lines = [
+        t("question.progress", position=position, total=total),
+        "",
+        escape(question.text.get(language)),
+    ]
+    if question.hint is not None:
+        lines += ["", f"<i>{escape(question.hint.get(language))}</i>"]
+    instruction = _instruction(question, t)
+    if instruction:
+        lines += ["", f"<i>{instruction}</i>"]
+    if question.kind is QuestionKind.PHONE:
+        markup = phone_keyboard(t, optional=question.optional, can_go_back=can_go_back)
+        return Screen("\n".join(lines), markup)
+    keyboard = question_keyboard(
+        question, language, t, selection=selection, can_go_back=can_go_back
+    )
+    return Screen("\n".join(lines), keyboard)
+
+
+def _instruction(question: Question, t: Translator) -> str | None:
+    if question.kind is QuestionKind.MULTI:
+        return t("question.instruction.multi")
+    if question.kind is QuestionKind.NUMBER:
+        return t("question.instruction.number")
+    if question.kind is QuestionKind.TEXT:
+        return t("question.instruction.text", max_length=question.max_length)
+    if question.kind is QuestionKind.PHONE:
+        return t("question.instruction.phone")
+    return None
+
+
+def answered_text(question: Question, answer: Answer | None, t: Translator, language: str) -> str:
+    """The question message after it was answered: the question and the answer, no buttons."""
+    shown = describe_answer(question, answer, language)
+    value = escape(shown) if shown is not None else t("answer.skipped")
+    return f"{escape(question.text.get(language))}\n\n{t('answer.given', answer=value)}"
+
+
+def answer_saved_screen(
+    question: Question, answer: Answer | None, t: Translator, language: str
+) -> Screen:
+    """Typed answers are confirmed in a message of their own; it also removes a reply keyboard."""
+    shown = describe_answer(question, answer, language)
+    value = escape(shown) if shown is not None else t("answer.skipped")
+    return Screen(t("answer.given", answer=value), ReplyKeyboardRemove(remove_keyboard=True))
+
+
+def problem_text(error: AnswerError, t: Translator) -> str:
+    params = {
+        name: _grouped(value) if isinstance(value, int) else value
+        for name, value in error.params.items()
+    }
+    return t(f"problem.{error.code}", **params)
+
+
+def _grouped(number: int) -> str:
+    # "8 500 000": a no-break space keeps the number on one line.
+    return f"{number:,}".replace(",", "\u00a0")
+
+
+def outcome_screen(lead: Lead, assessment: Assessment, t: Translator, zone: ZoneInfo) -> Screen:
+    language = lead.language
+    name = escape(lead.name) if lead.name else None
+    greeting = t("outcome.thanks_name", name=name) if name else t("outcome.thanks")
+    parts = [greeting]
+    if assessment.verdict is Verdict.TARGET:
+        parts.append(t("outcome.target"))
+    elif assessment.verdict is Verdict.NURTURE:
+        if assessment.prospect_message is not None:
+            parts.append(escape(assessment.prospect_message.get(language)))
+        parts.append(t("outcome.nurture", date=_date(lead.follow_up_at, language, zone)))
+    else:
+        if assessment.prospect_message is not None:
+            parts.append(escape(assessment.prospect_message.get(language)))
+        else:
+            parts.append(t("outcome.reject"))
+        parts.append(t("outcome.reject_closing"))
+    parts.append(t("outcome.commands"))
+    return Screen("\n\n".join(parts), ReplyKeyboardRemove(remove_keyboard=True))
+
+
+def returning_screen(lead: Lead, t: Translator, zone: ZoneInfo) -> Screen:
+    name = escape(lead.name) if lead.name else None
+    hello = t("returning.hello_name", name=name) if name else t("returning.hello")
+    if lead.status is LeadStatus.TARGET:
+        status = t("returning.target")
+    elif lead.status is LeadStatus.NURTURE:
+        status = t("returning.nurture", date=_date(lead.follow_up_at, lead.language, zone))
+    elif lead.status is LeadStatus.REJECTED:
+        status = t("returning.rejected")
+    else:
+        status = t("returning.in_progress")
+    return Screen(f"{hello}\n\n{status}", restart_keyboard(t))
+
+
+def language_screen(languages: Collection[str], t: Translator) -> Screen:
+    return Screen(t("language.choose"), language_keyboard(languages, t))
+
+
+def _date(moment: datetime | None, language: str, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "—"
+    return format_date(moment.astimezone(zone).date(), format="long", locale=language)

@@ -1,0 +1,124 @@
+"""What lead-managers read in the staff group: the lead card and the topic title."""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.domain.checklist import Checklist, QuestionKind, describe_answer
+from bot.domain.flow import relevant_answers
+from bot.domain.leads import Lead, LeadStatus
+from bot.domain.scoring import Reason, Verdict
+from bot.i18n import Translator
+
+VERDICT_MARK: dict[Verdict, str] = {
+    Verdict.TARGET: "🟢",
+    Verdict.NURTURE: "🟡",
+    Verdict.REJECT: "🔴",
+}
+TOPIC_TITLE_LIMIT = 128
+
+
+def topic_title(lead: Lead, checklist: Checklist, t: Translator) -> str:
+    """ "Ivan · 2-room · 8 500 000 ₽ 🟢": name, key answers, verdict mark; ≤ 128 chars."""
+    language = t.language
+    parts: list[str] = []
+    for question_id in checklist.staff_title:
+        try:
+            question = checklist.question(question_id)
+        except KeyError:
+            continue
+        answer = lead.answers.get(question_id)
+        if answer is None:
+            continue
+        if question.kind is QuestionKind.SINGLE and isinstance(answer, str):
+            try:
+                parts.append(question.option(answer).short_label(language))
+            except KeyError:
+                continue
+        else:
+            shown = describe_answer(question, answer, language)
+            if shown:
+                parts.append(shown)
+    if not parts:
+        parts.append(t("staff.lead_number", id=lead.id))
+    mark = VERDICT_MARK[lead.verdict] if lead.verdict else ""
+    title = " · ".join(parts)
+    room = TOPIC_TITLE_LIMIT - len(mark) - 1
+    if len(title) > room:
+        title = title[: room - 1].rstrip() + "…"
+    return f"{title} {mark}".strip()
+
+
+def reason_text(reason: Reason, t: Translator) -> str:
+    if reason.kind == "rule" and reason.text is not None:
+        return escape(reason.text.get(t.language))
+    if reason.score is not None and reason.threshold is not None:
+        key = (
+            "staff.reason.score_met"
+            if reason.score >= reason.threshold
+            else "staff.reason.score_missed"
+        )
+        return t(key, score=reason.score, threshold=reason.threshold)
+    return t("staff.reason.unknown")
+
+
+def lead_card(lead: Lead, checklist: Checklist, t: Translator, zone: ZoneInfo) -> str:
+    language = t.language
+    verdict = lead.verdict or Verdict.REJECT
+    heading = f"<b>{t(f'staff.verdict.{verdict}')}</b> · {t('staff.lead_number', id=lead.id)}"
+    lines = [
+        f"{VERDICT_MARK[verdict]} {heading}",
+        t("staff.score", score=lead.score or 0, max_score=lead.max_score or 0),
+    ]
+    lines += [f"• {reason_text(reason, t)}" for reason in lead.reasons]
+    lines.append("")
+    contact = [escape(lead.name) if lead.name else t("staff.no_name")]
+    if lead.phone:
+        contact.append(f"<code>{escape(lead.phone)}</code>")
+    if lead.username:
+        contact.append(f"@{escape(lead.username)}")
+    contact.append(f'<a href="tg://user?id={lead.telegram_user_id}">{t("staff.open_chat")}</a>')
+    lines.append(" · ".join(contact))
+    lines.append(
+        t(
+            "staff.meta",
+            source=escape(lead.source),
+            language=escape(lead.language),
+            checklist=escape(f"{lead.checklist_id} v{lead.checklist_version}"),
+        )
+    )
+    if lead.qualified_at is not None:
+        when = format_datetime(lead.qualified_at.astimezone(zone), format="short", locale=language)
+        lines.append(t("staff.qualified_at", when=escape(when)))
+    if lead.status is LeadStatus.NURTURE and lead.follow_up_at is not None:
+        follow = format_datetime(
+            lead.follow_up_at.astimezone(zone), format="short", locale=language
+        )
+        lines.append(t("staff.follow_up", when=escape(follow)))
+    if lead.unreachable_at is not None:
+        lines.append(t("staff.unreachable"))
+    lines.append("")
+    answers = relevant_answers(checklist, lead.answers)
+    for question in checklist.questions:
+        if question.id not in answers:
+            continue
+        shown = describe_answer(question, answers[question.id], language)
+        value = escape(shown) if shown is not None else t("answer.skipped")
+        lines.append(f"<i>{escape(question.text.get(language))}</i>\n{value}")
+    return "\n".join(lines)
+
+
+def stats_text(counts: dict[LeadStatus, int], sources: list[tuple[str, int]], t: Translator) -> str:
+    lines = [f"<b>{t('staff.stats.title')}</b>"]
+    total = sum(counts.values())
+    lines.append(t("staff.stats.total", count=total))
+    for status in LeadStatus:
+        if counts.get(status):
+            lines.append(f"{t(f'staff.status.{status}')}: {counts[status]}")
+    if sources:
+        lines += ["", f"<b>{t('staff.stats.sources')}</b>"]
+        lines += [f"{escape(source)}: {count}" for source, count in sources]
+    return "\n".join(lines)
