@@ -197,7 +197,7 @@ async def build_application(
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
     dispatcher.callback_query.middleware(locale)
-    dispatcher.include_routers(errors.router, staff.build_router(), prospect.build_router())
+    dispatcher.include_routers(errors.build_router(), staff.build_router(), prospect.build_router())
     return Application(
         settings=settings,
         checklist=checklist,

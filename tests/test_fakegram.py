@@ -23,6 +23,7 @@ from aiogram.exceptions import (
 )
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import (
+    BotCommand,
     BufferedInputFile,
     CallbackQuery,
     ChatFullInfo,
@@ -203,7 +204,12 @@ async def test_polling_echo_bot(server: FakeTelegram, bot: Bot) -> None:
 
     @dp.message(F.text)
     async def echo(message: Message) -> None:
-        await message.answer(f"echo: {message.html_text}")  # html_text escapes <, > and &
+        # html_text escapes <, > and &, as text sent with parse_mode=HTML must be.
+        await message.answer(f"echo: {message.html_text}", reply_markup=keyboard("More"))
+
+    @dp.callback_query(F.data == "cb:More")
+    async def more(query: CallbackQuery) -> None:
+        await query.answer("Nothing more")
 
     polling = asyncio.create_task(
         dp.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=5)
@@ -216,6 +222,15 @@ async def test_polling_echo_bot(server: FakeTelegram, bot: Bot) -> None:
             reply = await user.wait_reply(after=mark, timeout=5)
             assert reply.params["text"] == f"echo: hello {n} &lt;&amp;&gt;"
             assert user.last_text() == f"echo: hello {n} <&>"
+
+        # With polling, click() returns before the bot answers: wait for the answer instead.
+        mark = server.mark()
+        assert await users[0].click("More") is None
+        answer = await server.wait_for(
+            lambda r: r.method == "answerCallbackQuery", timeout=5, after=mark
+        )
+        assert answer.params["text"] == "Nothing more"
+        assert answer.params["callback_query_id"] == users[0].last_callback_query_id
     finally:
         await dp.stop_polling()
         await polling
@@ -549,8 +564,6 @@ async def test_documents_locations_and_commands(server: FakeTelegram, bot: Bot) 
     assert venue.venue.title == "Office"
     assert (await bot.send_location(42, 55.75, 37.61)).location is not None
     assert await bot.send_chat_action(42, "typing")
-    from aiogram.types import BotCommand
-
     assert await bot.set_my_commands([BotCommand(command="start", description="Start")])
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand(command="Start", description="Start")])

@@ -12,10 +12,7 @@ from bot.services.notifier import Notifier
 
 logger = logging.getLogger(__name__)
 
-router = Router(name=__name__)
 
-
-@router.errors()
 async def on_error(event: ErrorEvent, notifier: Notifier, translations: Translations) -> bool:
     update = event.update
     logger.error("update %s failed", update.update_id, exc_info=event.exception)
@@ -32,3 +29,9 @@ async def on_error(event: ErrorEvent, notifier: Notifier, translations: Translat
         t = translations.get(translations.pick_language(user.language_code if user else None))
         await notifier.send(chat_id, t("error.generic"))
     return True
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

@@ -267,6 +267,8 @@ class Conversation:
         if previous is None:
             if press is not None:
                 await self._notifier.answer_callback(press.query_id, t("question.first"))
+            else:
+                await self._show(prospect, Screen(t("question.first")))
             return
         if press is not None:
             await self._notifier.answer_callback(press.query_id)

@@ -14,5 +14,5 @@ def build_router() -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.middleware(ProspectMiddleware())
     router.callback_query.middleware(ProspectMiddleware())
-    router.include_routers(commands.router, checklist.router)
+    router.include_routers(commands.build_router(), checklist.build_router())
     return router

@@ -18,15 +18,12 @@ from bot.keyboards.callbacks import (
 )
 from bot.services.conversation import ButtonPress, Conversation, Prospect
 
-router = Router(name=__name__)
-
 
 def _press(query: CallbackQuery) -> ButtonPress:
     message_id = query.message.message_id if query.message is not None else None
     return ButtonPress(query_id=query.id, message_id=message_id)
 
 
-@router.callback_query(ConsentCb.filter())
 async def consent(
     query: CallbackQuery,
     callback_data: ConsentCb,
@@ -37,7 +34,6 @@ async def consent(
     await conversation.consent(prospect, callback_data.agree, _press(query), state)
 
 
-@router.callback_query(OptionCb.filter())
 async def option(
     query: CallbackQuery,
     callback_data: OptionCb,
@@ -48,7 +44,6 @@ async def option(
     await conversation.choose(prospect, callback_data.q, callback_data.o, _press(query), state)
 
 
-@router.callback_query(ToggleCb.filter())
 async def toggle(
     query: CallbackQuery,
     callback_data: ToggleCb,
@@ -59,7 +54,6 @@ async def toggle(
     await conversation.toggle(prospect, callback_data.q, callback_data.o, _press(query), state)
 
 
-@router.callback_query(DoneCb.filter())
 async def done(
     query: CallbackQuery,
     callback_data: DoneCb,
@@ -70,7 +64,6 @@ async def done(
     await conversation.done(prospect, callback_data.q, _press(query), state)
 
 
-@router.callback_query(SkipCb.filter())
 async def skip(
     query: CallbackQuery,
     callback_data: SkipCb,
@@ -81,7 +74,6 @@ async def skip(
     await conversation.skip(prospect, callback_data.q, _press(query), state)
 
 
-@router.callback_query(BackCb.filter())
 async def back(
     query: CallbackQuery,
     callback_data: BackCb,
@@ -92,14 +84,12 @@ async def back(
     await conversation.back(prospect, callback_data.q, _press(query), state)
 
 
-@router.callback_query(RestartCb.filter())
 async def restart(
     query: CallbackQuery, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
     await conversation.restart(prospect, _press(query), state)
 
 
-@router.callback_query(LanguageCb.filter())
 async def language(
     query: CallbackQuery,
     callback_data: LanguageCb,
@@ -110,7 +100,6 @@ async def language(
     await conversation.set_language(prospect, callback_data.lang, _press(query), state)
 
 
-@router.callback_query()
 async def unknown_button(
     query: CallbackQuery, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
@@ -118,7 +107,6 @@ async def unknown_button(
     await conversation.stale_button(prospect, _press(query), state)
 
 
-@router.message(F.contact)
 async def contact(
     message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
@@ -128,15 +116,30 @@ async def contact(
     )
 
 
-@router.message(F.text)
 async def text(
     message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
     await conversation.text(prospect, message.text or "", state)
 
 
-@router.message()
 async def anything_else(
     message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
     await conversation.unsupported(prospect, state)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(consent, ConsentCb.filter())
+    router.callback_query.register(option, OptionCb.filter())
+    router.callback_query.register(toggle, ToggleCb.filter())
+    router.callback_query.register(done, DoneCb.filter())
+    router.callback_query.register(skip, SkipCb.filter())
+    router.callback_query.register(back, BackCb.filter())
+    router.callback_query.register(restart, RestartCb.filter())
+    router.callback_query.register(language, LanguageCb.filter())
+    router.callback_query.register(unknown_button)
+    router.message.register(contact, F.contact)
+    router.message.register(text, F.text)
+    router.message.register(anything_else)
+    return router

@@ -9,10 +9,7 @@ from aiogram.types import Message
 
 from bot.services.conversation import Conversation, Prospect
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -23,22 +20,28 @@ async def start(
     await conversation.start(prospect, command.args, state)
 
 
-@router.message(Command("restart"))
 async def restart(
     message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
     await conversation.restart(prospect, None, state)
 
 
-@router.message(Command("language"))
 async def language(
     message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
     await conversation.language_menu(prospect, state)
 
 
-@router.message(Command("forget"))
 async def forget(
     message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
 ) -> None:
     await conversation.forget(prospect, state)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(restart, Command("restart"))
+    router.message.register(language, Command("language"))
+    router.message.register(forget, Command("forget"))
+    return router

@@ -10,5 +10,5 @@ from bot.handlers.staff import commands, refusals, setup
 def build_router() -> Router:
     router = Router(name=__name__)
     # Order matters: real staff commands first, then refusals for everyone else.
-    router.include_routers(setup.router, commands.router, refusals.router)
+    router.include_routers(setup.build_router(), commands.build_router(), refusals.build_router())
     return router

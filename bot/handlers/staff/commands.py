@@ -14,20 +14,15 @@ from bot.services.staff_desk import StaffDesk
 
 STAFF_COMMANDS = ("stats", "lead")
 
-router = Router(name=__name__)
-router.message.filter(StaffMember())
-
 
 def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
 
 
-@router.message(Command("stats"))
 async def stats(message: Message, staff: StaffDesk, notifier: Notifier) -> None:
     await notifier.send(message.chat.id, await staff.stats_text(), thread_id=_thread(message))
 
 
-@router.message(Command("lead"))
 async def lead(
     message: Message,
     command: CommandObject,
@@ -44,3 +39,11 @@ async def lead(
             else staff_t("staff.lead_not_found", id=args)
         )
     await notifier.send(message.chat.id, card, thread_id=_thread(message))
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(StaffMember())
+    router.message.register(stats, Command("stats"))
+    router.message.register(lead, Command("lead"))
+    return router

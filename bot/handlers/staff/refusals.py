@@ -11,15 +11,11 @@ from bot.i18n import Translator
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 
-router = Router(name=__name__)
 
-
-@router.message(Command("bind"))
 async def bind_elsewhere(message: Message, notifier: Notifier, t: Translator) -> None:
     await notifier.send(message.chat.id, t("staff.bind.groups_only"))
 
 
-@router.message(Command(*STAFF_COMMANDS))
 async def staff_command_elsewhere(
     message: Message, staff: StaffDesk, notifier: Notifier, t: Translator
 ) -> None:
@@ -27,3 +23,10 @@ async def staff_command_elsewhere(
     key = "staff.refused.not_member" if in_staff_group else "staff.refused.not_staff_chat"
     thread_id = message.message_thread_id if message.is_topic_message else None
     await notifier.send(message.chat.id, t(key), thread_id=thread_id)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(bind_elsewhere, Command("bind"))
+    router.message.register(staff_command_elsewhere, Command(*STAFF_COMMANDS))
+    return router

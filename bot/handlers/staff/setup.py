@@ -10,10 +10,7 @@ from bot.i18n import Translator
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 
-router = Router(name=__name__)
 
-
-@router.message(Command("bind"), F.chat.type.in_({"group", "supergroup"}))
 async def bind(
     message: Message,
     command: CommandObject,
@@ -25,7 +22,13 @@ async def bind(
     await notifier.send(message.chat.id, staff_t(f"staff.bind.{result}"))
 
 
-@router.message(F.migrate_to_chat_id)
 async def migrated(message: Message, staff: StaffDesk) -> None:
     assert message.migrate_to_chat_id is not None
     await staff.migrate(message.chat.id, message.migrate_to_chat_id)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(bind, Command("bind"), F.chat.type.in_({"group", "supergroup"}))
+    router.message.register(migrated, F.migrate_to_chat_id)
+    return router

@@ -1,0 +1,151 @@
+"""Shared fixtures: a Bot API stand-in on 127.0.0.1 and the real application wired to it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram.types import Update
+
+from bot.app import Application, build_application
+from bot.config import Settings
+from bot.domain.leads import Lead
+from bot.storage import leads
+from tests.fakegram import FakeTelegram, GroupMember, TelegramUser
+
+TOKEN = "123456789:AAEhBP0av28Qt4iuLXLpN5rAapTz9V7sZlY"
+STAFF_CHAT = -1001234567890
+MANAGER_ID = 5001
+OUTSIDER_ID = 5002
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class ErrorLog(logging.Handler):
+    """Collects errors the bot logged, so a swallowed exception still fails the test."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class Harness:
+    app: Application
+    telegram: FakeTelegram
+    clock: FakeClock
+    errors: ErrorLog
+    expected_errors: list[str] = field(default_factory=list)
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        bot = self.app.bot
+        await self.app.dispatcher.feed_update(
+            bot, Update.model_validate(update, context={"bot": bot})
+        )
+
+    def prospect(
+        self, user_id: int = 1001, *, language_code: str = "ru", first_name: str = "Ivan", **kw: Any
+    ) -> TelegramUser:
+        return self.telegram.user(
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            deliver=self.feed,
+            phone_number=kw.pop("phone_number", "79161234567"),
+            **kw,
+        )
+
+    def staff_member(self, user_id: int = MANAGER_ID, chat_id: int = STAFF_CHAT) -> GroupMember:
+        return self.telegram.group_member(chat_id, user_id, deliver=self.feed)
+
+    async def lead(self, user_id: int = 1001) -> Lead | None:
+        async with self.app.db.transaction() as tx:
+            return await leads.get_by_user(tx, user_id)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    assert server.violations == [], "the bot sent requests that break the Bot API spec"
+
+
+@pytest.fixture
+def make_settings(telegram: FakeTelegram, tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "bot_token": TOKEN,
+            "telegram_api_base": telegram.base_url,
+            "database_path": tmp_path / "leadsieve.sqlite3",
+            "staff_chat_id": STAFF_CHAT,
+            "company_name": "Acme Homes",
+            "privacy_policy_url": "https://example.com/privacy?a=1&b=2",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+async def make_harness(
+    telegram: FakeTelegram, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Callable[..., Any]]:
+    built: list[Harness] = []
+    error_log = ErrorLog()
+    logging.getLogger("bot").addHandler(error_log)
+
+    async def make(*, forum: bool = True, **overrides: Any) -> Harness:
+        if not built:
+            telegram.add_group(
+                STAFF_CHAT, "Sales", is_forum=forum, members={MANAGER_ID: "administrator"}
+            )
+        clock = FakeClock()
+        app = await build_application(
+            make_settings(**overrides), clock=clock, send_rate_per_second=0
+        )
+        harness = Harness(app, telegram, clock, error_log)
+        built.append(harness)
+        return harness
+
+    try:
+        yield make
+    finally:
+        logging.getLogger("bot").removeHandler(error_log)
+        for harness in built:
+            await harness.app.close()
+    unexpected = [
+        r.getMessage()
+        for r in error_log.records
+        if not any(expected in r.getMessage() for h in built for expected in h.expected_errors)
+    ]
+    assert unexpected == [], "the bot logged errors"
+
+
+@pytest.fixture
+async def harness(make_harness: Callable[..., Any]) -> Harness:
+    result: Harness = await make_harness()
+    return result

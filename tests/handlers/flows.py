@@ -1,0 +1,40 @@
+"""Steps through the bundled checklist, as a prospect with English buttons takes them."""
+
+from __future__ import annotations
+
+from tests.fakegram import TelegramUser
+
+
+async def consent(user: TelegramUser, source: str | None = None) -> None:
+    await user.send("/start" if source is None else f"/start {source}")
+    await user.click("✅ I agree")
+
+
+async def answer_rest(
+    user: TelegramUser,
+    *,
+    purpose: str = "To live in",
+    budget: str = "8,5 млн",
+    timeline: str = "This month",
+    name: str = "Anna",
+) -> None:
+    """Answers every question after consent; the defaults make a target lead."""
+    await user.click(purpose)
+    if purpose == "I want to rent a flat":
+        await user.click("1 room")
+    else:
+        await user.click("2 rooms")
+    await user.send(budget)
+    await user.click("Mortgage")
+    await user.click("Done ➡️")
+    await user.click("Yes, it is approved")
+    await user.click(timeline)
+    await user.click("Park Vista — by the Central Park")
+    await user.send(name)
+    await user.press("📱 Share my phone number")
+    await user.click("Evening (17–21)")
+
+
+async def serious_buyer(user: TelegramUser, source: str | None = "vk_spring") -> None:
+    await consent(user, source)
+    await answer_rest(user)
