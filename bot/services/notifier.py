@@ -43,6 +43,11 @@ Sleep = Callable[[float], Awaitable[None]]
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+# Refusals that mean "nothing to do": a double click, a button answered after a restart,
+# a topic renamed to the name it already has.
+_HARMLESS = ("message is not modified", "query is too old", "topic_not_modified")
+
+
 class ThreadNotFound(Exception):
     """The forum topic a message was meant for is gone (deleted by someone)."""
 
@@ -175,8 +180,7 @@ class Notifier:
                 description = error.message.lower()
                 if "thread not found" in description:
                     raise ThreadNotFound(str(chat_id)) from error
-                if "message is not modified" in description or "query is too old" in description:
-                    # Harmless: a double click, or a button answered after a restart.
+                if any(harmless in description for harmless in _HARMLESS):
                     logger.debug("ignored: %s", error.message)
                     return None
                 logger.error("Telegram refused %s: %s", method.__api_method__, error.message)

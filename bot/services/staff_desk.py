@@ -73,6 +73,10 @@ class StaffDesk:
     def chat_id(self) -> int | None:
         return self._chat_id
 
+    @property
+    def binding_code(self) -> str | None:
+        return self._binding_code
+
     async def bind(self, chat_id: int, code: str) -> BindResult:
         if self._chat_id is not None:
             return BindResult.ALREADY_BOUND
@@ -122,19 +126,21 @@ class StaffDesk:
         title = topic_title(lead, self._checklist, self._t)
         card = lead_card(lead, self._checklist, self._t, self._config.zone)
         thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
-        if await self._is_forum(chat_id):
-            if thread_id is None:
-                thread_id = await self._notifier.create_topic(chat_id, title)
-            else:
-                await self._notifier.rename_topic(chat_id, thread_id, title)
-        else:
+        forum = await self._is_forum(chat_id)
+        if not forum:
             thread_id = None
+        elif thread_id is None:
+            thread_id = await self._notifier.create_topic(chat_id, title)
         try:
             message = await self._notifier.send(chat_id, card, thread_id=thread_id)
         except ThreadNotFound:
             logger.info("topic of lead %s is gone, making a new one", lead_id)
             thread_id = await self._notifier.create_topic(chat_id, title)
             message = await self._notifier.send(chat_id, card, thread_id=thread_id)
+        else:
+            if forum and thread_id is not None and thread_id == lead.staff_thread_id:
+                # Re-qualified: the key answers or the verdict in the title may have changed.
+                await self._notifier.rename_topic(chat_id, thread_id, title)
         if message is None:
             return
         async with self._db.transaction() as tx:
@@ -164,7 +170,9 @@ class StaffDesk:
             await self._notifier.send(lead.staff_chat_id, text)
 
     async def stats_text(self) -> str:
-        since = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        # "Today" as the staff see it, in the configured time zone.
+        since = self._clock.now().astimezone(self._config.zone)
+        since = since.replace(hour=0, minute=0, second=0, microsecond=0)
         async with self._db.transaction() as tx:
             counts = await leads.count_by_status(tx)
             sources = await leads.count_by_source(tx, since)
