@@ -1,0 +1,190 @@
+"""Journeys through real long polling: the aiogram HTTP session against the stand-in.
+
+One journey runs the bot in this process; one runs `python -m bot` as a real process
+and kills it mid-checklist, as a crash or a redeploy would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Application, build_application
+from bot.config import Settings
+from bot.domain.leads import LeadStatus
+from bot.storage import leads
+from bot.storage.db import Database
+from tests.conftest import MANAGER_ID, STAFF_CHAT, TOKEN
+from tests.fakegram import FakeTelegram, TelegramUser
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def act(
+    user: TelegramUser,
+    action: Awaitable[Any],
+    expect: str = "",
+    *,
+    method: str = "sendMessage",
+    timeout: float = 15.0,
+) -> str:
+    """Does one thing as the prospect and waits until the bot sends a text containing `expect`.
+
+    With polling the bot answers in its own time, and one action may bring several
+    messages: waiting for the expected one keeps the next action from racing it.
+    """
+    mark = user.mark()
+    await action
+    request = await user.server.wait_for(
+        lambda r: r.ok and r.method == method and expect in str(r.params.get("text", "")),
+        timeout,
+        after=mark,
+        chat_id=user.chat_id,
+    )
+    return str(request.params.get("text", ""))
+
+
+@pytest.fixture
+async def polling_app(
+    telegram: FakeTelegram, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Application]:
+    telegram.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
+    app = await build_application(make_settings(), send_rate_per_second=0)
+    task = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    yield app
+    await app.dispatcher.stop_polling()
+    await task
+    await app.close()
+
+
+async def test_target_journey_over_polling_with_a_429(
+    telegram: FakeTelegram, polling_app: Application
+) -> None:
+    user = telegram.user(1001, language_code="en", phone_number="79161234567")
+    assert "Acme Homes" in await act(user, user.send("/start site"))
+    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    telegram.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
+    )
+    await act(user, user.click("To live in"), "Question 2 / 9")
+    await act(user, user.click("2 rooms"), "Question 3 / 9")
+    await act(user, user.send("9 000 000"), "Question 4 / 9")
+    await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
+    await act(user, user.click("Done ➡️"), "Question 5 / 9")
+    # Back from the timeline question returns to payment; answer it again.
+    await act(user, user.click("⬅️ Back"), "How are you planning to pay?")
+    await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
+    await act(user, user.click("Done ➡️"), "Question 5 / 9")
+    await act(user, user.click("This month"), "Question 6 / 9")
+    await act(user, user.click("Not decided yet"), "Question 7 / 9")
+    await act(user, user.send("Boris"), "Question 8 / 9")
+    await act(user, user.press("📱 Share my phone number"), "Question 9 / 9")
+    await act(user, user.send("nonsense where a button is expected"), "Question 9 / 9")
+    outcome = await act(user, user.click("Any time"), "Thank you")
+    assert "Thank you, Boris!" in outcome
+    await telegram.wait_for(
+        lambda r: r.ok and r.chat_id == STAFF_CHAT and r.method == "sendMessage"
+    )
+
+    async with polling_app.db.transaction() as tx:
+        lead = await leads.get_by_user(tx, 1001)
+    assert lead is not None and lead.status is LeadStatus.TARGET
+    assert lead.answers["payment"] == ("cash",)
+
+
+def _bot_env(telegram: FakeTelegram, tmp_path: Path, port: int) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": telegram.base_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "STAFF_CHAT_ID": str(STAFF_CHAT),
+        "WEB_PORT": str(port),
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def _start_bot(
+    telegram: FakeTelegram, env: dict[str, str], log: Path
+) -> asyncio.subprocess.Process:
+    mark = telegram.mark()
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        await telegram.wait_for(lambda r: r.method == "getUpdates", 60, after=mark)
+    except AssertionError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"the bot did not start polling:\n{log.read_text()}") from None
+    return process
+
+
+async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    telegram.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
+    env = _bot_env(telegram, tmp_path, _free_port())
+    log = tmp_path / "bot.log"
+    user = telegram.user(1001, language_code="en", phone_number="79161234567")
+
+    process = await _start_bot(telegram, env, log)
+    await act(user, user.send("/start qr_office"))
+    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    await act(user, user.click("To live in"), "Question 2 / 9")
+    await act(user, user.click("2 rooms"), "Question 3 / 9")
+    process.kill()  # SIGKILL: no chance to save anything on the way out
+    await process.wait()
+
+    process = await _start_bot(telegram, env, log)
+    try:
+        # No /start: the prospect just types the answer to the question they were on.
+        await act(user, user.send("7 500 000"), "Question 4 / 9", timeout=30)
+        await act(user, user.click("Mortgage"), method="editMessageReplyMarkup")
+        await act(user, user.click("Done ➡️"), "Question 5 / 10")
+        await act(user, user.click("Not yet"), "Question 6 / 10")
+        await act(user, user.click("In 3–6 months"), "Question 7 / 10")
+        await act(user, user.click("City centre"), "Question 8 / 10")
+        await act(user, user.send("Vera"), "Question 9 / 10")
+        await act(user, user.send("+44 20 7946 0958"), "Question 10 / 10")
+        outcome = await act(user, user.click("Skip"), "Thank you")
+        assert "Thank you, Vera!" in outcome
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    assert code == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.connect()
+    try:
+        async with db.transaction() as tx:
+            lead = await leads.get_by_user(tx, 1001)
+    finally:
+        await db.close()
+    assert lead is not None
+    assert lead.source == "qr_office"
+    assert lead.phone == "+442079460958"
+    assert lead.answers["budget"] == 7_500_000
+    assert lead.status is LeadStatus.NURTURE
