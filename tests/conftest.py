@@ -105,7 +105,7 @@ def make_settings(telegram: FakeTelegram, tmp_path: Path) -> Callable[..., Setti
             "privacy_policy_url": "https://example.com/privacy?a=1&b=2",
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return make
 

@@ -188,3 +188,43 @@ async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
     assert lead.phone == "+442079460958"
     assert lead.answers["budget"] == 7_500_000
     assert lead.status is LeadStatus.NURTURE
+
+
+async def test_reject_journey_with_bad_inputs_over_polling(
+    telegram: FakeTelegram, polling_app: Application
+) -> None:
+    user = telegram.user(1002, language_code="en", phone_number="79161234567")
+    await act(user, user.send("/start %%%weird payload%%%"), "Acme Homes")
+    await act(user, user.send_sticker(), "Please answer with a button")
+    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    await act(user, user.send_photo(), "I understand text and buttons only")
+    stale = next(m for m in user.bot_messages() if "To live in" in str(m.reply_markup))
+    await act(user, user.send("🏠🏠🏠"), "Please choose an option")
+    await act(user, user.click("I want to rent a flat"), "Question 2 / 9")
+    await act(user, user.click("To live in", message=stale), "Question 2 / 9")
+    answer = await telegram.wait_for(lambda r: r.method == "answerCallbackQuery", after=0)
+    assert answer.params.get("text") is None  # the first press was answered silently
+    closed = await telegram.wait_for(
+        lambda r: r.method == "answerCallbackQuery" and "closed" in str(r.params.get("text"))
+    )
+    assert closed.ok
+    await act(user, user.click("Studio"), "Question 3 / 9")
+    await act(user, user.send("9" * 5000), "couldn't read a number")
+    await act(user, user.send("3 млн"), "Question 4 / 9")
+    await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
+    await act(user, user.click("Done ➡️"), "Question 5 / 9")
+    await act(user, user.click("This month"), "Question 6 / 9")
+    await act(user, user.click("Not decided yet"), "Question 7 / 9")
+    await act(user, user.send("Ж" * 5000), "too long")
+    await act(user, user.send("Жанна 🌸"), "Question 8 / 9")
+    await act(user, user.share_contact("79990001122", user_id=4242), "someone else's contact")
+    await act(user, user.press("📱 Share my phone number"), "Question 9 / 9")
+    outcome = await act(user, user.click("Morning (9–12)"), "Thank you")
+    assert "Thank you, Жанна 🌸!" in outcome
+    assert "rent" in outcome
+
+    async with polling_app.db.transaction() as tx:
+        lead = await leads.get_by_user(tx, 1002)
+    assert lead is not None and lead.status is LeadStatus.REJECTED
+    assert lead.source == "unknown"
+    assert lead.answers["purpose"] == "rent"

@@ -532,7 +532,7 @@ class FakeTelegram:
         predicate: Callable[[Request], bool],
         # A plain timeout argument keeps journey tests short to write; asyncio.timeout is
         # applied inside.
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         *,
         after: int = 0,
         chat_id: int | str | None = None,

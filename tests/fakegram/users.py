@@ -173,7 +173,7 @@ class _Person:
     async def wait_reply(
         self,
         after: int | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109 - same convenience as FakeTelegram.wait_for
+        timeout: float = 10.0,
     ) -> Request:
         """The first successful sendMessage/editMessageText to this chat after the mark.
 

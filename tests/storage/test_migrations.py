@@ -85,3 +85,17 @@ async def test_connection_pragmas(tmp_path: Path) -> None:
             assert row is not None and row[0] == expected, pragma
     finally:
         await db.close()
+
+
+def test_migrate_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "123456:AAEhBP0av28Qt4iuLXLpN5rAapTz9V7sZlY")
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "db" / "x.sqlite3"))
+    assert main(["migrate"]) == 0
+    assert f"{len(discover())} migration(s) applied" in capsys.readouterr().out
+    assert main(["migrate"]) == 0
+    assert "0 migration(s) applied" in capsys.readouterr().out

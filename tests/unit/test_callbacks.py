@@ -18,7 +18,7 @@ LONGEST_ID = "q" * 20  # the checklist validator allows ids of at most 20 charac
 
 
 def test_prefixes_are_unique() -> None:
-    prefixes = [cls.__prefix__ for cls in ALL_CALLBACKS]  # type: ignore[attr-defined]
+    prefixes = [cls.__prefix__ for cls in ALL_CALLBACKS]
     assert len(prefixes) == len(set(prefixes))
 
 
