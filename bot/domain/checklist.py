@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from bot.domain.answers import Answer
+from bot.domain.answers import Answer, format_phone
 from bot.domain.conditions import (
     ALWAYS,
     MULTI_OPS,
@@ -346,6 +346,8 @@ def describe_answer(question: Question, answer: Answer | None, lang: str) -> str
         return f"{amount}{NO_BREAK_SPACE}{question.unit.get(lang)}" if question.unit else amount
     if question.is_choice:
         return _option_label(question, answer, lang)
+    if question.kind is QuestionKind.PHONE:
+        return format_phone(answer)
     return str(answer)
 
 

@@ -50,11 +50,10 @@ def question_screen(
         "",
         escape(question.text.get(language)),
     ]
-    if question.hint is not None:
-        lines += ["", f"<i>{escape(question.hint.get(language))}</i>"]
-    instruction = _instruction(question, t)
-    if instruction:
-        lines += ["", f"<i>{instruction}</i>"]
+    # The checklist's own hint says it best; ours is the fallback for a bare question.
+    hint = escape(question.hint.get(language)) if question.hint is not None else _instruction(question, t)
+    if hint:
+        lines += ["", f"<i>{hint}</i>"]
     if question.kind is QuestionKind.PHONE:
         markup = phone_keyboard(t, optional=question.optional, can_go_back=can_go_back)
         return Screen("\n".join(lines), markup)

@@ -130,7 +130,7 @@ def test_describe_answer() -> None:
     payment = checklist.question("payment")
     assert describe_answer(payment, ("mortgage", "cash"), "en") == "Mortgage, Own funds"
     assert describe_answer(checklist.question("name"), "Иван", "en") == "Иван"
-    assert describe_answer(checklist.question("phone"), "+79161234567", "ru") == "+79161234567"
+    assert describe_answer(checklist.question("phone"), "+79161234567", "ru") == "+7 916 123-45-67"
     assert describe_answer(checklist.question("call_time"), None, "ru") is None
 
 
