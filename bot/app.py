@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -17,12 +18,14 @@ from aiogram.fsm.strategy import FSMStrategy
 from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.handlers import errors, prospect, staff
 from bot.i18n import Translations
+from bot.jobs import build_scheduler
 from bot.middlewares.locale import LocaleMiddleware
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.notifier import Notifier
@@ -51,8 +54,12 @@ class Application:
     conversation: Conversation
     clock: Clock
     _runner: web.AppRunner | None = field(default=None, init=False)
+    _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
 
     async def close(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -108,6 +115,8 @@ class Application:
             logger.warning("Telegram is not reachable yet (%s); will keep trying", error)
         await self.announce()
         await self.start_web()
+        self._scheduler = build_scheduler(self.staff)
+        self._scheduler.start()
         if self.settings.webhook_url:
             secret = self.settings.webhook_secret
             await self.bot.set_webhook(
@@ -115,7 +124,11 @@ class Application:
                 secret_token=secret.get_secret_value() if secret else None,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
-            await asyncio.Event().wait()
+            stopped = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stopped.set)
+            await stopped.wait()
         else:
             await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(

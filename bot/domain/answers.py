@@ -196,7 +196,7 @@ def normalize_phone(text: str, region: str) -> str:
 
 
 def format_phone(e164: str) -> str:
-    """"+79161234567" as people read it: "+7 916 123-45-67"."""
+    """ "+79161234567" as people read it: "+7 916 123-45-67"."""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -130,12 +130,12 @@ class StaffDesk:
         if not forum:
             thread_id = None
         elif thread_id is None:
-            thread_id = await self._notifier.create_topic(chat_id, title)
+            thread_id = await self._new_topic(lead_id, chat_id, title)
         try:
             message = await self._notifier.send(chat_id, card, thread_id=thread_id)
         except ThreadNotFound:
             logger.info("topic of lead %s is gone, making a new one", lead_id)
-            thread_id = await self._notifier.create_topic(chat_id, title)
+            thread_id = await self._new_topic(lead_id, chat_id, title)
             message = await self._notifier.send(chat_id, card, thread_id=thread_id)
         else:
             if forum and thread_id is not None and thread_id == lead.staff_thread_id:
@@ -152,6 +152,14 @@ class StaffDesk:
                 message_id=message.message_id,
                 at=self._clock.now(),
             )
+
+    async def _new_topic(self, lead_id: LeadId, chat_id: int, title: str) -> int | None:
+        """Creates the lead's topic and remembers it at once, so a retry reuses it."""
+        thread_id = await self._notifier.create_topic(chat_id, title)
+        if thread_id is not None:
+            async with self._db.transaction() as tx:
+                await leads.set_staff_thread(tx, lead_id, chat_id, thread_id)
+        return thread_id
 
     async def publish_pending(self) -> None:
         """Posts every lead that has a verdict but no card yet (e.g. before a group was bound)."""

@@ -66,6 +66,7 @@ UPDATE leads SET staff_chat_id = ?, staff_thread_id = ?, staff_message_id = ?,
                  staff_posted_at = ?
 WHERE id = ?
 """
+_UPDATE_STAFF_THREAD = "UPDATE leads SET staff_chat_id = ?, staff_thread_id = ? WHERE id = ?"
 _SELECT_UNPOSTED = """
 SELECT id FROM leads WHERE staff_posted_at IS NULL AND verdict IS NOT NULL ORDER BY id
 """
@@ -313,6 +314,10 @@ async def set_staff_post(
     at: datetime,
 ) -> None:
     await tx.execute(_UPDATE_STAFF_POST, (chat_id, thread_id, message_id, dump_time(at), lead_id))
+
+
+async def set_staff_thread(tx: Connection, lead_id: LeadId, chat_id: int, thread_id: int) -> None:
+    await tx.execute(_UPDATE_STAFF_THREAD, (chat_id, thread_id, lead_id))
 
 
 async def unposted(tx: Connection) -> list[LeadId]:

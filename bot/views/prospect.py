@@ -51,7 +51,11 @@ def question_screen(
         escape(question.text.get(language)),
     ]
     # The checklist's own hint says it best; ours is the fallback for a bare question.
-    hint = escape(question.hint.get(language)) if question.hint is not None else _instruction(question, t)
+    hint = (
+        escape(question.hint.get(language))
+        if question.hint is not None
+        else _instruction(question, t)
+    )
     if hint:
         lines += ["", f"<i>{hint}</i>"]
     if question.kind is QuestionKind.PHONE:

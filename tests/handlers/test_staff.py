@@ -150,3 +150,23 @@ async def test_a_prospect_who_blocked_the_bot_is_marked_unreachable(harness: Har
     lead = await harness.lead()
     assert lead is not None and lead.unreachable_at is None
     assert "What budget do you have in mind?" in (user.last_text() or "")
+
+
+async def test_a_card_that_could_not_be_posted_is_posted_later(harness: Harness) -> None:
+    harness.telegram.fail_next(
+        "sendMessage",
+        error_code=403,
+        description="Forbidden: bot is not a member of the supergroup chat",
+        chat_id=STAFF_CHAT,
+    )
+    await serious_buyer(harness.prospect(language_code="en"))
+    lead = await harness.lead()
+    assert lead is not None and lead.staff_posted_at is None
+    assert lead.staff_thread_id is not None  # the topic exists and will be reused
+
+    await harness.app.staff.publish_pending()  # what the scheduler runs every minute
+    lead = await harness.lead()
+    assert lead is not None and lead.staff_posted_at is not None
+    assert len(harness.telegram.chat(STAFF_CHAT).topics) == 1
+    cards = harness.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
+    assert "Целевой" in cards[-1].visible_text
