@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.app import build_application
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from tests.fakegram import FakeTelegram
 
 
@@ -75,11 +76,7 @@ async def test_a_busy_port_is_one_clear_line(
         port = taken.getsockname()[1]
         app = await build_application(make_settings(web_port=port), send_rate_per_second=0)
         try:
-            try:
+            with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
                 await app.start_web()
-            except Exception as error:
-                assert f"cannot listen on 127.0.0.1:{port}" in str(error)
-            else:
-                raise AssertionError("a busy port was not reported")
         finally:
             await app.close()

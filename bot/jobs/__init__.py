@@ -1,4 +1,4 @@
-"""Scheduled jobs. APScheduler is only the alarm clock: each job reads due rows from the database."""
+"""Scheduled jobs. APScheduler is only the alarm clock: each job reads due rows from the DB."""
 
 from __future__ import annotations
 
