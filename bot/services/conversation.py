@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from bot.domain.leads import (
     VERDICT_STATUS,
     Lead,
     LeadStatus,
+    check_transition,
     parse_source,
 )
 from bot.domain.scoring import Assessment, Verdict, assess
@@ -40,7 +41,7 @@ from bot.keyboards.prospect import question_keyboard
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 from bot.storage import leads
-from bot.storage.db import Database
+from bot.storage.db import Connection, Database
 from bot.views import Screen
 from bot.views.prospect import (
     answer_saved_screen,
@@ -152,14 +153,7 @@ class Conversation:
             )
             created = await leads.get(tx, lead_id)
             assert created is not None
-            await leads.set_status(
-                tx,
-                created,
-                LeadStatus.QUALIFYING,
-                at=now,
-                actor="prospect",
-                reason="checklist started",
-            )
+            await _move(tx, created, LeadStatus.QUALIFYING, now, "prospect", "checklist started")
             lead = await leads.get(tx, lead_id)
         assert lead is not None
         await state.set_state(ProspectState.answering)
@@ -175,15 +169,10 @@ class Conversation:
         press: ButtonPress,
         state: FSMContext,
     ) -> None:
-        lead, current = await self._current(prospect)
-        if (
-            lead is None
-            or current is None
-            or current.id != question_id
-            or current.kind is not QuestionKind.SINGLE
-        ):
-            await self._closed(prospect, press, state, lead)
+        found = await self._expect(prospect, question_id, press, state, QuestionKind.SINGLE)
+        if found is None:
             return
+        lead, current = found
         if option_id not in {option.id for option in current.options}:
             await self._closed(prospect, press, state, lead)
             return
@@ -198,15 +187,10 @@ class Conversation:
         press: ButtonPress,
         state: FSMContext,
     ) -> None:
-        lead, current = await self._current(prospect)
-        if (
-            lead is None
-            or current is None
-            or current.id != question_id
-            or current.kind is not QuestionKind.MULTI
-        ):
-            await self._closed(prospect, press, state, lead)
+        found = await self._expect(prospect, question_id, press, state, QuestionKind.MULTI)
+        if found is None:
             return
+        lead, current = found
         selection = set(await self._selection(state, current))
         selection ^= {option_id}
         chosen = [option.id for option in current.options if option.id in selection]
@@ -226,15 +210,10 @@ class Conversation:
     async def done(
         self, prospect: Prospect, question_id: str, press: ButtonPress, state: FSMContext
     ) -> None:
-        lead, current = await self._current(prospect)
-        if (
-            lead is None
-            or current is None
-            or current.id != question_id
-            or current.kind is not QuestionKind.MULTI
-        ):
-            await self._closed(prospect, press, state, lead)
+        found = await self._expect(prospect, question_id, press, state, QuestionKind.MULTI)
+        if found is None:
             return
+        lead, current = found
         t = self._t(lead.language)
         try:
             chosen = validate_multi(current, await self._selection(state, current))
@@ -247,8 +226,11 @@ class Conversation:
     async def skip(
         self, prospect: Prospect, question_id: str, press: ButtonPress | None, state: FSMContext
     ) -> None:
-        lead, current = await self._current(prospect)
-        if lead is None or current is None or current.id != question_id or not current.optional:
+        found = await self._expect(prospect, question_id, press, state)
+        if found is None:
+            return
+        lead, current = found
+        if not current.optional:
             await self._closed(prospect, press, state, lead)
             return
         if press is not None:
@@ -258,10 +240,10 @@ class Conversation:
     async def back(
         self, prospect: Prospect, question_id: str, press: ButtonPress | None, state: FSMContext
     ) -> None:
-        lead, current = await self._current(prospect)
-        if lead is None or current is None or current.id != question_id:
-            await self._closed(prospect, press, state, lead)
+        found = await self._expect(prospect, question_id, press, state)
+        if found is None:
             return
+        lead, _ = found
         t = self._t(lead.language)
         remaining, previous = step_back(self._checklist, lead.answers)
         if previous is None:
@@ -356,14 +338,7 @@ class Conversation:
             return
         async with self._db.transaction() as tx:
             await leads.clear_answers(tx, lead.id)
-            await leads.set_status(
-                tx,
-                lead,
-                LeadStatus.QUALIFYING,
-                at=self._clock.now(),
-                actor="prospect",
-                reason="restart",
-            )
+            await _move(tx, lead, LeadStatus.QUALIFYING, self._clock.now(), "prospect", "restart")
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         await state.set_state(ProspectState.answering)
@@ -497,14 +472,8 @@ class Conversation:
                 checklist_version=self._checklist.version,
                 at=now,
             )
-            await leads.set_status(
-                tx,
-                lead,
-                VERDICT_STATUS[assessment.verdict],
-                at=now,
-                actor="checklist",
-                reason=_verdict_reason(assessment),
-            )
+            verdict_status = VERDICT_STATUS[assessment.verdict]
+            await _move(tx, lead, verdict_status, now, "checklist", _verdict_reason(assessment))
             finished = await leads.get(tx, lead.id)
         assert finished is not None
         await state.set_state(ProspectState.done)
@@ -562,6 +531,26 @@ class Conversation:
         else:
             await self._show(prospect, Screen(t("start.hint")))
 
+    async def _expect(
+        self,
+        prospect: Prospect,
+        question_id: str,
+        press: ButtonPress | None,
+        state: FSMContext,
+        *kinds: QuestionKind,
+    ) -> tuple[Lead, Question] | None:
+        """The lead and its current question if a button was meant for it; else says closed."""
+        lead, current = await self._current(prospect)
+        if (
+            lead is None
+            or current is None
+            or current.id != question_id
+            or (kinds and current.kind not in kinds)
+        ):
+            await self._closed(prospect, press, state, lead)
+            return None
+        return lead, current
+
     async def _current(self, prospect: Prospect) -> tuple[Lead | None, Question | None]:
         lead = await self._load(prospect)
         if lead is None or lead.status not in (LeadStatus.NEW, LeadStatus.QUALIFYING):
@@ -608,6 +597,14 @@ class Conversation:
             prospect.chat_id, press.message_id, text
         ):
             await self._notifier.send(prospect.chat_id, text)
+
+
+async def _move(
+    tx: Connection, lead: Lead, to_status: LeadStatus, at: datetime, actor: str, reason: str
+) -> None:
+    """A status change the lead's state machine allows, recorded in lead_events."""
+    check_transition(lead.status, to_status)
+    await leads.set_status(tx, lead, to_status, at=at, actor=actor, reason=reason)
 
 
 def _verdict_reason(assessment: Assessment) -> str:
