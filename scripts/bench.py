@@ -11,20 +11,18 @@ only when a user did not get through, a prospect did not end up a target lead, t
 the Bot API spec or logged an error.
 """
 
-# ruff: noqa: E402  - the project root must be on sys.path before `bot` and `tests` import
-
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# The project root, so that `bot` and `tests.fakegram` import when run as a script.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import asyncio
 import bisect
+import contextlib
 import logging
 import math
 import resource
@@ -135,6 +133,8 @@ class BotFigures:
     cpu_s: float  # process CPU time during the run (bot, stand-in and SQLite thread together)
     first_answer_ms: Percentiles
     reaction_ms: Percentiles
+    step_first_answer_p50_ms: list[float]  # one per step of CHECKLIST_STEPS
+    step_reaction_p50_ms: list[float]
     peak_rss_mib: float  # the process's peak so far (getrusage), so it only grows run to run
     requests: int
     requests_by_method: dict[str, int]
@@ -174,6 +174,8 @@ class Reactions(BaseMiddleware):
         self._waiting: dict[int, asyncio.Future[float]] = {}
         self.handled = 0
         self.in_flight = 0
+        self.idle = asyncio.Event()  # set while no update is being handled
+        self.idle.set()
 
     def expect(self, chat_id: int) -> asyncio.Future[float]:
         """A future resolved (with loop time) when the next update from chat_id is handled."""
@@ -189,11 +191,14 @@ class Reactions(BaseMiddleware):
     ) -> Any:
         chat: Chat | None = data.get("event_chat")
         self.in_flight += 1
+        self.idle.clear()
         try:
             return await handler(event, data)
         finally:
             self.in_flight -= 1
             self.handled += 1
+            if not self.in_flight:
+                self.idle.set()
             future = self._waiting.pop(chat.id, None) if chat is not None else None
             if future is not None and not future.done():
                 future.set_result(asyncio.get_running_loop().time())
@@ -212,8 +217,18 @@ class LogCapture(logging.Handler):
 
 @dataclass
 class _Samples:
-    first_answer: list[float] = field(default_factory=list)
-    reaction: list[float] = field(default_factory=list)
+    """Seconds per (step index, user): first answer and reaction done."""
+
+    first_answer: list[list[float]]
+    reaction: list[list[float]]
+
+    @classmethod
+    def for_steps(cls, steps: int) -> _Samples:
+        return cls([[] for _ in range(steps)], [[] for _ in range(steps)])
+
+    @staticmethod
+    def pooled(per_step: list[list[float]]) -> list[float]:
+        return [sample for step in per_step for sample in step]
 
 
 def _first_answer(server: FakeTelegram, chat_id: int, mark: int) -> Request | None:
@@ -237,8 +252,8 @@ async def _drive(
     """Takes one user through the steps; returns what went wrong, or None."""
     loop = asyncio.get_running_loop()
     server = user.server
-    for number, step in enumerate(steps, 1):
-        where = f"user {user.user_id}, step {number} ({step.kind} {step.value!r})"
+    for index, step in enumerate(steps):
+        where = f"user {user.user_id}, step {index + 1} ({step.kind} {step.value!r})"
         finished = reactions.expect(user.chat_id)
         mark = server.mark()
         try:
@@ -255,8 +270,8 @@ async def _drive(
         first = _first_answer(server, user.chat_id, mark)
         if first is None:
             return f"{where}: the bot handled the update without answering in the chat"
-        samples.first_answer.append(first.time - pushed)
-        samples.reaction.append(done_at - pushed)
+        samples.first_answer[index].append(first.time - pushed)
+        samples.reaction[index].append(done_at - pushed)
     return None
 
 
@@ -271,10 +286,9 @@ def _cpu_s() -> float:
 
 async def _wait_idle(reactions: Reactions, grace: float) -> None:
     """Gives handlers still running (after a timeout) a moment, so closing does not cut them."""
-    loop = asyncio.get_running_loop()
-    until = loop.time() + grace
-    while reactions.in_flight and loop.time() < until:
-        await asyncio.sleep(0.05)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(grace):
+            await reactions.idle.wait()
 
 
 async def _run_bot(
@@ -284,9 +298,12 @@ async def _run_bot(
     dispatcher: Dispatcher,
     act: Action,
     users: int,
-    timeout: float,
-) -> tuple[BotFigures, list[str]]:
-    """Polls with `dispatcher`, drives `users` concurrent users, returns figures and failures."""
+    time_limit: float,
+) -> tuple[BotFigures, list[str], list[int]]:
+    """Polls with `dispatcher` and drives `users` concurrent users.
+
+    Returns the figures, what went wrong, and the ids of the users who got through.
+    """
     reactions = Reactions()
     dispatcher.update.outer_middleware(reactions)
     people = [
@@ -304,16 +321,17 @@ async def _run_bot(
     polling = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
     )
-    samples = _Samples()
+    samples = _Samples.for_steps(len(CHECKLIST_STEPS))
     loop = asyncio.get_running_loop()
     cpu_before = _cpu_s()
     started = loop.time()
     try:
         outcomes = await asyncio.gather(
             *(
-                _drive(person, CHECKLIST_STEPS, act, reactions, started + timeout, samples)
+                _drive(person, CHECKLIST_STEPS, act, reactions, started + time_limit, samples)
                 for person in people
-            )
+            ),
+            return_exceptions=True,  # one user's surprise must not orphan the others
         )
         wall = loop.time() - started
         cpu = _cpu_s() - cpu_before
@@ -321,7 +339,15 @@ async def _run_bot(
         await dispatcher.stop_polling()
         await polling
         await _wait_idle(reactions, STOP_GRACE)
-    failures = [f"{name}: {outcome}" for outcome in outcomes if outcome is not None]
+    failures: list[str] = []
+    finished: list[int] = []
+    for person, outcome in zip(people, outcomes, strict=True):
+        if outcome is None:
+            finished.append(person.user_id)
+        elif isinstance(outcome, BaseException):
+            failures.append(f"{name}: user {person.user_id}: {outcome!r}")
+        else:
+            failures.append(f"{name}: {outcome}")
     if reactions.in_flight:
         failures.append(f"{name}: {reactions.in_flight} update(s) still being handled at stop")
     figures = BotFigures(
@@ -330,15 +356,17 @@ async def _run_bot(
         updates=reactions.handled,
         wall_s=wall,
         cpu_s=cpu,
-        first_answer_ms=Percentiles.of(samples.first_answer),
-        reaction_ms=Percentiles.of(samples.reaction),
+        first_answer_ms=Percentiles.of(_Samples.pooled(samples.first_answer)),
+        reaction_ms=Percentiles.of(_Samples.pooled(samples.reaction)),
+        step_first_answer_p50_ms=[Percentiles.of(step).p50 for step in samples.first_answer],
+        step_reaction_p50_ms=[Percentiles.of(step).p50 for step in samples.reaction],
         peak_rss_mib=_peak_rss_mib(),
         requests=len(server.requests),
         requests_by_method=dict(Counter(r.method for r in server.requests).most_common()),
         violations=list(server.violations),
     )
     failures.extend(f"{name}: Bot API violation: {v}" for v in server.violations)
-    return figures, failures
+    return figures, failures, finished
 
 
 def _api_session(server: FakeTelegram) -> AiohttpSession:
@@ -365,7 +393,9 @@ def build_echo_dispatcher() -> Dispatcher:
     @dispatcher.callback_query()
     async def next_(query: CallbackQuery, bot: Bot) -> None:
         await query.answer()
-        await bot.send_message(query.from_user.id, html.quote(query.data or "?"), reply_markup=_NEXT)
+        await bot.send_message(
+            query.from_user.id, html.quote(query.data or "?"), reply_markup=_NEXT
+        )
 
     return dispatcher
 
@@ -380,7 +410,7 @@ async def _echo_act(user: TelegramUser, step: Step) -> None:
         await user.share_contact()
 
 
-async def run_echo(users: int, timeout: float) -> tuple[BotFigures, list[str]]:
+async def run_echo(users: int, time_limit: float) -> tuple[BotFigures, list[str]]:
     server = FakeTelegram(TOKEN)
     await server.start()
     try:
@@ -390,9 +420,10 @@ async def run_echo(users: int, timeout: float) -> tuple[BotFigures, list[str]]:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),  # as leadsieve sends
         )
         try:
-            return await _run_bot(
-                "echo", server, bot, build_echo_dispatcher(), _echo_act, users, timeout
+            figures, failures, _ = await _run_bot(
+                "echo", server, bot, build_echo_dispatcher(), _echo_act, users, time_limit
             )
+            return figures, failures
         finally:
             await bot.session.close()
     finally:
@@ -411,7 +442,7 @@ async def _leadsieve_act(user: TelegramUser, step: Step) -> None:
         await user.press(step.value)  # the reply keyboard's request_contact button
 
 
-async def run_leadsieve(users: int, timeout: float) -> tuple[BotFigures, list[str]]:
+async def run_leadsieve(users: int, time_limit: float) -> tuple[BotFigures, list[str]]:
     server = FakeTelegram(TOKEN)
     await server.start()
     server.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
@@ -429,10 +460,16 @@ async def run_leadsieve(users: int, timeout: float) -> tuple[BotFigures, list[st
             # No send limit: Telegram's ~30 messages/s would otherwise be the whole figure.
             app = await build_application(settings, send_rate_per_second=0)
             try:
-                figures, failures = await _run_bot(
-                    "leadsieve", server, app.bot, app.dispatcher, _leadsieve_act, users, timeout
+                figures, failures, finished = await _run_bot(
+                    "leadsieve",
+                    server,
+                    app.bot,
+                    app.dispatcher,
+                    _leadsieve_act,
+                    users,
+                    time_limit,
                 )
-                failures.extend(await _check_verdicts(app.db, users))
+                failures.extend(await _check_verdicts(app.db, finished))
             finally:
                 await app.close()
     finally:
@@ -440,12 +477,14 @@ async def run_leadsieve(users: int, timeout: float) -> tuple[BotFigures, list[st
     return figures, failures
 
 
-async def _check_verdicts(db: Database, users: int) -> list[str]:
-    """Every prospect must be a target lead in the database, whatever the chat showed."""
+async def _check_verdicts(db: Database, user_ids: list[int]) -> list[str]:
+    """Every prospect who got through must be a target lead in the database.
+
+    Users who got stuck are already reported; their half-finished leads would only repeat it.
+    """
     problems: list[str] = []
     async with db.transaction() as tx:
-        for n in range(users):
-            user_id = FIRST_USER_ID + n
+        for user_id in user_ids:
             lead = await leads.get_by_user(tx, user_id)
             if lead is None:
                 problems.append(f"leadsieve: user {user_id} has no lead in the database")
@@ -460,8 +499,12 @@ async def _check_verdicts(db: Database, users: int) -> list[str]:
 # ---------------------------------------------------------------------------------- the run
 
 
-async def run_benchmark(users: int = 200, timeout: float = 120.0) -> BenchResult:
-    """Echo bot first (the baseline), then leadsieve; `timeout` is per bot."""
+async def run_benchmark(
+    users: int = 200,
+    # A budget per bot, not a cancellation: a run out of time still reports who got stuck.
+    timeout: float = 120.0,  # noqa: ASYNC109
+) -> BenchResult:
+    """Echo bot first (the baseline), then leadsieve; `timeout` is seconds per bot."""
     if users < 1:
         raise ValueError("users must be at least 1")
     capture = LogCapture()
@@ -489,13 +532,45 @@ async def run_benchmark(users: int = 200, timeout: float = 120.0) -> BenchResult
     )
 
 
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if math.isfinite(value) else "–"  # no sample: nobody got that far
+
+
 def _ratio(lead: float, echo: float) -> str:
-    return f"{lead / echo:.2f}×" if echo > 0 and not math.isnan(lead / echo) else "n/a"
+    return f"{lead / echo:.2f}×" if echo > 0 and math.isfinite(lead / echo) else "n/a"
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    """First column left-aligned, the others right-aligned; the first row is the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+MAX_SHOWN = 10  # failures or warnings listed per bot; the rest are counted
+
+
+def _listed(title: str, items: list[str]) -> list[str]:
+    lines = [title]
+    for name in ("echo", "leadsieve"):
+        mine = [item for item in items if item.startswith(f"{name}: ")]
+        if not mine:
+            continue
+        lines.append(f"  {name}: {len(mine)}")
+        lines += [f"    {item.removeprefix(f'{name}: ')}" for item in mine[:MAX_SHOWN]]
+        if len(mine) > MAX_SHOWN:
+            lines.append(f"    … and {len(mine) - MAX_SHOWN} more")
+    return lines
 
 
 def format_report(result: BenchResult) -> str:
     echo, lead = result.echo, result.leadsieve
-    rows: list[tuple[str, str, str, str]] = [
+    rows: list[tuple[str, ...]] = [
+        ("", "echo", "leadsieve", "leadsieve/echo"),
         ("users", f"{echo.users}", f"{lead.users}", ""),
         ("updates handled", f"{echo.updates}", f"{lead.updates}", ""),
         ("wall time, s", f"{echo.wall_s:.2f}", f"{lead.wall_s:.2f}", ""),
@@ -507,26 +582,33 @@ def format_report(result: BenchResult) -> str:
             _ratio(lead.updates_per_s, echo.updates_per_s),
         ),
     ]
-    for label, pick in (
-        ("first answer", lambda f: f.first_answer_ms),
-        ("reaction done", lambda f: f.reaction_ms),
+    for label, of_echo, of_lead in (
+        ("first answer", echo.first_answer_ms, lead.first_answer_ms),
+        ("reaction done", echo.reaction_ms, lead.reaction_ms),
     ):
-        for q in ("p50", "p95", "p99"):
-            e, ls = getattr(pick(echo), q), getattr(pick(lead), q)
-            rows.append((f"{label} {q}, ms", f"{e:.1f}", f"{ls:.1f}", _ratio(ls, e)))
+        for q, e, ls in (
+            ("p50", of_echo.p50, of_lead.p50),
+            ("p95", of_echo.p95, of_lead.p95),
+            ("p99", of_echo.p99, of_lead.p99),
+        ):
+            rows.append((f"{label} {q}, ms", _ms(e), _ms(ls), _ratio(ls, e)))
     rows += [
         ("peak RSS so far, MiB", f"{echo.peak_rss_mib:.0f}", f"{lead.peak_rss_mib:.0f}", ""),
         ("requests by the bot", f"{echo.requests}", f"{lead.requests}", ""),
     ]
-    header = ("", "echo", "leadsieve", "leadsieve/echo")
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
-    table = [
-        "  ".join(
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
-            for i, cell in enumerate(row)
-        ).rstrip()
-        for row in (header, *rows)
+    steps: list[tuple[str, ...]] = [
+        ("p50 by step, ms", "echo first", "leadsieve first", "echo done", "leadsieve done")
     ]
+    for index, step in enumerate(CHECKLIST_STEPS):
+        steps.append(
+            (
+                f"{index + 1:2d} {step.kind} {step.value}",
+                _ms(echo.step_first_answer_p50_ms[index]),
+                _ms(lead.step_first_answer_p50_ms[index]),
+                _ms(echo.step_reaction_p50_ms[index]),
+                _ms(lead.step_reaction_p50_ms[index]),
+            )
+        )
     lines = [
         f"leadsieve benchmark: {result.users} concurrent users × {result.updates_per_user} "
         "updates (the bundled checklist to a target verdict), real long polling against the "
@@ -535,10 +617,14 @@ def format_report(result: BenchResult) -> str:
         "would otherwise cap it and be the whole figure.",
         "first answer = update queued for getUpdates → the stand-in answering the bot's first "
         "sendMessage / editMessageText / editMessageReplyMarkup / answerCallbackQuery in that "
-        "chat; reaction done = → the bot finished handling the update (the user's next action "
-        "waits for it).",
+        "chat; reaction done = update queued → the bot finished handling it (the user's next "
+        "action waits for that).",
+        "Users act without pauses, so latency ≈ users / throughput (Little's law): at many "
+        "users it mostly measures queueing behind other users' updates.",
         "",
-        *table,
+        *_table(rows),
+        "",
+        *_table(steps),
         "",
         "requests by method:",
     ]
@@ -546,17 +632,14 @@ def format_report(result: BenchResult) -> str:
         methods = ", ".join(f"{m} {n}" for m, n in figures.requests_by_method.items())
         lines.append(f"  {figures.name}: {methods}")
     if result.warnings:
-        lines.append(f"\n{len(result.warnings)} warning(s) logged:")
-        lines += [f"  {w}" for w in result.warnings[:20]]
+        lines += ["", *_listed("warnings logged:", result.warnings)]
     if result.failures:
-        lines.append(f"\nFAILED: {len(result.failures)} problem(s):")
-        lines += [f"  {f}" for f in result.failures[:50]]
-        if len(result.failures) > 50:
-            lines.append(f"  … and {len(result.failures) - 50} more")
+        lines += ["", *_listed(f"FAILED: {len(result.failures)} problem(s):", result.failures)]
     else:
-        lines.append(
-            f"\nOK: every leadsieve user is a target lead; no Bot API violations; no errors logged."
-        )
+        lines += [
+            "",
+            "OK: every leadsieve user is a target lead; no Bot API violations; no errors logged.",
+        ]
     return "\n".join(lines)
 
 

@@ -1,0 +1,41 @@
+"""The benchmark script still runs end to end (a few users); how fast is not checked here."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+# scripts/ is not a package (mypy knows the script as the top-level module `bench`), so it
+# is imported the way the script itself runs: from its own directory.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from bench import CHECKLIST_STEPS, BotFigures, format_report, run_benchmark
+
+USERS = 3
+
+
+def _positive(figures: BotFigures) -> list[str]:
+    """Names of figures that are not positive finite numbers."""
+    values = {
+        "wall_s": figures.wall_s,
+        "updates_per_s": figures.updates_per_s,
+        "peak_rss_mib": figures.peak_rss_mib,
+        "requests": figures.requests,
+        **{f"first_answer_ms.{k}": v for k, v in vars(figures.first_answer_ms).items()},
+        **{f"reaction_ms.{k}": v for k, v in vars(figures.reaction_ms).items()},
+    }
+    return [name for name, value in values.items() if not (math.isfinite(value) and value > 0)]
+
+
+async def test_benchmark_completes_with_every_prospect_qualified() -> None:
+    result = await run_benchmark(users=USERS, timeout=30)
+
+    assert result.failures == [], format_report(result)
+    for figures in (result.echo, result.leadsieve):
+        assert figures.users == USERS
+        assert figures.updates == USERS * len(CHECKLIST_STEPS)
+        assert figures.violations == []
+        assert _positive(figures) == [], figures.name
+    report = format_report(result)
+    assert "OK: every leadsieve user is a target lead" in report
