@@ -558,12 +558,14 @@ class Conversation:
         return lead, next_question(self._checklist, lead.answers)
 
     async def _load(self, prospect: Prospect) -> Lead | None:
-        async with self._db.transaction() as tx:
-            lead = await leads.get_by_user(tx, prospect.user_id)
-            if lead is not None and lead.unreachable_at is not None:
-                # They wrote to us, so they have unblocked the bot.
+        async with self._db.read() as conn:
+            lead = await leads.get_by_user(conn, prospect.user_id)
+        if lead is None:
+            return None
+        if lead.unreachable_at is not None or lead.username != prospect.username:
+            async with self._db.transaction() as tx:
+                # They wrote to us, so they have unblocked the bot (and may have a new @name).
                 await leads.mark_reachable(tx, lead.id)
-            if lead is not None and lead.username != prospect.username:
                 await leads.set_username(tx, lead.id, prospect.username)
         return lead
 

@@ -48,6 +48,12 @@ class Database:
         return self._conn
 
     @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        """For reads and single-statement writes: the lock without BEGIN/COMMIT round trips."""
+        async with self._lock:
+            yield self.connection
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
         async with self._lock:

@@ -1,8 +1,13 @@
-"""aiogram FSM storage in the bot's SQLite file, so conversations survive restarts."""
+"""aiogram FSM storage in the bot's SQLite file, so conversations survive restarts.
+
+Every change is written through at once; reads come from a bounded in-memory copy,
+because aiogram asks for the state on every update and only this process writes it.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,15 +19,18 @@ from bot.storage.codec import dump_time
 from bot.storage.db import Database
 
 _SELECT = "SELECT state, data FROM fsm_state WHERE storage_key = ?"
-_UPSERT_STATE = """
-INSERT INTO fsm_state (storage_key, state, updated_at) VALUES (?, ?, ?)
-ON CONFLICT (storage_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+_UPSERT = """
+INSERT INTO fsm_state (storage_key, state, data, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (storage_key)
+DO UPDATE SET state = excluded.state, data = excluded.data, updated_at = excluded.updated_at
 """
-_UPSERT_DATA = """
-INSERT INTO fsm_state (storage_key, data, updated_at) VALUES (?, ?, ?)
-ON CONFLICT (storage_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
-"""
-_DELETE_EMPTY = "DELETE FROM fsm_state WHERE storage_key = ? AND state IS NULL AND data = '{}'"
+_DELETE = "DELETE FROM fsm_state WHERE storage_key = ?"
+
+DEFAULT_CACHE_SIZE = 10_000
+
+# The data is kept encoded, so no caller can change the cached copy by accident.
+_Record = tuple[str | None, str]
+_EMPTY = "{}"
 
 
 def _key(key: StorageKey) -> str:
@@ -40,38 +48,58 @@ def _key(key: StorageKey) -> str:
 
 
 class SQLiteStorage(BaseStorage):
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self._db = db
         self._clock = clock
+        self._cache: OrderedDict[str, _Record] = OrderedDict()
+        self._cache_size = cache_size
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self._db.transaction() as tx:
-            await tx.execute(_UPSERT_STATE, (_key(key), value, dump_time(self._clock.now())))
-            await tx.execute(_DELETE_EMPTY, (_key(key),))
+        _, encoded = await self._get(_key(key))
+        await self._put(_key(key), (value, encoded))
 
     async def get_state(self, key: StorageKey) -> str | None:
-        row = await self._row(key)
-        return None if row is None else row[0]
+        state, _ = await self._get(_key(key))
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        state, _ = await self._get(_key(key))
         encoded = json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
-        async with self._db.transaction() as tx:
-            await tx.execute(_UPSERT_DATA, (_key(key), encoded, dump_time(self._clock.now())))
-            await tx.execute(_DELETE_EMPTY, (_key(key),))
+        await self._put(_key(key), (state, encoded))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        row = await self._row(key)
-        if row is None:
-            return {}
-        loaded: dict[str, Any] = json.loads(row[1])
-        return loaded
+        _, encoded = await self._get(_key(key))
+        data: dict[str, Any] = json.loads(encoded)
+        return data
 
     async def close(self) -> None:
         # The database belongs to the application, which closes it.
-        return None
+        self._cache.clear()
 
-    async def _row(self, key: StorageKey) -> tuple[str | None, str] | None:
-        async with self._db.transaction() as tx, tx.execute(_SELECT, (_key(key),)) as cursor:
+    async def _get(self, key: str) -> _Record:
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        async with self._db.read() as conn, conn.execute(_SELECT, (key,)) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else (row[0], row[1])
+        record: _Record = (None, _EMPTY) if row is None else (row[0], row[1])
+        self._remember(key, record)
+        return record
+
+    async def _put(self, key: str, record: _Record) -> None:
+        state, encoded = record
+        async with self._db.read() as conn:
+            if state is None and encoded == _EMPTY:
+                await conn.execute(_DELETE, (key,))
+            else:
+                now = dump_time(self._clock.now())
+                await conn.execute(_UPSERT, (key, state, encoded, now))
+        self._remember(key, record)
+
+    def _remember(self, key: str, record: _Record) -> None:
+        self._cache[key] = record
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
