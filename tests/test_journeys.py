@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.domain.leads import LeadStatus
 from bot.storage import leads
 from bot.storage.db import Database
-from tests.conftest import MANAGER_ID, STAFF_CHAT, TOKEN
+from tests.conftest import MANAGER_ID, STAFF_CHAT, TOKEN, free_port
 from tests.fakegram import FakeTelegram, TelegramUser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,15 +115,6 @@ def _bot_env(telegram: FakeTelegram, tmp_path: Path, port: int) -> dict[str, str
     }
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 async def _start_bot(
     telegram: FakeTelegram, env: dict[str, str], log: Path
 ) -> asyncio.subprocess.Process:
@@ -145,7 +136,7 @@ async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
     telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     telegram.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
-    env = _bot_env(telegram, tmp_path, _free_port())
+    env = _bot_env(telegram, tmp_path, free_port())
     log = tmp_path / "bot.log"
     user = telegram.user(1001, language_code="en", phone_number="79161234567")
 

@@ -11,20 +11,14 @@ import pytest
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings
+from tests.conftest import free_port
 from tests.fakegram import FakeTelegram
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def test_health_and_webhook(
     telegram: FakeTelegram, make_settings: Callable[..., Settings]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     settings = make_settings(
         webhook_url="https://bot.example.com", webhook_secret="s3cret-token_1", web_port=port
     )

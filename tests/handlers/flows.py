@@ -38,3 +38,14 @@ async def answer_rest(
 async def serious_buyer(user: TelegramUser, source: str | None = "vk_spring") -> None:
     await consent(user, source)
     await answer_rest(user)
+
+
+async def cash_buyer_up_to_name(user: TelegramUser) -> None:
+    """From the first question to "What is your name?", paying with own funds."""
+    await user.click("To live in")
+    await user.click("2 rooms")
+    await user.send("9000000")
+    await user.click("Own funds")
+    await user.click("Done ➡️")
+    await user.click("This month")
+    await user.click("Not decided yet")

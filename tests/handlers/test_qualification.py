@@ -8,7 +8,8 @@ from bot.domain.leads import LeadStatus
 from bot.domain.scoring import Verdict
 from bot.storage import leads
 from tests.conftest import STAFF_CHAT, Harness
-from tests.handlers.flows import answer_rest, consent, serious_buyer
+from tests.fakegram import TelegramUser
+from tests.handlers.flows import answer_rest, cash_buyer_up_to_name, consent, serious_buyer
 
 
 def _plain(text: str | None) -> str:
@@ -220,13 +221,7 @@ async def test_multi_choice_needs_one_option(harness: Harness) -> None:
 async def test_name_limits_emoji_and_empty_messages(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
     await consent(user)
-    await user.click("To live in")
-    await user.click("2 rooms")
-    await user.send("9000000")
-    await user.click("Own funds")
-    await user.click("Done ➡️")
-    await user.click("This month")
-    await user.click("Not decided yet")
+    await cash_buyer_up_to_name(user)
     assert "What is your name?" in (user.last_text() or "")
     await user.send("A" * 5000)
     assert "too long: 60 characters at most" in (user.last_text() or "")
@@ -252,17 +247,8 @@ async def test_phone_must_be_the_prospects_own(harness: Harness) -> None:
     assert user.reply_keyboard() is None
 
 
-async def answer_until_phone(user: object) -> None:
-    from tests.fakegram import TelegramUser
-
-    assert isinstance(user, TelegramUser)
-    await user.click("To live in")
-    await user.click("2 rooms")
-    await user.send("9000000")
-    await user.click("Own funds")
-    await user.click("Done ➡️")
-    await user.click("This month")
-    await user.click("Not decided yet")
+async def answer_until_phone(user: TelegramUser) -> None:
+    await cash_buyer_up_to_name(user)
     await user.send("Anna")
     assert user.reply_keyboard() == ["📱 Share my phone number", "⬅️ Back"]
 
@@ -316,10 +302,7 @@ async def test_language_switch(harness: Harness) -> None:
     assert lead is not None and lead.language == "en"
 
 
-async def consent_ru(user: object) -> None:
-    from tests.fakegram import TelegramUser
-
-    assert isinstance(user, TelegramUser)
+async def consent_ru(user: TelegramUser) -> None:
     await user.send("/start")
     assert "Здравствуйте" in (user.last_text() or "")
     await user.click("✅ Согласен(на)")
@@ -342,4 +325,4 @@ async def test_forget_erases_the_lead_and_tells_staff(harness: Harness) -> None:
     staff_texts = [
         m.visible_text for m in harness.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
     ]
-    assert f"лид #{lead.id}" in staff_texts[-1] or f"#{lead.id}" in staff_texts[-1]
+    assert staff_texts[-1] == f"Клиент (лид #{lead.id}) удалил свои данные из бота."
