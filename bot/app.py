@@ -83,7 +83,7 @@ class Application:
                 language_code=None if is_default else language,
             )
             await self.notifier.call(method, None)
-        code = await self.staff.prepare()
+        code = self.staff.binding_code
         if code is not None:
             logger.warning(
                 "No staff group yet. In the group, send: /bind %s  (or set STAFF_CHAT_ID)", code
