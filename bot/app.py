@@ -179,7 +179,11 @@ async def build_application(
         checklist,
         staff_t,
         clock,
-        StaffDeskConfig(configured_chat_id=settings.staff_chat_id, zone=settings.zone),
+        StaffDeskConfig(
+            configured_chat_id=settings.staff_chat_id,
+            zone=settings.zone,
+            admin_ids=frozenset(settings.admin_ids),
+        ),
     )
     await staff_desk.prepare()
     conversation = Conversation(

@@ -30,12 +30,14 @@ class BindResult(StrEnum):
     BOUND = "bound"
     WRONG_CODE = "wrong_code"
     ALREADY_BOUND = "already_bound"
+    NOT_ADMIN = "not_admin"
 
 
 @dataclass(frozen=True)
 class StaffDeskConfig:
     configured_chat_id: int | None
     zone: ZoneInfo
+    admin_ids: frozenset[int] = frozenset()
 
 
 class StaffDesk:
@@ -77,9 +79,15 @@ class StaffDesk:
     def binding_code(self) -> str | None:
         return self._binding_code
 
-    async def bind(self, chat_id: int, code: str) -> BindResult:
+    async def bind(self, chat_id: int, user_id: int | None, code: str) -> BindResult:
+        """Makes `chat_id` the staff group, given the code from the start-up log.
+
+        With ADMIN_IDS set, only those people may do it: the code alone could leak.
+        """
         if self._chat_id is not None:
             return BindResult.ALREADY_BOUND
+        if self._config.admin_ids and user_id not in self._config.admin_ids:
+            return BindResult.NOT_ADMIN
         if self._binding_code is None or not secrets.compare_digest(code, self._binding_code):
             return BindResult.WRONG_CODE
         async with self._db.transaction() as tx:

@@ -170,3 +170,17 @@ async def test_a_card_that_could_not_be_posted_is_posted_later(harness: Harness)
     assert len(harness.telegram.chat(STAFF_CHAT).topics) == 1
     cards = harness.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
     assert "Целевой" in cards[-1].visible_text
+
+
+async def test_with_admin_ids_only_an_admin_can_bind(make_harness: Callable[..., Any]) -> None:
+    harness: Harness = await make_harness(staff_chat_id=None, admin_ids=(OUTSIDER_ID,))
+    code = harness.app.staff.binding_code
+    manager = harness.staff_member(MANAGER_ID)
+    await manager.send(f"/bind {code}")
+    assert manager.last_text() == (
+        "Назначить группу отдела продаж может только администратор бота (ADMIN_IDS)."
+    )
+    assert harness.app.staff.chat_id is None
+    admin = harness.staff_member(OUTSIDER_ID)
+    await admin.send(f"/bind {code}")
+    assert harness.app.staff.chat_id == STAFF_CHAT

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.answers import Answer
 from bot.domain.checklist import load_checklist
 from bot.domain.leads import Lead, LeadId, LeadStatus
 from bot.domain.scoring import assess
@@ -17,7 +18,7 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 def _lead(name: str) -> Lead:
-    answers = {
+    answers: dict[str, Answer | None] = {
         "purpose": "live",
         "rooms": "room_4_plus",
         "budget": 999_000_000,

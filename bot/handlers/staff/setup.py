@@ -18,7 +18,8 @@ async def bind(
     notifier: Notifier,
     staff_t: Translator,
 ) -> None:
-    result = await staff.bind(message.chat.id, (command.args or "").strip())
+    user_id = message.from_user.id if message.from_user else None
+    result = await staff.bind(message.chat.id, user_id, (command.args or "").strip())
     await notifier.send(message.chat.id, staff_t(f"staff.bind.{result}"))
 
 
