@@ -19,7 +19,7 @@ DOMAIN = "bot"
 
 
 class CatalogError(Exception):
-    pass
+    """A catalog is missing or cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class BackCb(CallbackData, prefix="bk"):
 
 
 class RestartCb(CallbackData, prefix="rs"):
-    pass
+    """Go through the checklist again (returning prospects)."""
 
 
 class LanguageCb(CallbackData, prefix="lg"):

@@ -27,7 +27,7 @@ _RECORD = "INSERT INTO schema_migrations (version, name) VALUES (?, ?)"
 
 
 class MigrationError(Exception):
-    pass
+    """A migration file is misnamed, duplicated or malformed."""
 
 
 @dataclass(frozen=True)
