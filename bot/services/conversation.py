@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.domain.answers import (
     Answer,
     AnswerError,
+    AnswerErrorCode,
     normalize_phone,
     validate_multi,
     validate_number,
@@ -394,7 +395,7 @@ class Conversation:
             return validate_text(question, text)
         if question.kind is QuestionKind.PHONE:
             return normalize_phone(text, self._checklist.phone_region)
-        raise AnswerError("choose_option")
+        raise AnswerError(AnswerErrorCode.CHOOSE_OPTION)
 
     async def _accept(
         self,
