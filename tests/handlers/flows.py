@@ -10,6 +10,13 @@ async def consent(user: TelegramUser, source: str | None = None) -> None:
     await user.click("✅ I agree")
 
 
+async def consent_up_to_budget(user: TelegramUser) -> None:
+    """Consent, "To live in", "2 rooms": the budget question is next."""
+    await consent(user)
+    await user.click("To live in")
+    await user.click("2 rooms")
+
+
 async def answer_rest(
     user: TelegramUser,
     *,
@@ -41,9 +48,8 @@ async def serious_buyer(user: TelegramUser, source: str | None = "vk_spring") ->
 
 
 async def cash_buyer_up_to_name(user: TelegramUser) -> None:
-    """From the first question to "What is your name?", paying with own funds."""
-    await user.click("To live in")
-    await user.click("2 rooms")
+    """From consent to "What is your name?", paying with own funds."""
+    await consent_up_to_budget(user)
     await user.send("9000000")
     await user.click("Own funds")
     await user.click("Done ➡️")

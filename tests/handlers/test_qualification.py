@@ -9,7 +9,13 @@ from bot.domain.scoring import Verdict
 from bot.storage import leads
 from tests.conftest import STAFF_CHAT, Harness
 from tests.fakegram import TelegramUser
-from tests.handlers.flows import answer_rest, cash_buyer_up_to_name, consent, serious_buyer
+from tests.handlers.flows import (
+    answer_rest,
+    cash_buyer_up_to_name,
+    consent,
+    consent_up_to_budget,
+    serious_buyer,
+)
 
 
 def _plain(text: str | None) -> str:
@@ -59,9 +65,7 @@ async def test_serious_buyer_becomes_a_target_lead(harness: Harness) -> None:
 
 async def test_progress_counts_the_conditional_question(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
-    await user.click("To live in")
-    await user.click("2 rooms")
+    await consent_up_to_budget(user)
     await user.send("8500000")
     await user.click("Own funds")
     assert "✅ Own funds" in user.buttons()
@@ -143,9 +147,7 @@ async def test_deep_link_source(harness: Harness, payload: str | None, stored: s
 
 async def test_back_changes_the_previous_answer(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
-    await user.click("To live in")
-    await user.click("2 rooms")
+    await consent_up_to_budget(user)
     assert "Question 3 / 9" in (user.last_text() or "")
     await user.click("⬅️ Back")
     assert "How many rooms do you need?" in (user.last_text() or "")
@@ -190,9 +192,7 @@ async def test_an_old_button_is_closed_and_the_current_question_shown(harness: H
 
 async def test_numbers_are_read_the_way_people_type_them(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
-    await user.click("To live in")
-    await user.click("2 rooms")
+    await consent_up_to_budget(user)
     await user.send("a lot")
     assert "couldn't read a number" in (user.last_text() or "")
     await user.send("50 000")
@@ -204,9 +204,7 @@ async def test_numbers_are_read_the_way_people_type_them(harness: Harness) -> No
 
 async def test_multi_choice_needs_one_option(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
-    await user.click("To live in")
-    await user.click("2 rooms")
+    await consent_up_to_budget(user)
     await user.send("9 000 000")
     answer = await user.click("Done ➡️")
     assert answer is not None and answer.text == "Please choose at least 1."
@@ -220,7 +218,6 @@ async def test_multi_choice_needs_one_option(harness: Harness) -> None:
 
 async def test_name_limits_emoji_and_empty_messages(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
     await cash_buyer_up_to_name(user)
     assert "What is your name?" in (user.last_text() or "")
     await user.send("A" * 5000)
@@ -235,7 +232,6 @@ async def test_name_limits_emoji_and_empty_messages(harness: Harness) -> None:
 
 async def test_phone_must_be_the_prospects_own(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
     await answer_until_phone(user)
     await user.share_contact("79990001122", user_id=777)
     assert "someone else's contact" in (user.last_text() or "")
@@ -255,7 +251,6 @@ async def answer_until_phone(user: TelegramUser) -> None:
 
 async def test_optional_question_can_be_skipped(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
-    await consent(user)
     await answer_until_phone(user)
     await user.press("📱 Share my phone number")
     await user.click("Skip")
