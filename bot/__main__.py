@@ -13,12 +13,13 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError, load_checklist
+from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
 from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations
 
 EXIT_CONFIG = 2
-_STARTUP_ERRORS = (ConfigError, ChecklistError, CatalogError, MigrationError)
+_STARTUP_ERRORS = (ConfigError, ChecklistError, SitesFileError, CatalogError, MigrationError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,9 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+import httpx
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -23,13 +25,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist, load_checklist
-from bot.handlers import errors, prospect, staff
+from bot.domain.sites_file import load_sites_file
+from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
+from bot.integrations.caldav import CalDavClient
 from bot.jobs import build_scheduler
 from bot.middlewares.locale import LocaleMiddleware
+from bot.services.booking import Booking, BookingConfig
+from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.notifier import Notifier
+from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
+from bot.services.team import Team, TeamConfig
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
@@ -52,6 +60,10 @@ class Application:
     notifier: Notifier
     staff: StaffDesk
     conversation: Conversation
+    booking: Booking
+    calendar: CalendarDesk
+    reminders: ReminderDesk
+    http: httpx.AsyncClient
     clock: Clock
     _runner: web.AppRunner | None = field(default=None, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -64,6 +76,7 @@ class Application:
             await self._runner.cleanup()
             self._runner = None
         await self.dispatcher.storage.close()
+        await self.http.aclose()
         await self.bot.session.close()
         await self.db.close()
 
@@ -115,7 +128,7 @@ class Application:
             logger.warning("Telegram is not reachable yet (%s); will keep trying", error)
         await self.announce()
         await self.start_web()
-        self._scheduler = build_scheduler(self.staff)
+        self._scheduler = build_scheduler(self.staff, self.reminders, self.calendar)
         self._scheduler.start()
         if self.settings.webhook_url:
             secret = self.settings.webhook_secret
@@ -147,6 +160,11 @@ async def build_application(
     """Settings → checklist → catalogs → database → bot → services → dispatcher."""
     clock = clock or SystemClock()
     checklist = load_checklist(settings.checklist_path)
+    sites_file = load_sites_file(
+        settings.sites_path,
+        routing_values=set(checklist.routing_values()),
+        today=clock.now().astimezone(settings.zone).date(),
+    )
     translations = Translations(settings.default_language)
     db = Database(settings.database_path)
     await db.connect()
@@ -186,12 +204,40 @@ async def build_application(
         ),
     )
     await staff_desk.prepare()
+    team = Team(
+        db,
+        clock,
+        TeamConfig(
+            default_zone=settings.zone,
+            invite_valid=timedelta(days=settings.invite_valid_days),
+            routing_values=frozenset(checklist.routing_values()),
+        ),
+    )
+    await team.sync_file(sites_file)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(15.0))
+    calendar = CalendarDesk(
+        db, notifier, translations, clock, CalDavClient(http), company=settings.company_name
+    )
+    booking = Booking(
+        db,
+        notifier,
+        translations,
+        clock,
+        checklist,
+        staff_desk,
+        calendar,
+        BookingConfig(
+            policy=settings.slot_policy, rule=settings.routing_rule, quiet=settings.quiet
+        ),
+    )
+    reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
     conversation = Conversation(
         db,
         notifier,
         checklist,
         translations,
         staff_desk,
+        booking,
         clock,
         terms=ConsentTerms(
             company=settings.company_name,
@@ -210,11 +256,22 @@ async def build_application(
         notifier=notifier,
         translations=translations,
         staff_t=staff_t,
+        team=team,
+        booking=booking,
+        calendar_desk=calendar,
+        reminder_desk=reminder_desk,
+        clock=clock,
+        public_url=settings.public_url,
     )
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
     dispatcher.callback_query.middleware(locale)
-    dispatcher.include_routers(errors.build_router(), staff.build_router(), prospect.build_router())
+    dispatcher.include_routers(
+        errors.build_router(),
+        staff.build_router(),
+        manager.build_router(),
+        prospect.build_router(),
+    )
     return Application(
         settings=settings,
         checklist=checklist,
@@ -225,5 +282,9 @@ async def build_application(
         notifier=notifier,
         staff=staff_desk,
         conversation=conversation,
+        booking=booking,
+        calendar=calendar,
+        reminders=reminder_desk,
+        http=http,
         clock=clock,
     )

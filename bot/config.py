@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,11 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.checklist import BUNDLED_CHECKLIST
+from bot.domain.reminders import QuietHours, parse_quiet_hours
+from bot.domain.routing import RoutingRule
+from bot.domain.slots import CELL, SlotPolicy
+
+BUNDLED_SITES: Path = Path(__file__).resolve().parent / "checklists" / "sites.yaml"
 
 Language = Literal["ru", "en"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -48,6 +54,17 @@ class Settings(BaseSettings):
     privacy_policy_url: str | None = None
     consent_version: str = "1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Viewings
+    sites_path: Path = BUNDLED_SITES
+    public_url: str | None = None
+    routing_rule: RoutingRule = RoutingRule.ROUND_ROBIN
+    viewing_minutes: int = Field(default=60, ge=5, le=8 * 60)
+    viewing_buffer_minutes: int = Field(default=15, ge=0, le=4 * 60)
+    slot_step_minutes: int = Field(default=30, ge=5, le=8 * 60)
+    booking_notice_minutes: int = Field(default=120, ge=0, le=14 * 24 * 60)
+    booking_horizon_days: int = Field(default=14, ge=1, le=90)
+    quiet_hours: str = "21:00-09:00"
+    invite_valid_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("bot_token")
     @classmethod
@@ -78,7 +95,25 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("telegram_api_base", "webhook_url", "sales_desk_url", "privacy_policy_url")
+    @field_validator(
+        "viewing_minutes", "viewing_buffer_minutes", "slot_step_minutes", "booking_notice_minutes"
+    )
+    @classmethod
+    def _whole_cells(cls, value: int) -> int:
+        cell_minutes = int(CELL.total_seconds() // 60)
+        if value % cell_minutes:
+            raise ValueError(f"must be a multiple of {cell_minutes} minutes")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator(
+        "telegram_api_base", "webhook_url", "sales_desk_url", "privacy_policy_url", "public_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -90,6 +125,20 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def slot_policy(self) -> SlotPolicy:
+        return SlotPolicy(
+            length=timedelta(minutes=self.viewing_minutes),
+            buffer=timedelta(minutes=self.viewing_buffer_minutes),
+            step=timedelta(minutes=self.slot_step_minutes),
+            notice=timedelta(minutes=self.booking_notice_minutes),
+            horizon_days=self.booking_horizon_days,
+        )
+
+    @property
+    def quiet(self) -> QuietHours:
+        return parse_quiet_hours(self.quiet_hours)
 
 
 def load_settings(**overrides: object) -> Settings:

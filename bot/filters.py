@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram.filters import BaseFilter
-from aiogram.types import Message
+from typing import Any
 
+from aiogram.filters import BaseFilter
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translations
 from bot.services.staff_desk import StaffDesk
+from bot.services.team import Team
 
 
 class StaffMember(BaseFilter):
@@ -20,3 +24,27 @@ class StaffMember(BaseFilter):
         if message.from_user is None:
             return False
         return await staff.is_member(message.chat.id, message.from_user.id)
+
+
+class StaffPress(BaseFilter):
+    """A button pressed in the staff group by one of its members."""
+
+    async def __call__(self, query: CallbackQuery, staff: StaffDesk) -> bool:
+        message = query.message
+        if staff.chat_id is None or message is None or message.chat.id != staff.chat_id:
+            return False
+        return await staff.is_member(message.chat.id, query.from_user.id)
+
+
+class IsManager(BaseFilter):
+    """From a sales manager (not removed); adds `manager` and their translator `mt`."""
+
+    async def __call__(
+        self, event: Message | CallbackQuery, team: Team, translations: Translations
+    ) -> bool | dict[str, Any]:
+        if event.from_user is None:
+            return False
+        manager = await team.by_user(event.from_user.id)
+        if manager is None:
+            return False
+        return {"manager": manager, "mt": translations.get(manager.language)}

@@ -271,6 +271,16 @@ class Scoring(BaseModel):
     follow_up_days: StrictInt = Field(default=30, ge=1)
 
 
+class Routing(BaseModel):
+    """Which answers decide the sales managers a target lead can go to."""
+
+    model_config = _MODEL
+    # Choice questions whose option ids managers cover (e.g. project, district).
+    questions: tuple[StrictStr, ...] = ()
+    # Option ids that any manager may take (e.g. "not decided yet").
+    anyone: tuple[StrictStr, ...] = ()
+
+
 class Checklist(BaseModel):
     model_config = _MODEL
     id: StrictStr
@@ -281,6 +291,7 @@ class Checklist(BaseModel):
     scoring: Scoring
     questions: tuple[Question, ...]
     rules: tuple[Rule, ...] = ()
+    routing: Routing = Routing()
     # Set by load_checklist, never read from the file.
     source_path: Path | None = None
 
@@ -321,6 +332,26 @@ class Checklist(BaseModel):
     @property
     def phone_question(self) -> Question | None:
         return next((q for q in self.questions if q.kind is QuestionKind.PHONE), None)
+
+    def routing_values(self) -> dict[str, Option]:
+        """Every option id a manager can cover, with its option."""
+        return {
+            option.id: option
+            for question_id in self.routing.questions
+            for option in self.question(question_id).options
+        }
+
+    def routing_wanted(self, answers: Mapping[str, Answer | None]) -> dict[str, frozenset[str]]:
+        """Routing question id → the option ids the lead chose that narrow the managers."""
+        wanted: dict[str, frozenset[str]] = {}
+        for question_id in self.routing.questions:
+            value = answers.get(question_id)
+            chosen = (value,) if isinstance(value, str) else value
+            if isinstance(chosen, tuple):
+                narrowing = frozenset(chosen) - set(self.routing.anyone)
+                if narrowing:
+                    wanted[question_id] = narrowing
+        return wanted
 
 
 # --- showing answers ----------------------------------------------------------------------
@@ -600,6 +631,8 @@ class _Loader:
                 f"nurture ({scoring.nurture}) is above target ({scoring.target}); "
                 "it must be lower or equal",
             )
+        if isinstance(raw_questions, list):
+            self._check_routing(data.get("routing"), known)
         staff_title = data.get("staff_title")
         if isinstance(staff_title, list) and isinstance(raw_questions, list):
             for index, question_id in enumerate(staff_title):
@@ -870,6 +903,41 @@ class _Loader:
                 ("questions", index, "kind"),
                 f"only one phone question is allowed (another one is on line {line})",
             )
+
+    def _check_routing(self, raw: object, known: Mapping[str, Question | None]) -> None:
+        if not isinstance(raw, dict):
+            return
+        options: set[str] = set()
+        raw_questions = raw.get("questions")
+        for index, question_id in enumerate(
+            raw_questions if isinstance(raw_questions, list) else []
+        ):
+            if not isinstance(question_id, str):
+                continue
+            loc: Loc = ("routing", "questions", index)
+            if question_id not in known:
+                hint = did_you_mean(question_id, known)
+                self._add(_RANK_MEANING, loc, f"unknown question {question_id!r}{hint}")
+                continue
+            question = known[question_id]
+            if question is None:
+                continue
+            if not question.is_choice:
+                self._add(
+                    _RANK_MEANING,
+                    loc,
+                    f"question {question_id!r} is {question.kind}; routing needs single or multi",
+                )
+            options.update(option.id for option in question.options)
+        raw_anyone = raw.get("anyone")
+        for index, option_id in enumerate(raw_anyone if isinstance(raw_anyone, list) else []):
+            if isinstance(option_id, str) and option_id not in options:
+                self._add(
+                    _RANK_MEANING,
+                    ("routing", "anyone", index),
+                    f"{option_id!r} is not an option of the routing questions"
+                    f"{did_you_mean(option_id, options)}",
+                )
 
     def _check_rules(self, rules: list[tuple[int, Rule]]) -> None:
         for index, rule in rules:

@@ -47,8 +47,15 @@ _ALLOWED: dict[LeadStatus, frozenset[LeadStatus]] = {
     LeadStatus.TARGET: frozenset({LeadStatus.QUALIFYING, LeadStatus.BOOKED}),
     LeadStatus.NURTURE: frozenset({LeadStatus.QUALIFYING}),
     LeadStatus.REJECTED: frozenset({LeadStatus.QUALIFYING}),
+    # Booked → target: the manager reports the viewing moved, the prospect picks a new time.
     LeadStatus.BOOKED: frozenset(
-        {LeadStatus.ATTENDED, LeadStatus.NO_SHOW, LeadStatus.CANCELLED, LeadStatus.BOOKED}
+        {
+            LeadStatus.ATTENDED,
+            LeadStatus.NO_SHOW,
+            LeadStatus.CANCELLED,
+            LeadStatus.BOOKED,
+            LeadStatus.TARGET,
+        }
     ),
     LeadStatus.ATTENDED: frozenset({LeadStatus.DEAL}),
     LeadStatus.NO_SHOW: frozenset({LeadStatus.BOOKED, LeadStatus.QUALIFYING}),
@@ -110,6 +117,12 @@ class Lead:
     staff_message_id: int | None = None
     staff_posted_at: datetime | None = None
     qualified_at: datetime | None = None
+    manager_id: int | None = None
+    route_code: str | None = None
+    route_params: dict[str, str | int] = field(default_factory=dict)
+    routed_at: datetime | None = None
+    callback_note: str | None = None
+    callback_requested_at: datetime | None = None
     answers: dict[str, Answer | None] = field(default_factory=dict)
 
 

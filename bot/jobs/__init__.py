@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services.calendar import CalendarDesk
+from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
 
 # How often leads whose card could not be posted (Telegram down, no group yet) are retried.
 STAFF_CARD_RETRY_SECONDS = 60
+REMINDER_SECONDS = 30
+CALDAV_PUSH_SECONDS = 60
+CALDAV_PULL_SECONDS = 300
 
 
-def build_scheduler(staff: StaffDesk) -> AsyncIOScheduler:
+def build_scheduler(
+    staff: StaffDesk, reminders: ReminderDesk, calendar: CalendarDesk
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        staff.publish_pending,
-        "interval",
-        seconds=STAFF_CARD_RETRY_SECONDS,
-        id="staff_cards",
-        max_instances=1,
-        coalesce=True,
+    jobs = (
+        (staff.publish_pending, STAFF_CARD_RETRY_SECONDS, "staff_cards"),
+        (reminders.run_due, REMINDER_SECONDS, "reminders"),
+        (calendar.push_pending, CALDAV_PUSH_SECONDS, "caldav_push"),
+        (calendar.pull_busy, CALDAV_PULL_SECONDS, "caldav_pull"),
     )
+    for job, seconds, name in jobs:
+        scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

@@ -47,6 +47,51 @@ class LanguageCb(CallbackData, prefix="lg"):
     lang: str
 
 
+class ViewingDayCb(CallbackData, prefix="vd"):
+    """A day in the slot picker. `a`/`s`: the viewing being moved and its version (0 = new)."""
+
+    a: int
+    s: int
+    day: str
+
+
+class ViewingTimeCb(CallbackData, prefix="vt"):
+    """A slot: its start in unix minutes."""
+
+    a: int
+    s: int
+    t: int
+
+
+class ViewingCb(CallbackData, prefix="va"):
+    """An action on a viewing (ViewingAction)."""
+
+    a: int
+    s: int
+    do: str
+
+
+class OutcomeCb(CallbackData, prefix="vo"):
+    """The manager's report after the slot (Outcome)."""
+
+    a: int
+    o: str
+
+
+class ManagerAdminCb(CallbackData, prefix="ma"):
+    """An admin's action on a manager in the staff group (ManagerAction)."""
+
+    m: int
+    do: str
+
+
+class AssignCb(CallbackData, prefix="as"):
+    """Staff hands a lead nobody was eligible for to a manager."""
+
+    lead: int
+    m: int
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -56,4 +101,10 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     BackCb,
     RestartCb,
     LanguageCb,
+    ViewingDayCb,
+    ViewingTimeCb,
+    ViewingCb,
+    OutcomeCb,
+    ManagerAdminCb,
+    AssignCb,
 )

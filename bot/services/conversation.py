@@ -39,6 +39,7 @@ from bot.domain.leads import (
 from bot.domain.scoring import Assessment, Verdict, assess
 from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
+from bot.services.booking import Booking
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 from bot.storage import leads
@@ -97,6 +98,7 @@ class Conversation:
         checklist: Checklist,
         translations: Translations,
         staff: StaffDesk,
+        booking: Booking,
         clock: Clock,
         *,
         terms: ConsentTerms,
@@ -107,6 +109,7 @@ class Conversation:
         self._checklist = checklist
         self._translations = translations
         self._staff = staff
+        self._booking = booking
         self._clock = clock
         self._terms = terms
         self._zone = zone
@@ -380,6 +383,8 @@ class Conversation:
         language = await self._language(prospect, state)
         lead = await self._load(prospect)
         if lead is not None:
+            # Their manager's calendars must drop the viewing before the data goes.
+            await self._booking.cancel_for_erasure(lead.id)
             async with self._db.transaction() as tx:
                 await leads.delete(tx, lead.id)
             await self._staff.notify_erased(lead)
@@ -482,6 +487,8 @@ class Conversation:
         await self._show(
             prospect, outcome_screen(finished, assessment, self._t(finished.language), self._zone)
         )
+        if finished.status is LeadStatus.TARGET:
+            await self._booking.offer(finished)
         await self._staff.publish(finished.id)
 
     @staticmethod
@@ -509,6 +516,7 @@ class Conversation:
             await self._ask(prospect, lead, question, state)
             return
         await self._show(prospect, returning_screen(lead, t, self._zone))
+        await self._booking.show_current(lead)
 
     async def _closed(
         self, prospect: Prospect, press: ButtonPress | None, state: FSMContext, lead: Lead | None

@@ -19,13 +19,17 @@ from aiogram.exceptions import (
 from aiogram.methods import (
     AnswerCallbackQuery,
     CreateForumTopic,
+    DeleteMessage,
     EditForumTopic,
     EditMessageReplyMarkup,
     EditMessageText,
+    SendDocument,
     SendMessage,
+    SendVenue,
     TelegramMethod,
 )
 from aiogram.types import (
+    BufferedInputFile,
     ForceReply,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -140,6 +144,37 @@ class Notifier:
     ) -> bool:
         method = EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup)
         return await self.call(method, chat_id) is not None
+
+    async def send_document(
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        markup: Markup | None = None,
+    ) -> Message | None:
+        method = SendDocument(
+            chat_id=chat_id,
+            document=BufferedInputFile(data, filename=filename),
+            caption=caption,
+            reply_markup=markup,
+        )
+        return await self.call(method, chat_id)
+
+    async def send_venue(
+        self, chat_id: int, latitude: float, longitude: float, title: str, address: str
+    ) -> Message | None:
+        method = SendVenue(
+            chat_id=chat_id, latitude=latitude, longitude=longitude, title=title, address=address
+        )
+        return await self.call(method, chat_id)
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        return (
+            await self.call(DeleteMessage(chat_id=chat_id, message_id=message_id), chat_id)
+            is not None
+        )
 
     async def answer_callback(self, query_id: str, text: str | None = None) -> None:
         await self.call(AnswerCallbackQuery(callback_query_id=query_id, text=text), None)

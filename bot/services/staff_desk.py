@@ -10,15 +10,16 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiogram.methods import GetChat, GetChatMember
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
 from bot.domain.leads import Lead, LeadId
 from bot.i18n import Translator
 from bot.services.notifier import Notifier, ThreadNotFound
-from bot.storage import bot_settings, leads
+from bot.storage import appointments, bot_settings, leads, managers, sites
 from bot.storage.db import Database
-from bot.views.staff import lead_card, stats_text, topic_title
+from bot.views.staff import Booking, card_markup, lead_card, stats_text, topic_title
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class StaffDesk:
         if lead is None or lead.verdict is None:
             return
         title = topic_title(lead, self._checklist, self._t)
-        card = lead_card(lead, self._checklist, self._t, self._config.zone)
+        card, markup = await self._card(lead)
         thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
         forum = await self._is_forum(chat_id)
         if not forum:
@@ -140,11 +141,11 @@ class StaffDesk:
         elif thread_id is None:
             thread_id = await self._new_topic(lead_id, chat_id, title)
         try:
-            message = await self._notifier.send(chat_id, card, thread_id=thread_id)
+            message = await self._notifier.send(chat_id, card, markup=markup, thread_id=thread_id)
         except ThreadNotFound:
             logger.info("topic of lead %s is gone, making a new one", lead_id)
             thread_id = await self._new_topic(lead_id, chat_id, title)
-            message = await self._notifier.send(chat_id, card, thread_id=thread_id)
+            message = await self._notifier.send(chat_id, card, markup=markup, thread_id=thread_id)
         else:
             if forum and thread_id is not None and thread_id == lead.staff_thread_id:
                 # Re-qualified: the key answers or the verdict in the title may have changed.
@@ -199,7 +200,31 @@ class StaffDesk:
             lead = await leads.get(tx, lead_id)
         if lead is None:
             return None
-        return lead_card(lead, self._checklist, self._t, self._config.zone)
+        card, _ = await self._card(lead)
+        return card
+
+    async def refresh(self, lead_id: LeadId) -> None:
+        """Edits the lead's card in place (booking changes); posts it if there is none yet."""
+        async with self._db.read() as conn:
+            lead = await leads.get(conn, lead_id)
+        if lead is None or lead.verdict is None:
+            return
+        chat_id = self._chat_id
+        if chat_id is None or lead.staff_message_id is None or lead.staff_chat_id != chat_id:
+            await self.publish(lead_id)
+            return
+        card, markup = await self._card(lead)
+        await self._notifier.edit(chat_id, lead.staff_message_id, card, markup=markup)
+
+    async def _card(self, lead: Lead) -> tuple[str, InlineKeyboardMarkup | None]:
+        async with self._db.read() as conn:
+            manager = None if lead.manager_id is None else await managers.get(conn, lead.manager_id)
+            appointment = await appointments.latest_for_lead(conn, lead.id)
+            site = None if appointment is None else await sites.get(conn, appointment.site_id)
+            team = [m for m in await managers.listed(conn) if m.active]
+        booking = Booking(manager=manager, appointment=appointment, site=site)
+        card = lead_card(lead, self._checklist, self._t, self._config.zone, booking)
+        return card, card_markup(lead, team, self._t)
 
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:

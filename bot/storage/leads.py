@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from sqlite3 import Row
 
@@ -17,7 +17,8 @@ _COLUMNS = (
     "id, telegram_user_id, chat_id, username, status, language, source, checklist_id,"
     " checklist_version, name, phone, score, max_score, verdict, reasons, follow_up_at,"
     " consent_version, consent_at, unreachable_at, staff_chat_id, staff_thread_id,"
-    " staff_message_id, staff_posted_at, created_at, updated_at, qualified_at"
+    " staff_message_id, staff_posted_at, created_at, updated_at, qualified_at, manager_id,"
+    " route_code, route_params, routed_at, callback_note, callback_requested_at"
 )
 _SELECT_BY_USER = f"SELECT {_COLUMNS} FROM leads WHERE telegram_user_id = ?"  # noqa: S608
 _SELECT_BY_ID = f"SELECT {_COLUMNS} FROM leads WHERE id = ?"  # noqa: S608
@@ -75,6 +76,13 @@ _COUNT_BY_SOURCE = """
 SELECT source, COUNT(*) FROM leads WHERE created_at >= ? GROUP BY source ORDER BY 2 DESC, 1
 """
 _DELETE_LEAD = "DELETE FROM leads WHERE id = ?"
+_UPDATE_ROUTE = """
+UPDATE leads SET manager_id = ?, route_code = ?, route_params = ?, routed_at = ?, updated_at = ?
+WHERE id = ?
+"""
+_UPDATE_CALLBACK = """
+UPDATE leads SET callback_note = ?, callback_requested_at = ?, updated_at = ? WHERE id = ?
+"""
 
 
 def _lead_from_row(row: Row, answers: dict[str, Answer | None]) -> Lead:
@@ -105,6 +113,12 @@ def _lead_from_row(row: Row, answers: dict[str, Answer | None]) -> Lead:
         created_at=_required_time(row["created_at"]),
         updated_at=_required_time(row["updated_at"]),
         qualified_at=load_time(row["qualified_at"]),
+        manager_id=row["manager_id"],
+        route_code=row["route_code"],
+        route_params=json.loads(row["route_params"]),
+        routed_at=load_time(row["routed_at"]),
+        callback_note=row["callback_note"],
+        callback_requested_at=load_time(row["callback_requested_at"]),
         answers=answers,
     )
 
@@ -337,3 +351,33 @@ async def count_by_source(tx: Connection, since: datetime) -> list[tuple[str, in
 
 async def delete(tx: Connection, lead_id: LeadId) -> None:
     await tx.execute(_DELETE_LEAD, (lead_id,))
+
+
+async def set_route(
+    tx: Connection,
+    lead_id: int,
+    *,
+    manager_id: int | None,
+    code: str,
+    params: Mapping[str, str | int],
+    at: datetime,
+) -> None:
+    """Who the lead went to and why (shown on the staff card)."""
+    await tx.execute(
+        _UPDATE_ROUTE,
+        (
+            manager_id,
+            code,
+            json.dumps(dict(params), ensure_ascii=False),
+            dump_time(at),
+            dump_time(at),
+            lead_id,
+        ),
+    )
+
+
+async def set_callback(tx: Connection, lead_id: int, note: str | None, at: datetime) -> None:
+    """The prospect wants a call instead of the offered slots; `note` is their wish."""
+    await tx.execute(
+        _UPDATE_CALLBACK, (note, None if note is None else dump_time(at), dump_time(at), lead_id)
+    )

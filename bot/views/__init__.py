@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiogram.types import InlineKeyboardMarkup
+
 from bot.services.notifier import Markup
 
 
@@ -11,3 +13,8 @@ from bot.services.notifier import Markup
 class Screen:
     text: str
     markup: Markup | None = None
+
+    @property
+    def inline(self) -> InlineKeyboardMarkup | None:
+        """The markup if it can go on an edited message (only inline keyboards can)."""
+        return self.markup if isinstance(self.markup, InlineKeyboardMarkup) else None

@@ -129,6 +129,11 @@ def outcome_screen(lead: Lead, assessment: Assessment, t: Translator, zone: Zone
     return Screen("\n\n".join(parts), ReplyKeyboardRemove(remove_keyboard=True))
 
 
+_VIEWING_STATUSES = frozenset(
+    {LeadStatus.BOOKED, LeadStatus.CANCELLED, LeadStatus.NO_SHOW, LeadStatus.ATTENDED}
+)
+
+
 def returning_screen(lead: Lead, t: Translator, zone: ZoneInfo) -> Screen:
     name = escape(lead.name) if lead.name else None
     hello = t("returning.hello_name", name=name) if name else t("returning.hello")
@@ -138,6 +143,8 @@ def returning_screen(lead: Lead, t: Translator, zone: ZoneInfo) -> Screen:
         status = t("returning.nurture", date=_date(lead.follow_up_at, lead.language, zone))
     elif lead.status is LeadStatus.REJECTED:
         status = t("returning.rejected")
+    elif lead.status in _VIEWING_STATUSES:
+        status = t("returning.viewing")
     else:
         status = t("returning.in_progress")
     return Screen(f"{hello}\n\n{status}", restart_keyboard(t))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardMarkup
 from babel.dates import format_datetime
 
 from bot.domain.checklist import Checklist, QuestionKind, describe_answer
 from bot.domain.flow import relevant_answers
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Reason, Verdict
+from bot.domain.viewings import Appointment, Manager, Site
 from bot.i18n import Translator
+from bot.views.team import assign_keyboard
+from bot.views.viewings import when_text, zone_label
 
 VERDICT_MARK: dict[Verdict, str] = {
     Verdict.TARGET: "🟢",
@@ -65,7 +71,62 @@ def reason_text(reason: Reason, t: Translator) -> str:
     return t("staff.reason.unknown")
 
 
-def lead_card(lead: Lead, checklist: Checklist, t: Translator, zone: ZoneInfo) -> str:
+@dataclass(frozen=True)
+class Booking:
+    """Who the lead went to and their latest viewing, for the card."""
+
+    manager: Manager | None = None
+    appointment: Appointment | None = None
+    site: Site | None = None
+
+
+# A lead the bot could not route shows staff buttons to hand it to a manager.
+_NEEDS_HANDS = frozenset({"no_eligible", "no_free_slots"})
+
+
+def booking_lines(lead: Lead, booking: Booking, t: Translator) -> list[str]:
+    lines = []
+    if lead.route_code is not None:
+        route = t(f"staff.route.{lead.route_code}", **lead.route_params)
+        if booking.manager is not None:
+            name = escape(booking.manager.display_name)
+            lines.append(t("staff.manager", name=name, why=route))
+        else:
+            lines.append(t("staff.no_manager", why=route))
+    appointment, site = booking.appointment, booking.site
+    if appointment is not None and site is not None:
+        status = (
+            "confirmed"
+            if appointment.is_open and appointment.confirmed_at is not None
+            else appointment.status.value
+        )
+        lines.append(
+            t(
+                "staff.viewing",
+                when=escape(when_text(appointment.start, site.zone, t.language)),
+                zone=escape(zone_label(site.zone, appointment.start)),
+                site=escape(site.name),
+                status=t(f"staff.viewing_status.{status}"),
+            )
+        )
+    if lead.callback_note:
+        lines.append(t("staff.callback", wish=escape(lead.callback_note)))
+    return lines
+
+
+def card_markup(lead: Lead, team: Sequence[Manager], t: Translator) -> InlineKeyboardMarkup | None:
+    if lead.manager_id is None and lead.route_code in _NEEDS_HANDS and team:
+        return assign_keyboard(lead.id, team, t)
+    return None
+
+
+def lead_card(
+    lead: Lead,
+    checklist: Checklist,
+    t: Translator,
+    zone: ZoneInfo,
+    booking: Booking | None = None,
+) -> str:
     language = t.language
     verdict = lead.verdict or Verdict.REJECT
     heading = f"<b>{t(f'staff.verdict.{verdict}')}</b> · {t('staff.lead_number', id=lead.id)}"
@@ -100,6 +161,10 @@ def lead_card(lead: Lead, checklist: Checklist, t: Translator, zone: ZoneInfo) -
         lines.append(t("staff.follow_up", when=escape(follow)))
     if lead.unreachable_at is not None:
         lines.append(t("staff.unreachable"))
+    if booking is not None:
+        extra = booking_lines(lead, booking, t)
+        if extra:
+            lines += ["", *extra]
     lines.append("")
     answers = relevant_answers(checklist, lead.answers)
     for question in checklist.questions:

@@ -21,7 +21,20 @@ def build_web_app(app: Application) -> web.Application:
             await cursor.fetchone()
         return web.json_response({"status": "ok"})
 
+    async def calendar_feed(request: web.Request) -> web.Response:
+        # Unknown and revoked tokens look the same: 404, nothing else to learn.
+        body = await app.calendar.feed(request.match_info["token"])
+        if body is None:
+            raise web.HTTPNotFound
+        return web.Response(
+            body=body,
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Cache-Control": "private, max-age=300"},
+        )
+
     web_app.router.add_get("/health", health)
+    web_app.router.add_get("/calendar/{token}.ics", calendar_feed)
     if app.settings.webhook_url:
         secret = app.settings.webhook_secret
         SimpleRequestHandler(

@@ -34,9 +34,11 @@ async def test_serious_buyer_becomes_a_target_lead(harness: Harness) -> None:
     assert "Question 1 / 9" in (user.last_text() or "")
     await answer_rest(user)
 
-    outcome = user.last_text() or ""
+    outcome, booking = user.messages()[-2:]
     assert "Thank you, Anna!" in outcome
     assert "manager, who will contact you" in outcome
+    # No sales manager has joined yet, so nobody can take a viewing.
+    assert "A manager will call you" in booking
     assert user.reply_keyboard() is None
 
     lead = await harness.lead()

@@ -11,14 +11,23 @@ from babel.messages.pofile import read_po
 
 from bot.app import PROSPECT_COMMANDS
 from bot.domain.answers import AnswerErrorCode
+from bot.domain.hours import ScheduleErrorCode
 from bot.domain.leads import LeadStatus
+from bot.domain.reminders import ReminderKind
+from bot.domain.routing import RouteReasonCode
 from bot.domain.scoring import Verdict
+from bot.domain.viewings import AppointmentStatus, ManagerStatus, Outcome
+from bot.handlers.manager.profile import MANAGER_COMMANDS
 from bot.i18n import LOCALES_DIR, Translations
+from bot.integrations.caldav import CalDavErrorKind
+from bot.services.calendar import ChangeKind
 from bot.services.staff_desk import BindResult
+from bot.services.team import SettingError
+from bot.views.team import ManagerAction
 from tests.fakegram.html import HtmlParseError, parse_html
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
-_LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']""")
+_LITERAL_KEY = re.compile(r"""\b(?:t|mt|staff_t|prospect_t)\(\s*["']([a-z0-9_.]+)["']""")
 
 
 def _catalog(language: str) -> dict[str, str]:
@@ -42,6 +51,21 @@ def _keys_in_code() -> set[str]:
     keys |= {f"staff.bind.{r}" for r in BindResult}
     keys |= {f"command.{name}" for name in PROSPECT_COMMANDS}
     keys |= {f"language.name.{code}" for code in ("ru", "en")}
+    keys |= {f"hours.{c}" for c in ScheduleErrorCode}
+    keys |= {f"caldav.{k}" for k in CalDavErrorKind}
+    keys |= {f"staff.route.{c}" for c in RouteReasonCode} | {"staff.route.manual"}
+    keys |= {f"staff.viewing_status.{s}" for s in AppointmentStatus}
+    keys |= {f"manager.outcome.{o}" for o in Outcome}
+    keys |= {f"manager.outcome.recorded.{s}" for s in AppointmentStatus}
+    keys |= {f"manager.viewing.{k}" for k in ChangeKind} | {"manager.viewing.reminder"}
+    keys |= {f"viewing.after_{o}" for o in (Outcome.NO_SHOW, Outcome.MOVED)}
+    keys |= {
+        f"reminder.{k}" for k in (ReminderKind.PROSPECT_DAY_BEFORE, ReminderKind.PROSPECT_TWO_HOURS)
+    }
+    keys |= {f"team.status.{s}" for s in ManagerStatus}
+    keys |= {f"team.action.{a}" for a in ManagerAction}
+    keys |= {f"team.error.{e}" for e in SettingError}
+    keys |= {f"command.{name}" for name in MANAGER_COMMANDS}
     return keys
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands
+from bot.handlers.prospect import checklist, commands, viewings
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -14,5 +14,7 @@ def build_router() -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.middleware(ProspectMiddleware())
     router.callback_query.middleware(ProspectMiddleware())
-    router.include_routers(commands.build_router(), checklist.build_router())
+    router.include_routers(
+        commands.build_router(), viewings.build_router(), checklist.build_router()
+    )
     return router

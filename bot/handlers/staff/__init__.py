@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.staff import commands, refusals, setup
+from bot.handlers.staff import commands, refusals, setup, team
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     # Order matters: real staff commands first, then refusals for everyone else.
-    router.include_routers(setup.build_router(), commands.build_router(), refusals.build_router())
+    router.include_routers(
+        setup.build_router(),
+        commands.build_router(),
+        team.build_router(),
+        refusals.build_router(),
+    )
     return router

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.staff.commands import STAFF_COMMANDS
+from bot.handlers.staff.team import TEAM_COMMANDS
 from bot.i18n import Translator
+from bot.keyboards.callbacks import AssignCb, ManagerAdminCb
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 
@@ -25,8 +27,14 @@ async def staff_command_elsewhere(
     await notifier.send(message.chat.id, t(key), thread_id=thread_id)
 
 
+async def staff_button_elsewhere(query: CallbackQuery, notifier: Notifier, t: Translator) -> None:
+    await notifier.answer_callback(query.id, t("staff.refused.not_member"))
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(bind_elsewhere, Command("bind"))
-    router.message.register(staff_command_elsewhere, Command(*STAFF_COMMANDS))
+    router.message.register(staff_command_elsewhere, Command(*STAFF_COMMANDS, *TEAM_COMMANDS))
+    router.callback_query.register(staff_button_elsewhere, AssignCb.filter())
+    router.callback_query.register(staff_button_elsewhere, ManagerAdminCb.filter())
     return router

@@ -1,0 +1,1 @@
+"""Adapters to the world outside Telegram: calendar files (iCalendar) and CalDAV servers."""
