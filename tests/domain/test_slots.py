@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -508,8 +507,8 @@ def test_busy_must_be_aware_and_ordered() -> None:
 # --- speed --------------------------------------------------------------------------------
 
 
-def test_fifty_managers_with_two_thousand_viewings_search_fast() -> None:
-    """The sweep is O((slots + viewings) log viewings); an O(slots x viewings) scan is not."""
+def test_fifty_managers_with_two_thousand_viewings_leave_only_the_evenings() -> None:
+    """A full calendar across many managers (speed: scripts/bench_viewings.py)."""
     sites = {site_id: site(site_id, capacity=3) for site_id in range(1, 5)}
     at_site: dict[int, list[Busy]] = {site_id: [] for site_id in sites}
     managers = []
@@ -524,12 +523,9 @@ def test_fifty_managers_with_two_thousand_viewings_search_fast() -> None:
         managers.append(manager(number, site_id=site_id, viewings=own))
     sites = {key: replace(value, viewings=at_site[key]) for key, value in sites.items()}
     assert sum(len(person.viewings) for person in managers) == 2000
-    began = clock.perf_counter()
     slots = search(managers, sites, POLICY, NOW)
-    elapsed = clock.perf_counter() - began
     # Only 17:00, 17:30 and 18:00 are left each working day.
     assert {walls([slot.start])[0] for slot in slots} == {"17:00", "17:30", "18:00"}
-    assert elapsed < 1.0
 
 
 def test_a_calendar_event_in_the_lunch_break_can_still_touch_both_buffers() -> None:
