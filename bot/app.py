@@ -42,6 +42,7 @@ from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
+from bot.views.manager import manager_commands
 from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Application:
     notifier: Notifier
     staff: StaffDesk
     conversation: Conversation
+    team: Team
     booking: Booking
     calendar: CalendarDesk
     reminders: ReminderDesk
@@ -96,6 +98,9 @@ class Application:
                 language_code=None if is_default else language,
             )
             await self.notifier.call(method, None)
+        for member in await self.team.listed_active():
+            t = self.translations.get(member.language)
+            await self.notifier.call(manager_commands(member, t), None)
         code = self.staff.binding_code
         if code is not None:
             logger.warning(
@@ -282,6 +287,7 @@ async def build_application(
         notifier=notifier,
         staff=staff_desk,
         conversation=conversation,
+        team=team,
         booking=booking,
         calendar=calendar,
         reminders=reminder_desk,

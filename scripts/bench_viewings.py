@@ -20,12 +20,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
+import asyncio
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.hours import WeeklySchedule, parse_schedule
@@ -35,7 +38,9 @@ from bot.domain.slots import (
     SiteAvailability,
     SlotPolicy,
     free_slots,
+    manager_claim,
     search,
+    site_claim,
 )
 
 NOW = datetime(2026, 3, 20, 6, 0, tzinfo=UTC)  # a Friday; Berlin moves its clocks on 29 March
@@ -209,6 +214,195 @@ def format_slot_report(figures: dict[str, float]) -> str:
     )
 
 
+# --- booking throughput ----------------------------------------------------------------------
+
+BOOKING_NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)  # Monday 09:00 Moscow
+
+
+@dataclass
+class BookingFigures:
+    prospects: int
+    booked: int
+    refusals: int  # SlotTaken answers the database gave (each one retried with fresh slots)
+    wall_s: float
+    latencies_ms: list[float]
+    baseline_wall_s: float  # the same number of bare appointment inserts, no cells
+
+
+async def _seed(db: Any, managers: int, prospects: int, capacity: int) -> list[Any]:
+    from bot.storage import managers as managers_repo
+    from bot.storage import sites
+
+    async with db.transaction() as tx:
+        await sites.upsert(
+            tx,
+            code="office",
+            name="Office",
+            address="1 Main St",
+            location=None,
+            timezone="Europe/Moscow",
+            capacity=capacity,
+        )
+        site = await sites.by_code(tx, "office")
+        assert site is not None
+        team = [
+            await managers_repo.create(
+                tx,
+                telegram_user_id=7000 + number,
+                display_name=f"Manager {number}",
+                language="en",
+                timezone="Europe/Moscow",
+                schedule=WeeklySchedule.DEFAULT,
+                site_id=site.id,
+                covers=("*",),
+                daily_cap=None,
+                weight=1,
+                feed_token=f"token-{number}",
+                at=BOOKING_NOW,
+            )
+            for number in range(managers)
+        ]
+        stamp = BOOKING_NOW.isoformat()
+        await tx.executemany(
+            "INSERT INTO leads (telegram_user_id, chat_id, status, language, source,"
+            " checklist_id, checklist_version, consent_version, consent_at, created_at,"
+            " updated_at) VALUES (?, ?, 'target', 'en', 'direct', 'c', 1, '1', ?, ?, ?)",
+            [(1000 + n, 1000 + n, stamp, stamp, stamp) for n in range(prospects)],
+        )
+    return team
+
+
+async def _book_one(
+    db: Any, lead_id: int, manager: Any, capacity: int, policy: SlotPolicy, rng: random.Random
+) -> tuple[float, int]:
+    """Reads the manager's free slots, books one of the first few; retries when refused."""
+    from bot.storage import appointments
+    from bot.storage.appointments import Claim, SlotTaken
+
+    began = time.perf_counter()
+    refusals = 0
+    zone = ZoneInfo("Europe/Moscow")
+    while True:
+        horizon = BOOKING_NOW + timedelta(days=policy.horizon_days + 1)
+        async with db.read() as conn:
+            holding = await appointments.holding_between(conn, BOOKING_NOW, horizon)
+        availability = ManagerAvailability(
+            manager_id=manager.id,
+            zone=zone,
+            schedule=manager.schedule,
+            daily_cap=None,
+            site_id=manager.site_id,
+            viewings=[Busy(a.start, a.end) for a in holding if a.manager_id == manager.id],
+        )
+        site = SiteAvailability(
+            site_id=manager.site_id,
+            zone=zone,
+            capacity=capacity,
+            viewings=[Busy(a.start, a.end) for a in holding],
+        )
+        starts = free_slots(availability, site, policy, BOOKING_NOW)
+        if not starts:
+            raise RuntimeError("the benchmark ran out of slots; use fewer prospects")
+        # Each prospect likes a different time; collisions still happen and are retried.
+        start = rng.choice(starts)
+        claim = Claim(
+            start=start,
+            end=start + policy.length,
+            manager_day=start.astimezone(zone).date(),
+            manager_cells=manager_claim(start, policy),
+            site_cells=site_claim(start, policy),
+        )
+        try:
+            async with db.transaction() as tx:
+                await appointments.book(
+                    tx,
+                    lead_id=lead_id,
+                    manager_id=manager.id,
+                    site_id=manager.site_id,
+                    claim=claim,
+                    at=BOOKING_NOW,
+                )
+        except SlotTaken:
+            refusals += 1
+            continue
+        return (time.perf_counter() - began) * 1000, refusals
+
+
+async def _bench_booking_async(
+    prospects: int, managers: int, capacity: int, workdir: Path
+) -> BookingFigures:
+    from bot.storage.db import Database
+    from bot.storage.migrations import apply_migrations
+
+    policy = SlotPolicy()
+    rng = random.Random(7)
+    db = Database(workdir / "booking.sqlite3")
+    await db.connect()
+    try:
+        await apply_migrations(db)
+        team = await _seed(db, managers, prospects, capacity)
+        began = time.perf_counter()
+        results = await asyncio.gather(
+            *(
+                _book_one(db, lead, team[lead % managers], capacity, policy, rng)
+                for lead in range(1, prospects + 1)
+            )
+        )
+        wall = time.perf_counter() - began
+        async with (
+            db.read() as conn,
+            conn.execute("SELECT COUNT(*) FROM appointments WHERE status = 'booked'") as cursor,
+        ):
+            row = await cursor.fetchone()
+        booked = int(row[0]) if row else 0
+        # Baseline: the same rows written with plain inserts, no cells, no constraint checks.
+        await db.connection.execute("CREATE TABLE bare AS SELECT * FROM appointments WHERE 0")
+        rows = [(f"uid-{n}", n) for n in range(prospects)]
+        began = time.perf_counter()
+        for uid, lead in rows:
+            async with db.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO bare (uid, lead_id, manager_id, site_id, starts_at, ends_at,"
+                    " manager_day, status, created_at, updated_at)"
+                    " VALUES (?, ?, 1, 1, 'x', 'y', 'd', 'booked', 'c', 'u')",
+                    (uid, lead),
+                )
+        baseline = time.perf_counter() - began
+    finally:
+        await db.close()
+    return BookingFigures(
+        prospects=prospects,
+        booked=booked,
+        refusals=sum(refusals for _, refusals in results),
+        wall_s=wall,
+        latencies_ms=[latency for latency, _ in results],
+        baseline_wall_s=baseline,
+    )
+
+
+def bench_booking(prospects: int = 500, managers: int = 20, capacity: int = 5) -> BookingFigures:
+    """Concurrent prospects each read free slots and book one in a real SQLite file."""
+    with tempfile.TemporaryDirectory() as workdir:
+        return asyncio.run(_bench_booking_async(prospects, managers, capacity, Path(workdir)))
+
+
+def format_booking_report(figures: BookingFigures) -> str:
+    per_second = figures.booked / figures.wall_s if figures.wall_s else 0.0
+    bare = figures.prospects / figures.baseline_wall_s if figures.baseline_wall_s else 0.0
+    lines = [
+        f"Booking: {figures.prospects} concurrent prospects, one SQLite file "
+        "(slot search + atomic booking, no Telegram)",
+        f"  booked {figures.booked}, refused by the database and retried: {figures.refusals}",
+        f"  bookings/s: {per_second:.0f}   (baseline, bare inserts/s: {bare:.0f}, "
+        f"ratio {per_second / bare if bare else 0:.2f})",
+        f"  latency per prospect ms: median {statistics.median(figures.latencies_ms):.1f}, "
+        f"p95 {_p95(figures.latencies_ms):.1f}",
+    ]
+    if figures.booked != figures.prospects:
+        lines.append("  FAILED: not every prospect got exactly one booking")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--managers", type=int, default=50, help="managers (default 50)")
@@ -217,11 +411,16 @@ def main(argv: list[str] | None = None) -> int:
         "--viewings", type=int, default=2000, help="existing viewings (default 2000)"
     )
     parser.add_argument("--repeats", type=int, default=20, help="timed runs (default 20)")
+    parser.add_argument(
+        "--prospects", type=int, default=500, help="concurrent bookings (default 500)"
+    )
     args = parser.parse_args(argv)
     print(
         format_slot_report(bench_slot_search(args.managers, args.days, args.viewings, args.repeats))
     )
-    return 0
+    booking = bench_booking(args.prospects)
+    print(format_booking_report(booking))
+    return 0 if booking.booked == booking.prospects else 1
 
 
 if __name__ == "__main__":

@@ -39,3 +39,13 @@ async def test_benchmark_completes_with_every_prospect_qualified() -> None:
         assert _positive(figures) == [], figures.name
     report = format_report(result)
     assert "OK: every leadsieve user is a target lead" in report
+
+
+def test_viewing_benchmark_runs_and_books_every_prospect() -> None:
+    from bench_viewings import bench_booking, bench_slot_search, format_booking_report
+
+    search = bench_slot_search(managers=5, days=3, viewings=20, repeats=1)
+    assert search["slots"] > 0
+    booking = bench_booking(prospects=20, managers=4)
+    assert booking.booked == 20, format_booking_report(booking)
+    assert len(booking.latencies_ms) == 20

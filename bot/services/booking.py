@@ -143,7 +143,7 @@ class Booking:
         await self._show_days(routed, None, t, message_id=None)
 
     async def assign(self, lead_id: int, manager_id: int) -> Lead | None:
-        """Staff hands a lead to a manager by hand; the manager is told, the prospect offered days."""
+        """Staff hands a lead to a manager: the manager is told, the prospect is offered days."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
             lead = await leads.get(tx, LeadId(lead_id))
@@ -191,7 +191,7 @@ class Booking:
     # --- the pickers --------------------------------------------------------------------
 
     async def show_current(self, lead: Lead) -> bool:
-        """For a returning prospect: their viewing, or free days if they can book; False if neither."""
+        """A returning prospect sees their viewing, or free days if they may book (else False)."""
         t = self._t(lead.language)
         async with self._db.read() as conn:
             current = await appointments.open_for_lead(conn, lead.id)

@@ -7,6 +7,8 @@ while the server is down), so the calendar converges on the truth after any outa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -31,6 +33,8 @@ FEED_PAST = timedelta(days=30)
 FEED_FUTURE = timedelta(days=366)
 PULL_AHEAD = timedelta(days=100)
 _RETRY_CAP = timedelta(hours=1)
+# Seconds a booking waits for its CalDAV push before leaving it to the job.
+PUSH_NOW_TIMEOUT = 5.0
 
 
 class ChangeKind(StrEnum):
@@ -72,7 +76,9 @@ class CalendarDesk:
         await self._notifier.send_document(
             manager.chat_id, t("manager.ics_filename"), data, caption=caption
         )
-        await self.push_pending()
+        # A slow calendar server must not hold up the prospect's chat; the job retries.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.push_pending(), PUSH_NOW_TIMEOUT)
 
     async def tell_assigned(self, manager: Manager, lead: Lead) -> None:
         t = self._t(manager.language)

@@ -151,6 +151,10 @@ class Team:
         async with self._db.read() as conn:
             return await managers.get(conn, manager_id)
 
+    async def listed_active(self) -> list[Manager]:
+        async with self._db.read() as conn:
+            return [manager for manager in await managers.listed(conn) if manager.active]
+
     async def listed(self) -> list[tuple[Manager, Site | None]]:
         async with self._db.read() as conn:
             team = await managers.listed(conn)

@@ -161,7 +161,7 @@ async def upcoming_count(tx: Connection, since: datetime) -> dict[int, int]:
         " WHERE status = 'booked' AND starts_at >= ? GROUP BY manager_id",
         (dump_time(since),),
     ) as cursor:
-        return {manager_id: count for manager_id, count in await cursor.fetchall()}
+        return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
 
 async def book(

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram.methods import SetMyCommands
+from aiogram.types import BotCommand, BotCommandScopeChat
 from babel.dates import format_date, get_day_names
 
 from bot.domain.hours import ScheduleError, format_schedule
 from bot.domain.viewings import Manager
 from bot.i18n import Translator
+
+MANAGER_COMMANDS = ("hours", "timezone", "calendar", "caldav", "agenda")
+
+
+def manager_commands(manager: Manager, t: Translator) -> SetMyCommands:
+    """The command menu of a manager's chat: their own commands."""
+    return SetMyCommands(
+        commands=[
+            BotCommand(command=name, description=t(f"command.{name}")) for name in MANAGER_COMMANDS
+        ],
+        scope=BotCommandScopeChat(chat_id=manager.chat_id),
+    )
 
 
 def schedule_lines(manager: Manager, t: Translator) -> str:

@@ -17,12 +17,12 @@ from bot.domain.reminders import ReminderKind
 from bot.domain.routing import RouteReasonCode
 from bot.domain.scoring import Verdict
 from bot.domain.viewings import AppointmentStatus, ManagerStatus, Outcome
-from bot.handlers.manager.profile import MANAGER_COMMANDS
 from bot.i18n import LOCALES_DIR, Translations
 from bot.integrations.caldav import CalDavErrorKind
 from bot.services.calendar import ChangeKind
 from bot.services.staff_desk import BindResult
 from bot.services.team import SettingError
+from bot.views.manager import MANAGER_COMMANDS
 from bot.views.team import ManagerAction
 from tests.fakegram.html import HtmlParseError, parse_html
 

@@ -9,6 +9,7 @@ from aiogram.types import Message
 from bot.i18n import Translations
 from bot.services.notifier import Notifier
 from bot.services.team import INVITE_PREFIX, JoinResult, Team
+from bot.views.manager import manager_commands
 
 
 async def join(
@@ -28,6 +29,8 @@ async def join(
     if result is JoinResult.INVALID:
         await notifier.send(message.chat.id, t("manager.join.invalid"))
         return
+    assert manager is not None
+    await notifier.call(manager_commands(manager, t), None)
     key = "manager.join.welcome" if result is JoinResult.JOINED else "manager.join.already"
     await notifier.send(message.chat.id, t(key) + "\n\n" + t("manager.help"))
 

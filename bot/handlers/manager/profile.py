@@ -23,9 +23,12 @@ from bot.services.calendar import CalendarDesk
 from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
 from bot.services.team import Team
-from bot.views.manager import calendar_text, hours_screen_text, schedule_error_text
-
-MANAGER_COMMANDS = ("hours", "timezone", "calendar", "caldav", "agenda")
+from bot.views.manager import (
+    MANAGER_COMMANDS,
+    calendar_text,
+    hours_screen_text,
+    schedule_error_text,
+)
 
 
 class ManagerState(StatesGroup):
