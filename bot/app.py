@@ -30,6 +30,7 @@ from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
 from bot.integrations.caldav import CalDavClient
 from bot.jobs import build_scheduler
+from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
@@ -48,6 +49,7 @@ from bot.web.server import build_web_app
 logger = logging.getLogger(__name__)
 
 PROSPECT_COMMANDS = ("start", "restart", "language", "forget")
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -66,11 +68,19 @@ class Application:
     calendar: CalendarDesk
     reminders: ReminderDesk
     http: httpx.AsyncClient
+    inflight: InFlight
     clock: Clock
     _runner: web.AppRunner | None = field(default=None, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
+    _closed: bool = field(default=False, init=False)
 
     async def close(self) -> None:
+        """Stops everything; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        # Polling has stopped, but updates already taken may still be answering.
+        await self.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -268,6 +278,8 @@ async def build_application(
         clock=clock,
         public_url=settings.public_url,
     )
+    inflight = InFlight()
+    dispatcher.update.outer_middleware(inflight)
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
     dispatcher.callback_query.middleware(locale)
@@ -292,5 +304,6 @@ async def build_application(
         calendar=calendar,
         reminders=reminder_desk,
         http=http,
+        inflight=inflight,
         clock=clock,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.leads import LeadStatus
 from bot.storage import leads, reminders
 from tests.conftest import STAFF_CHAT, Harness
+from tests.handlers.flows import serious_buyer
 from tests.viewings.conftest import ANNA, write_sites
 from tests.viewings.test_booking import booked_lead, pick
 
@@ -106,3 +107,16 @@ async def test_no_show_is_recorded_and_the_prospect_books_again(office: Harness)
         (LeadStatus.NO_SHOW, LeadStatus.BOOKED),
     ]
     assert history[-2].actor.startswith("manager:")
+
+
+async def test_day_before_reminder_for_a_later_viewing(office: Harness) -> None:
+    user = office.prospect(language_code="en")
+    await serious_buyer(user)
+    await pick(user, "Wed 25", "15:00")
+    office.clock.advance(days=2, hours=2, minutes=59)  # Tuesday 14:59 Moscow
+    await office.app.reminders.run_due()
+    assert not any("is tomorrow" in text for text in user.messages())
+    office.clock.advance(minutes=1)  # Tuesday 15:00, 24 h before
+    await office.app.reminders.run_due()
+    [reminder] = [text for text in user.messages() if "is tomorrow" in text]
+    assert "Wed, 25 November, 15:00" in reminder and "Europe/Moscow, UTC+03:00" in reminder
