@@ -306,32 +306,22 @@ class Booking:
     # --- actions on a viewing -----------------------------------------------------------
 
     async def action(self, press: Press, cb: ViewingCb, state: FSMContext) -> None:
-        if cb.do in (ViewingAction.BOOK, ViewingAction.DAYS, ViewingAction.RESCHEDULE):
-            found = await self._picker_lead(press, cb.a, cb.s)
-            if found is None:
-                return
-            lead, moving = found
-            await self._notifier.answer_callback(press.query_id)
-            # A reschedule opens a new picker below the confirmation, which stays as it is.
-            message_id = None if cb.do == ViewingAction.RESCHEDULE else press.message_id
-            await self._show_days(lead, moving, self._t(lead.language), message_id=message_id)
-            return
-        if cb.do == ViewingAction.NONE_SUIT:
-            found = await self._picker_lead(press, cb.a, cb.s)
-            if found is None:
-                return
-            lead, _ = found
-            t = self._t(lead.language)
-            await self._notifier.answer_callback(press.query_id)
-            await self._put(lead.chat_id, press.message_id, Screen(t("viewing.wish_question")))
-            await state.set_state(BookingState.wish)
-            await state.update_data(wish_a=cb.a)
-            return
         found = await self._picker_lead(press, cb.a, cb.s)
         if found is None:
             return
         lead, current = found
         t = self._t(lead.language)
+        if cb.do in (ViewingAction.BOOK, ViewingAction.DAYS, ViewingAction.RESCHEDULE):
+            await self._notifier.answer_callback(press.query_id)
+            # A reschedule opens a new picker below the confirmation, which stays as it is.
+            message_id = None if cb.do == ViewingAction.RESCHEDULE else press.message_id
+            await self._show_days(lead, current, t, message_id=message_id)
+            return
+        if cb.do == ViewingAction.NONE_SUIT:
+            await self._notifier.answer_callback(press.query_id)
+            await self._put(lead.chat_id, press.message_id, Screen(t("viewing.wish_question")))
+            await state.set_state(BookingState.wish)
+            return
         if current is None:
             await self._notifier.answer_callback(press.query_id, t("viewing.changed"))
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -229,7 +229,3 @@ def _positive(value: str, *, allow_none: bool) -> int | bool | None:
     if text.isdigit() and 1 <= int(text) <= 100:
         return int(text)
     return False
-
-
-def today_in(zone: ZoneInfo, clock: Clock) -> date:
-    return clock.now().astimezone(zone).date()

@@ -48,7 +48,6 @@ SELECT {_COLUMNS} FROM reminders
 WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?
 """  # noqa: S608
 _FOR_APPOINTMENT = f"SELECT {_COLUMNS} FROM reminders WHERE appointment_id = ? ORDER BY due_at"  # noqa: S608
-_FOR_MANAGER = f"SELECT {_COLUMNS} FROM reminders WHERE manager_id = ? AND kind = ? ORDER BY due_at"  # noqa: S608
 _FINISH = "UPDATE reminders SET state = ?, done_at = ? WHERE id = ? AND state = 'pending'"
 _RETRY = "UPDATE reminders SET attempts = attempts + 1, due_at = ? WHERE id = ?"
 _CANCEL_FOR_APPOINTMENT = """
@@ -112,11 +111,6 @@ async def due(tx: Connection, now: datetime, limit: int = 100) -> list[Reminder]
 
 async def for_appointment(tx: Connection, appointment_id: int) -> list[Reminder]:
     async with tx.execute(_FOR_APPOINTMENT, (appointment_id,)) as cursor:
-        return [_reminder(row) for row in await cursor.fetchall()]
-
-
-async def agendas(tx: Connection, manager_id: int) -> list[Reminder]:
-    async with tx.execute(_FOR_MANAGER, (manager_id, ReminderKind.AGENDA.value)) as cursor:
         return [_reminder(row) for row in await cursor.fetchall()]
 
 

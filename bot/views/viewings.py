@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ DAYS_PER_ROW = 2
 TIMES_PER_ROW = 4
 
 
-class ViewingAction:
+class ViewingAction(StrEnum):
     """What a ViewingCb button asks for."""
 
     BOOK = "book"
@@ -111,10 +112,6 @@ def times_screen(picker: Picker, day: date, starts: Sequence[datetime], t: Trans
         zone=escape(zone_label(zone, moment)),
     )
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-def no_slots_screen(t: Translator) -> Screen:
-    return Screen(t("viewing.no_slots"))
 
 
 def confirmation_screen(
