@@ -380,7 +380,7 @@ async def _bench_booking_async(
     )
 
 
-def bench_booking(prospects: int = 500, managers: int = 20, capacity: int = 5) -> BookingFigures:
+def bench_booking(prospects: int = 500, managers: int = 20, capacity: int = 10) -> BookingFigures:
     """Concurrent prospects each read free slots and book one in a real SQLite file."""
     with tempfile.TemporaryDirectory() as workdir:
         return asyncio.run(_bench_booking_async(prospects, managers, capacity, Path(workdir)))
