@@ -110,6 +110,10 @@ class StaffDesk:
             logger.warning("staff group moved to %s: update STAFF_CHAT_ID", new_chat_id)
         self._chat_id = new_chat_id
 
+    def may_administer(self, user_id: int | None) -> bool:
+        """With ADMIN_IDS set, only those people manage the team; otherwise any member."""
+        return not self._config.admin_ids or user_id in self._config.admin_ids
+
     async def is_member(self, chat_id: int, user_id: int) -> bool:
         """True for members of the staff group, checked against Telegram (briefly cached)."""
         if chat_id != self._chat_id:

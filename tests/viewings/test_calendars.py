@@ -3,17 +3,18 @@ over the bot's own web server, and the team commands that set a manager up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import STAFF_CHAT, Harness, free_port
+from tests.conftest import MANAGER_ID, STAFF_CHAT, Harness, free_port
 from tests.handlers.flows import serious_buyer
 from tests.radicale_server import RadicaleServer, start_radicale
-from tests.viewings.conftest import ANNA
+from tests.viewings.conftest import ANNA, write_sites
 from tests.viewings.test_booking import booked_lead, buttons_starting, pick
 
 PASSWORD = "app-pass-123"
@@ -165,3 +166,16 @@ async def test_invite_join_hours_and_pause(office: Harness) -> None:
     stranger = office.prospect(1500, language_code="en")
     await stranger.send("/hours")
     assert "for sales managers" in (stranger.last_text() or "")
+
+
+async def test_with_admin_ids_only_admins_manage_the_team(
+    make_harness: Callable[..., Any], tmp_path: Path
+) -> None:
+    harness: Harness = await make_harness(
+        sites_path=write_sites(tmp_path), admin_ids=(MANAGER_ID + 1,)
+    )
+    staff = harness.staff_member()  # a member of the group, not an administrator
+    await staff.send("/invite")
+    assert "только администраторы бота" in harness.telegram.bot_messages(STAFF_CHAT)[-1].visible_text
+    await staff.send("/manager 1 cap 3")
+    assert "только администраторы бота" in harness.telegram.bot_messages(STAFF_CHAT)[-1].visible_text

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from bot.keyboards.callbacks import AssignCb, ManagerAdminCb
 from bot.services.booking import Booking
 from bot.services.notifier import Notifier
+from bot.services.staff_desk import StaffDesk
 from bot.services.team import INVITE_PREFIX, Team
 from bot.views.team import ManagerAction, manager_list_screen
 
@@ -24,9 +25,17 @@ def _thread(message: Message) -> int | None:
 
 
 async def invite(
-    message: Message, bot: Bot, team: Team, notifier: Notifier, staff_t: Translator
+    message: Message,
+    bot: Bot,
+    team: Team,
+    staff: StaffDesk,
+    notifier: Notifier,
+    staff_t: Translator,
 ) -> None:
     created_by = message.from_user.id if message.from_user is not None else message.chat.id
+    if not staff.may_administer(created_by):
+        await notifier.send(message.chat.id, staff_t("team.not_admin"), thread_id=_thread(message))
+        return
     code = await team.invite(created_by)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{code}"
@@ -45,8 +54,17 @@ async def managers_list(
 
 
 async def configure(
-    message: Message, command: CommandObject, team: Team, notifier: Notifier, staff_t: Translator
+    message: Message,
+    command: CommandObject,
+    team: Team,
+    staff: StaffDesk,
+    notifier: Notifier,
+    staff_t: Translator,
 ) -> None:
+    user_id = message.from_user.id if message.from_user is not None else None
+    if not staff.may_administer(user_id):
+        await notifier.send(message.chat.id, staff_t("team.not_admin"), thread_id=_thread(message))
+        return
     parts = (command.args or "").split(maxsplit=2)
     if len(parts) != 3 or not parts[0].isdigit():
         await notifier.send(
@@ -64,7 +82,11 @@ async def admin(
     team: Team,
     notifier: Notifier,
     staff_t: Translator,
+    staff: StaffDesk,
 ) -> None:
+    if not staff.may_administer(query.from_user.id):
+        await notifier.answer_callback(query.id, staff_t("team.not_admin"))
+        return
     action = ManagerAction(callback_data.do)
     status = {
         ManagerAction.PAUSE: ManagerStatus.PAUSED,
