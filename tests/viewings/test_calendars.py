@@ -175,7 +175,7 @@ async def test_with_admin_ids_only_admins_manage_the_team(
         sites_path=write_sites(tmp_path), admin_ids=(MANAGER_ID + 1,)
     )
     staff = harness.staff_member()  # a member of the group, not an administrator
-    await staff.send("/invite")
-    assert "только администраторы бота" in harness.telegram.bot_messages(STAFF_CHAT)[-1].visible_text
-    await staff.send("/manager 1 cap 3")
-    assert "только администраторы бота" in harness.telegram.bot_messages(STAFF_CHAT)[-1].visible_text
+    for command in ("/invite", "/manager 1 cap 3"):
+        await staff.send(command)
+        refusal = harness.telegram.bot_messages(STAFF_CHAT)[-1].visible_text
+        assert "только администраторы бота" in refusal
