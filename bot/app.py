@@ -275,7 +275,6 @@ async def build_application(
         booking=booking,
         calendar_desk=calendar,
         reminder_desk=reminder_desk,
-        clock=clock,
         public_url=settings.public_url,
     )
     inflight = InFlight()

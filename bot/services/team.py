@@ -10,7 +10,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.domain.hours import WeeklySchedule
+from bot.domain.hours import WeeklySchedule, parse_schedule
 from bot.domain.sites_file import SitesFile
 from bot.domain.viewings import COVERS_ALL, Manager, ManagerStatus, Site
 from bot.storage import managers, reminders, sites
@@ -147,10 +147,6 @@ class Team:
         async with self._db.read() as conn:
             return await managers.by_user(conn, telegram_user_id)
 
-    async def get(self, manager_id: int) -> Manager | None:
-        async with self._db.read() as conn:
-            return await managers.get(conn, manager_id)
-
     async def listed_active(self) -> list[Manager]:
         async with self._db.read() as conn:
             return [manager for manager in await managers.listed(conn) if manager.active]
@@ -164,12 +160,17 @@ class Team:
             for manager in team
         ]
 
-    async def set_schedule(self, manager: Manager, schedule: WeeklySchedule) -> None:
+    async def set_hours(self, manager: Manager, text: str) -> Manager:
+        """Parses what the manager typed and saves it; raises ScheduleError."""
         now = self._clock.now()
+        schedule = parse_schedule(text, today=now.astimezone(manager.zone).date())
         async with self._db.transaction() as tx:
             await managers.update(tx, manager.id, at=now, schedule=schedule.to_json())
             # Planned agendas follow the old hours; the job plans the next one afresh.
             await reminders.cancel_agendas(tx, manager.id, now)
+            updated = await managers.get(tx, manager.id)
+        assert updated is not None
+        return updated
 
     async def set_timezone(self, manager: Manager, zone: ZoneInfo) -> None:
         now = self._clock.now()

@@ -11,8 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.clock import Clock
-from bot.domain.hours import ScheduleError, parse_schedule
+from bot.domain.hours import ScheduleError
 from bot.domain.viewings import Manager
 from bot.filters import IsManager
 from bot.i18n import Translator
@@ -41,61 +40,30 @@ async def help_(message: Message, mt: Translator, notifier: Notifier) -> None:
 
 async def hours(
     message: Message,
-    command: CommandObject,
     manager: Manager,
     mt: Translator,
     team: Team,
     notifier: Notifier,
     state: FSMContext,
-    clock: Clock,
+    command: CommandObject | None = None,
 ) -> None:
-    if command.args:
-        await _set_hours(message.chat.id, command.args, manager, mt, team, notifier, state, clock)
-        return
-    await notifier.send(
-        message.chat.id, hours_screen_text(manager, mt) + "\n\n" + mt("manager.hours.how")
-    )
-    await state.set_state(ManagerState.hours)
-
-
-async def hours_text(
-    message: Message,
-    manager: Manager,
-    mt: Translator,
-    team: Team,
-    notifier: Notifier,
-    state: FSMContext,
-    clock: Clock,
-) -> None:
-    assert message.text is not None
-    await _set_hours(message.chat.id, message.text, manager, mt, team, notifier, state, clock)
-
-
-async def _set_hours(
-    chat_id: int,
-    text: str,
-    manager: Manager,
-    mt: Translator,
-    team: Team,
-    notifier: Notifier,
-    state: FSMContext,
-    clock: Clock,
-) -> None:
-    try:
-        schedule = parse_schedule(text, today=clock.now().astimezone(manager.zone).date())
-    except ScheduleError as error:
-        await notifier.send(
-            chat_id, schedule_error_text(error, mt) + "\n\n" + mt("manager.hours.how")
-        )
+    """/hours shows them and waits for new ones; /hours <rules> or the next message sets them."""
+    text = message.text if command is None else command.args
+    if not text:
+        how = hours_screen_text(manager, mt) + "\n\n" + mt("manager.hours.how")
+        await notifier.send(message.chat.id, how)
         await state.set_state(ManagerState.hours)
         return
-    await team.set_schedule(manager, schedule)
+    try:
+        updated = await team.set_hours(manager, text)
+    except ScheduleError as error:
+        problem = schedule_error_text(error, mt) + "\n\n" + mt("manager.hours.how")
+        await notifier.send(message.chat.id, problem)
+        await state.set_state(ManagerState.hours)
+        return
     await state.set_state(None)
-    updated = await team.get(manager.id)
-    assert updated is not None
-    await notifier.send(
-        chat_id, mt("manager.hours.saved") + "\n\n" + hours_screen_text(updated, mt)
-    )
+    saved = mt("manager.hours.saved") + "\n\n" + hours_screen_text(updated, mt)
+    await notifier.send(message.chat.id, saved)
 
 
 async def timezone(
@@ -199,6 +167,6 @@ def build_router() -> Router:
     router.message.register(calendar, Command("calendar"))
     router.message.register(caldav, Command("caldav"))
     router.message.register(agenda, Command("agenda"))
-    router.message.register(hours_text, ManagerState.hours, F.text, ~F.text.startswith("/"))
+    router.message.register(hours, ManagerState.hours, F.text, ~F.text.startswith("/"))
     router.callback_query.register(outcome, OutcomeCb.filter())
     return router
