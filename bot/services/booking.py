@@ -216,9 +216,7 @@ class Booking:
             return
         await self._notifier.answer_callback(press.query_id)
         day = datetime.strptime(cb.day, "%Y%m%d").date()
-        starts = [
-            s for s in self._free(picker, team) if s.astimezone(picker.site.zone).date() == day
-        ]
+        starts = self._free_on(picker, team, day)
         if not starts:
             await self._notifier.send(lead.chat_id, t("viewing.day_full"))
             await self._show_days(lead, moving, t, message_id=press.message_id)
@@ -497,6 +495,10 @@ class Booking:
             self._clock.now(),
         )
 
+    def _free_on(self, picker: Picker, team: _Team, day: date) -> list[datetime]:
+        """Free starts on one day of the site's calendar."""
+        return [s for s in self._free(picker, team) if s.astimezone(picker.site.zone).date() == day]
+
     async def _show_days(
         self, lead: Lead, moving: Appointment | None, t: Translator, *, message_id: int | None
     ) -> None:
@@ -527,9 +529,7 @@ class Booking:
             await self._put(lead.chat_id, message_id, Screen(t("viewing.manager_will_call")))
             return
         day = wanted.astimezone(picker.site.zone).date()
-        starts = [
-            s for s in self._free(picker, team) if s.astimezone(picker.site.zone).date() == day
-        ]
+        starts = self._free_on(picker, team, day)
         if starts:
             await self._put(lead.chat_id, message_id, times_screen(picker, day, starts, t))
         else:

@@ -96,11 +96,12 @@ async def calendar(
     notifier: Notifier,
     public_url: str | None,
 ) -> None:
+    revoke = (command.args or "").strip().lower() in ("new", "revoke")
     token = manager.feed_token
-    if (command.args or "").strip().lower() in ("new", "revoke") or token is None:
+    if revoke or token is None:
         token = await calendar_desk.new_feed_token(manager)
-        if command.args:
-            await notifier.send(message.chat.id, mt("manager.calendar.revoked"))
+    if revoke:
+        await notifier.send(message.chat.id, mt("manager.calendar.revoked"))
     url = f"{public_url}/calendar/{token}.ics" if public_url else None
     await notifier.send(message.chat.id, calendar_text(manager, url, mt))
 
