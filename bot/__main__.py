@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # httpx logs every request URL at INFO; CRM search URLs carry clients' phones.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         if args.command == "migrate":
             asyncio.run(_migrate(settings.database_path))
             return 0

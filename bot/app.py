@@ -29,14 +29,20 @@ from bot.domain.sites_file import load_sites_file
 from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
 from bot.integrations.caldav import CalDavClient
+from bot.integrations.sales_desk.factory import build_client
 from bot.jobs import build_scheduler
+from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.event_pipe import EventPipe
+from bot.services.lead_desk import LeadDesk, LeadDeskConfig
+from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
+from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
 from bot.services.team import Team, TeamConfig
 from bot.storage import leads
@@ -50,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 PROSPECT_COMMANDS = ("start", "restart", "language", "forget")
 SHUTDOWN_GRACE_SECONDS = 10.0
+SALES_DESK_TIMEOUT_SECONDS = 15.0
 
 
 @dataclass
@@ -70,7 +77,12 @@ class Application:
     http: httpx.AsyncClient
     inflight: InFlight
     clock: Clock
+    pipe: EventPipe
+    sales_desk: SalesDesk
+    lead_desk: LeadDesk
+    sales_desk_http: httpx.AsyncClient
     _runner: web.AppRunner | None = field(default=None, init=False)
+    _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -84,11 +96,16 @@ class Application:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers.clear()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         await self.dispatcher.storage.close()
         await self.http.aclose()
+        await self.sales_desk_http.aclose()
         await self.bot.session.close()
         await self.db.close()
 
@@ -117,6 +134,17 @@ class Application:
                 "No staff group yet. In the group, send: /bind %s  (or set STAFF_CHAT_ID)", code
             )
         await self.staff.publish_pending()
+        # Events written before a crash and not yet handled (a card, a CRM delivery).
+        await self.pipe.drain()
+
+    async def start_workers(self) -> None:
+        """The alarm clock for due rows, and the two workers that wait for new work."""
+        self._scheduler = build_scheduler(self.staff, self.reminders, self.calendar, self.pipe)
+        self._scheduler.start()
+        self._workers = [
+            asyncio.create_task(self.sales_desk.run(), name="sales_desk"),
+            asyncio.create_task(self.lead_desk.run(), name="client_messages"),
+        ]
 
     async def start_web(self) -> None:
         runner = web.AppRunner(build_web_app(self))
@@ -143,8 +171,7 @@ class Application:
             logger.warning("Telegram is not reachable yet (%s); will keep trying", error)
         await self.announce()
         await self.start_web()
-        self._scheduler = build_scheduler(self.staff, self.reminders, self.calendar)
-        self._scheduler.start()
+        await self.start_workers()
         if self.settings.webhook_url:
             secret = self.settings.webhook_secret
             await self.bot.set_webhook(
@@ -239,7 +266,6 @@ async def build_application(
         translations,
         clock,
         checklist,
-        staff_desk,
         calendar,
         BookingConfig(
             policy=settings.slot_policy, rule=settings.routing_rule, quiet=settings.quiet
@@ -251,7 +277,6 @@ async def build_application(
         notifier,
         checklist,
         translations,
-        staff_desk,
         booking,
         clock,
         terms=ConsentTerms(
@@ -261,6 +286,50 @@ async def build_application(
         ),
         zone=settings.zone,
     )
+    pipe = EventPipe(db, clock)
+    reader = LeadReader(db, checklist, settings.default_language)
+    sales_desk_http = httpx.AsyncClient(
+        timeout=httpx.Timeout(SALES_DESK_TIMEOUT_SECONDS), follow_redirects=False
+    )
+    client = None
+    if settings.sales_desk_url is not None:
+        secret = settings.sales_desk_secret
+        try:
+            client = build_client(
+                settings.sales_desk_format,
+                settings.sales_desk_url,
+                secret.get_secret_value() if secret else "",
+                settings.sales_desk_status_map,
+                sales_desk_http,
+            )
+        except ValueError as error:
+            raise ConfigError(f"SALES_DESK_URL/SALES_DESK_SECRET: {error}") from None
+    sales_desk = SalesDesk(
+        db,
+        client,
+        reader,
+        notifier,
+        staff_t,
+        clock,
+        SalesDeskConfig(
+            events=frozenset(settings.sales_desk_events) or None,
+            verdicts=frozenset(settings.sales_desk_verdicts),
+        ),
+        staff_chat=staff_desk,
+    )
+    lead_desk = LeadDesk(
+        db,
+        reader,
+        notifier,
+        calendar,
+        staff_desk,
+        staff_t,
+        clock,
+        LeadDeskConfig(zone=settings.zone, quiet=settings.quiet),
+        on_change=pipe.drain,
+    )
+    pipe.register("staff_card", staff_desk)
+    pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db, clock),
         events_isolation=SimpleEventIsolation(),
@@ -276,9 +345,12 @@ async def build_application(
         calendar_desk=calendar,
         reminder_desk=reminder_desk,
         public_url=settings.public_url,
+        sales_desk=sales_desk,
+        staff_zone=settings.zone,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
+    dispatcher.update.outer_middleware(DrainEvents(pipe))
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
     dispatcher.callback_query.middleware(locale)
@@ -305,4 +377,8 @@ async def build_application(
         http=http,
         inflight=inflight,
         clock=clock,
+        pipe=pipe,
+        sales_desk=sales_desk,
+        lead_desk=lead_desk,
+        sales_desk_http=sales_desk_http,
     )

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.checklist import BUNDLED_CHECKLIST
+from bot.domain.events import EventType
 from bot.domain.reminders import QuietHours, parse_quiet_hours
 from bot.domain.routing import RoutingRule
+from bot.domain.scoring import Verdict
 from bot.domain.slots import CELL, SlotPolicy
 
 BUNDLED_SITES: Path = Path(__file__).resolve().parent / "checklists" / "sites.yaml"
@@ -49,6 +51,11 @@ class Settings(BaseSettings):
     sales_desk_url: str | None = None
     sales_desk_secret: SecretStr | None = None
     sales_desk_format: Literal["generic", "bitrix24", "amocrm"] = "generic"
+    # Which event types go out ("" = all) and which verdicts make a lead go out at all.
+    sales_desk_events: Annotated[tuple[str, ...], NoDecode] = ()
+    sales_desk_verdicts: Annotated[tuple[str, ...], NoDecode] = ("target", "nurture", "reject")
+    # verdict=CRM status for new leads, e.g. "target=NEW,reject=JUNK" (amoCRM: status ids).
+    sales_desk_status_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     api_token: SecretStr | None = None
     company_name: str = "leadsieve"
     privacy_policy_url: str | None = None
@@ -83,6 +90,58 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("must be comma-separated numeric Telegram user ids") from None
         return value
+
+    @field_validator("sales_desk_events", mode="before")
+    @classmethod
+    def _event_types(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        names = tuple(part.strip() for part in value.split(",") if part.strip())
+        known = {event.value for event in EventType}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown event type {unknown[0]!r} (known: {', '.join(sorted(known))})"
+            )
+        return names
+
+    @field_validator("sales_desk_verdicts", mode="before")
+    @classmethod
+    def _verdicts(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        names = tuple(part.strip() for part in value.split(",") if part.strip())
+        known = {verdict.value for verdict in Verdict}
+        unknown = [name for name in names if name not in known]
+        if unknown or not names:
+            raise ValueError("must list verdicts from target, nurture, reject")
+        return names
+
+    @field_validator("sales_desk_status_map", mode="before")
+    @classmethod
+    def _status_map(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        mapping: dict[str, str] = {}
+        for part in filter(None, (item.strip() for item in value.split(","))):
+            verdict, sep, status = part.partition("=")
+            if not sep or verdict.strip() not in {v.value for v in Verdict} or not status.strip():
+                raise ValueError(f"{part!r} is not verdict=STATUS (e.g. target=NEW,reject=JUNK)")
+            mapping[verdict.strip()] = status.strip()
+        return mapping
+
+    @model_validator(mode="after")
+    def _sales_desk_secret(self) -> Settings:
+        if self.sales_desk_url is None or self.sales_desk_format == "bitrix24":
+            return self
+        secret = self.sales_desk_secret.get_secret_value() if self.sales_desk_secret else ""
+        if not secret:
+            raise ValueError(
+                f"SALES_DESK_SECRET is required with SALES_DESK_FORMAT={self.sales_desk_format}"
+            )
+        if self.sales_desk_format == "generic" and not secret.startswith("whsec_"):
+            raise ValueError("SALES_DESK_SECRET must be a whsec_… secret (base64 after whsec_)")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -151,5 +210,5 @@ def load_settings(**overrides: object) -> Settings:
             name = str(item["loc"][0]).upper() if item["loc"] else "settings"
             message = "is required" if item["type"] == "missing" else item["msg"]
             message = message.removeprefix("Value error, ")
-            problems.append(f"{name} {message}")
+            problems.append(f"{name} {message}" if item["loc"] else message)
         raise ConfigError("; ".join(problems)) from None

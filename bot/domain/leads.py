@@ -77,6 +77,11 @@ class InvalidTransition(Exception):
         self.wanted = wanted
 
 
+def allowed_from(current: LeadStatus) -> list[LeadStatus]:
+    """Where a lead in `current` may go, in the order statuses are declared."""
+    return [status for status in LeadStatus if status in _ALLOWED[current]]
+
+
 def check_transition(current: LeadStatus, wanted: LeadStatus) -> None:
     if wanted not in _ALLOWED[current]:
         raise InvalidTransition(current, wanted)
@@ -123,6 +128,7 @@ class Lead:
     routed_at: datetime | None = None
     callback_note: str | None = None
     callback_requested_at: datetime | None = None
+    card_stale_at: datetime | None = None
     answers: dict[str, Answer | None] = field(default_factory=dict)
 
 

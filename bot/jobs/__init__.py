@@ -5,6 +5,7 @@ from __future__ import annotations
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.calendar import CalendarDesk
+from bot.services.event_pipe import EventPipe
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
 
@@ -13,10 +14,12 @@ STAFF_CARD_RETRY_SECONDS = 60
 REMINDER_SECONDS = 30
 CALDAV_PUSH_SECONDS = 60
 CALDAV_PULL_SECONDS = 300
+# Consumers are drained after every change; this catches what a failed pass left behind.
+EVENTS_SECONDS = 30
 
 
 def build_scheduler(
-    staff: StaffDesk, reminders: ReminderDesk, calendar: CalendarDesk
+    staff: StaffDesk, reminders: ReminderDesk, calendar: CalendarDesk, pipe: EventPipe
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs = (
@@ -24,6 +27,7 @@ def build_scheduler(
         (reminders.run_due, REMINDER_SECONDS, "reminders"),
         (calendar.push_pending, CALDAV_PUSH_SECONDS, "caldav_push"),
         (calendar.pull_busy, CALDAV_PULL_SECONDS, "caldav_pull"),
+        (pipe.drain, EVENTS_SECONDS, "events"),
     )
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)

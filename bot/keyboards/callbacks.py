@@ -6,6 +6,8 @@ Checklist ids are at most 20 characters, so every packed value fits Telegram's
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -92,6 +94,18 @@ class AssignCb(CallbackData, prefix="as"):
     m: int
 
 
+class OutboxAction(StrEnum):
+    REPLAY_LEAD = "lead"
+    REPLAY_ALL = "all"  # every dead letter, and resume a disabled endpoint
+
+
+class OutboxCb(CallbackData, prefix="ob"):
+    """Staff replays sales-desk dead letters from /outbox."""
+
+    action: OutboxAction
+    lead_id: int
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -107,4 +121,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     OutcomeCb,
     ManagerAdminCb,
     AssignCb,
+    OutboxCb,
 )

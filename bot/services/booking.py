@@ -18,6 +18,7 @@ from aiogram.fsm.state import State, StatesGroup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
+from bot.domain.events import EventType, viewing_facts
 from bot.domain.leads import Lead, LeadId, LeadStatus, check_transition
 from bot.domain.reminders import QuietHours, ReminderKind, plan_viewing_reminders
 from bot.domain.routing import Candidate, RouteDecision, RoutingRule, route
@@ -42,8 +43,7 @@ from bot.i18n import Translations, Translator
 from bot.keyboards.callbacks import OutcomeCb, ViewingCb, ViewingDayCb, ViewingTimeCb
 from bot.services.calendar import CalendarDesk, ChangeKind
 from bot.services.notifier import Notifier
-from bot.services.staff_desk import StaffDesk
-from bot.storage import appointments, leads, managers, reminders, sites
+from bot.storage import appointments, events, leads, managers, reminders, sites
 from bot.storage.appointments import Claim, SlotTaken
 from bot.storage.db import Connection, Database
 from bot.views import Screen
@@ -60,6 +60,12 @@ from bot.views.viewings import (
 logger = logging.getLogger(__name__)
 
 MAX_WISH_LENGTH = 300
+_OUTCOME_EVENT = {
+    Outcome.ATTENDED: EventType.VIEWING_ATTENDED,
+    Outcome.NO_SHOW: EventType.VIEWING_NO_SHOW,
+    # The manager says it did not happen as booked: the prospect picks a new time.
+    Outcome.MOVED: EventType.VIEWING_CANCELLED,
+}
 # Statuses from which a lead may book a new viewing.
 _CAN_BOOK = frozenset({LeadStatus.TARGET, LeadStatus.NO_SHOW, LeadStatus.CANCELLED})
 
@@ -103,7 +109,6 @@ class Booking:
         translations: Translations,
         clock: Clock,
         checklist: Checklist,
-        staff: StaffDesk,
         calendar: CalendarDesk,
         config: BookingConfig,
     ) -> None:
@@ -112,7 +117,6 @@ class Booking:
         self._translations = translations
         self._clock = clock
         self._checklist = checklist
-        self._staff = staff
         self._calendar = calendar
         self._config = config
 
@@ -142,7 +146,7 @@ class Booking:
             return
         await self._show_days(routed, None, t, message_id=None)
 
-    async def assign(self, lead_id: int, manager_id: int) -> Lead | None:
+    async def assign(self, lead_id: int, manager_id: int, *, actor: str = "staff") -> Lead | None:
         """Staff hands a lead to a manager: the manager is told, the prospect is offered days."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -151,7 +155,7 @@ class Booking:
             if lead is None or manager is None or not manager.active:
                 return None
             await leads.set_route(
-                tx, lead.id, manager_id=manager.id, code="manual", params={}, at=now
+                tx, lead.id, manager_id=manager.id, code="manual", params={}, at=now, actor=actor
             )
             await managers.note_assigned(tx, manager.id, now)
             assigned = await leads.get(tx, lead.id)
@@ -159,7 +163,6 @@ class Booking:
         await self._calendar.tell_assigned(manager, assigned)
         if assigned.status in _CAN_BOOK:
             await self._show_days(assigned, None, self._t(assigned.language), message_id=None)
-        await self._staff.refresh(assigned.id)
         return assigned
 
     async def _route(self, lead: Lead, now: datetime) -> RouteDecision:
@@ -249,7 +252,6 @@ class Booking:
         moved = moving is not None
         await self._send_confirmation(lead, booked, t, moved=moved, message_id=press.message_id)
         await self._calendar.tell_manager(ChangeKind.MOVED if moved else ChangeKind.BOOKED, booked)
-        await self._staff.refresh(lead.id)
 
     async def _book(
         self,
@@ -274,12 +276,21 @@ class Booking:
             booked = await appointments.book(
                 tx, lead_id=lead.id, manager_id=manager.id, site_id=site.id, claim=claim, at=now
             )
-            reason = f"viewing {booked.id}"
+            reason, event = f"viewing {booked.id}", EventType.VIEWING_BOOKED
         else:
             booked = await appointments.move(tx, moving, claim, now)
             await reminders.cancel_for_appointment(tx, booked.id, now)
-            reason = f"viewing {booked.id} moved"
-        await leads.set_status(tx, lead, LeadStatus.BOOKED, at=now, actor="prospect", reason=reason)
+            reason, event = f"viewing {booked.id} moved", EventType.VIEWING_MOVED
+        await leads.set_status(
+            tx,
+            lead,
+            LeadStatus.BOOKED,
+            at=now,
+            actor="prospect",
+            reason=reason,
+            event=event,
+            data=viewing_facts(booked, site),
+        )
         await leads.set_callback(tx, lead.id, None, now)
         await self._plan_reminders(tx, booked, manager, site, now)
         return booked
@@ -336,12 +347,20 @@ class Booking:
             await self._notifier.answer_callback(press.query_id)
             await self._put(lead.chat_id, press.message_id, cancelled_screen(t))
         elif cb.do == ViewingAction.CONFIRM:
+            now = self._clock.now()
             async with self._db.transaction() as tx:
-                await appointments.confirm(tx, current.id, self._clock.now())
+                await appointments.confirm(tx, current.id, now)
+                await events.append(
+                    tx,
+                    lead.id,
+                    EventType.VIEWING_CONFIRMED,
+                    at=now,
+                    actor="prospect",
+                    data=viewing_facts(current, site),
+                )
             await self._notifier.answer_callback(press.query_id, t("viewing.confirmed"))
             confirmed = confirmation_screen(current, site, manager, t, moved=False)
             await self._put(lead.chat_id, press.message_id, confirmed)
-            await self._staff.refresh(lead.id)
         else:
             await self._notifier.answer_callback(press.query_id, t("question.closed"))
 
@@ -361,7 +380,6 @@ class Booking:
         async with self._db.transaction() as tx:
             await leads.set_callback(tx, lead.id, note, self._clock.now())
         await self._notifier.send(lead.chat_id, t("viewing.wish_saved"))
-        await self._staff.refresh(lead.id)
         await self._calendar.tell_callback(lead.id)
 
     async def cancel_for_erasure(self, lead_id: LeadId) -> None:
@@ -373,8 +391,11 @@ class Booking:
             await self._cancel(lead, current, actor="prospect")
             await self._calendar.push_pending()
 
-    async def _cancel(self, lead: Lead, current: Appointment, *, actor: str) -> Appointment:
+    async def _cancel(
+        self, lead: Lead, current: Appointment, *, actor: str, comment: str = ""
+    ) -> Appointment:
         now = self._clock.now()
+        site, _ = await self._place(current)
         async with self._db.transaction() as tx:
             cancelled = await appointments.set_status(tx, current, AppointmentStatus.CANCELLED, now)
             await reminders.cancel_for_appointment(tx, current.id, now)
@@ -385,9 +406,10 @@ class Booking:
                 at=now,
                 actor=actor,
                 reason=f"viewing {current.id} cancelled",
+                event=EventType.VIEWING_CANCELLED,
+                data={**viewing_facts(current, site), "comment": comment},
             )
         await self._calendar.tell_manager(ChangeKind.CANCELLED, cancelled)
-        await self._staff.refresh(lead.id)
         return cancelled
 
     # --- after the slot -----------------------------------------------------------------
@@ -414,6 +436,7 @@ class Booking:
             Outcome.NO_SHOW: (AppointmentStatus.NO_SHOW, LeadStatus.NO_SHOW),
             Outcome.MOVED: (AppointmentStatus.MOVED, LeadStatus.TARGET),
         }[outcome]
+        site, _ = await self._place(current)
         async with self._db.transaction() as tx:
             changed = await appointments.set_status(tx, current, status, now)
             await reminders.cancel_for_appointment(tx, current.id, now)
@@ -424,6 +447,8 @@ class Booking:
                 at=now,
                 actor=f"manager:{manager.id}",
                 reason=f"viewing {current.id}: {outcome}",
+                event=_OUTCOME_EVENT[outcome],
+                data={**viewing_facts(current, site), "outcome": outcome.value},
             )
             updated = await leads.get(tx, lead.id)
         assert updated is not None
@@ -437,7 +462,6 @@ class Booking:
             prospect_t = self._t(updated.language)
             await self._notifier.send(updated.chat_id, prospect_t(f"viewing.after_{outcome}"))
             await self._show_days(updated, None, prospect_t, message_id=None)
-        await self._staff.refresh(updated.id)
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from bot.domain.answers import (
     validate_text,
 )
 from bot.domain.checklist import Checklist, Question, QuestionKind
+from bot.domain.events import EventType
 from bot.domain.flow import next_question, progress, relevant_answers, step_back
 from bot.domain.leads import (
     REQUALIFIABLE,
@@ -41,7 +42,6 @@ from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
 from bot.services.booking import Booking
 from bot.services.notifier import Notifier
-from bot.services.staff_desk import StaffDesk
 from bot.storage import leads
 from bot.storage.db import Connection, Database
 from bot.views import Screen
@@ -97,7 +97,6 @@ class Conversation:
         notifier: Notifier,
         checklist: Checklist,
         translations: Translations,
-        staff: StaffDesk,
         booking: Booking,
         clock: Clock,
         *,
@@ -108,7 +107,6 @@ class Conversation:
         self._notifier = notifier
         self._checklist = checklist
         self._translations = translations
-        self._staff = staff
         self._booking = booking
         self._clock = clock
         self._terms = terms
@@ -386,8 +384,7 @@ class Conversation:
             # Their manager's calendars must drop the viewing before the data goes.
             await self._booking.cancel_for_erasure(lead.id)
             async with self._db.transaction() as tx:
-                await leads.delete(tx, lead.id)
-            await self._staff.notify_erased(lead)
+                await leads.erase(tx, lead, at=self._clock.now(), actor="prospect")
         await state.clear()
         await self._show(prospect, Screen(self._t(language)("forget.done")))
 
@@ -479,7 +476,16 @@ class Conversation:
                 at=now,
             )
             verdict_status = VERDICT_STATUS[assessment.verdict]
-            await _move(tx, lead, verdict_status, now, "checklist", _verdict_reason(assessment))
+            await _move(
+                tx,
+                lead,
+                verdict_status,
+                now,
+                "checklist",
+                _verdict_reason(assessment),
+                event=EventType.QUALIFIED,
+                data=_verdict_facts(assessment),
+            )
             finished = await leads.get(tx, lead.id)
         assert finished is not None
         await state.set_state(ProspectState.done)
@@ -489,7 +495,6 @@ class Conversation:
         )
         if finished.status is LeadStatus.TARGET:
             await self._booking.offer(finished)
-        await self._staff.publish(finished.id)
 
     @staticmethod
     def _answer_text(answers: dict[str, Answer | None], question: Question | None) -> str | None:
@@ -611,11 +616,30 @@ class Conversation:
 
 
 async def _move(
-    tx: Connection, lead: Lead, to_status: LeadStatus, at: datetime, actor: str, reason: str
+    tx: Connection,
+    lead: Lead,
+    to_status: LeadStatus,
+    at: datetime,
+    actor: str,
+    reason: str,
+    *,
+    event: EventType = EventType.STATUS_CHANGED,
+    data: dict[str, object] | None = None,
 ) -> None:
-    """A status change the lead's state machine allows, recorded in lead_events."""
+    """A status change the lead's state machine allows, recorded as an event."""
     check_transition(lead.status, to_status)
-    await leads.set_status(tx, lead, to_status, at=at, actor=actor, reason=reason)
+    await leads.set_status(
+        tx, lead, to_status, at=at, actor=actor, reason=reason, event=event, data=data
+    )
+
+
+def _verdict_facts(assessment: Assessment) -> dict[str, object]:
+    return {
+        "verdict": assessment.verdict.value,
+        "score": assessment.score,
+        "max_score": assessment.max_score,
+        "rules": [r.rule_id for r in assessment.reasons if r.kind == "rule"],
+    }
 
 
 def _verdict_reason(assessment: Assessment) -> str:

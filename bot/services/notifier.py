@@ -6,7 +6,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -50,10 +52,29 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Refusals that mean "nothing to do": a double click, a button answered after a restart,
 # a topic renamed to the name it already has.
 _HARMLESS = ("message is not modified", "query is too old", "topic_not_modified")
+# Refusals the caller handles (e.g. a deleted card is posted again): not worth an error.
+_EXPECTED = ("message to edit not found",)
 
 
 class ThreadNotFound(Exception):
     """The forum topic a message was meant for is gone (deleted by someone)."""
+
+
+class Delivery(StrEnum):
+    """How a call ended, for callers that must tell "nothing to do" from "not done"."""
+
+    DONE = "done"
+    HARMLESS = "harmless"  # e.g. "message is not modified": the wanted state is already there
+    BLOCKED = "blocked"  # 403: the chat does not take messages from the bot
+    REFUSED = "refused"  # another 400: this request will never work as it is
+    FAILED = "failed"  # network, 5xx or 429 past the last attempt: may work later
+
+
+@dataclass(frozen=True)
+class Sent(Generic[T]):
+    delivery: Delivery
+    value: T | None = None
+    description: str = ""
 
 
 class RateLimiter:
@@ -130,6 +151,16 @@ class Notifier:
         *,
         markup: InlineKeyboardMarkup | None = None,
     ) -> bool:
+        return (await self.edit_text(chat_id, message_id, text, markup=markup)).value is not None
+
+    async def edit_text(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> Sent[Message | bool]:
         method = EditMessageText(
             chat_id=chat_id,
             message_id=message_id,
@@ -137,7 +168,7 @@ class Notifier:
             reply_markup=markup,
             link_preview_options=_NO_PREVIEW,
         )
-        return await self.call(method, chat_id) is not None
+        return await self.attempt(method, chat_id)
 
     async def edit_markup(
         self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
@@ -189,10 +220,15 @@ class Notifier:
 
     async def call(self, method: TelegramMethod[T], chat_id: int | None) -> T | None:
         """Runs any Bot API method under the policy above."""
+        return (await self.attempt(method, chat_id)).value
+
+    async def attempt(self, method: TelegramMethod[T], chat_id: int | None) -> Sent[T]:
+        """Like `call`, saying how it ended."""
         for attempt in range(1, self._max_attempts + 1):
             await self._limiter.acquire()
             try:
-                return await self.bot(method)
+                value: T = await self.bot(method)
+                return Sent(Delivery.DONE, value)
             except TelegramRetryAfter as error:
                 logger.warning(
                     "429 from Telegram for %s, waiting %s s",
@@ -210,15 +246,21 @@ class Notifier:
                 logger.info("chat %s does not accept messages from the bot", chat_id)
                 if chat_id is not None and self._on_blocked is not None:
                     await self._on_blocked(chat_id)
-                return None
+                return Sent(Delivery.BLOCKED)
             except TelegramBadRequest as error:
                 description = error.message.lower()
                 if "thread not found" in description:
                     raise ThreadNotFound(str(chat_id)) from error
                 if any(harmless in description for harmless in _HARMLESS):
                     logger.debug("ignored: %s", error.message)
-                    return None
-                logger.error("Telegram refused %s: %s", method.__api_method__, error.message)
-                return None
+                    return Sent(Delivery.HARMLESS, description=description)
+                expected = any(known in description for known in _EXPECTED)
+                logger.log(
+                    logging.INFO if expected else logging.ERROR,
+                    "Telegram refused %s: %s",
+                    method.__api_method__,
+                    error.message,
+                )
+                return Sent(Delivery.REFUSED, description=description)
         logger.error("gave up on %s after %d attempts", method.__api_method__, self._max_attempts)
-        return None
+        return Sent(Delivery.FAILED)

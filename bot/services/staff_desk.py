@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -14,10 +16,11 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
+from bot.domain.events import Event, EventType
 from bot.domain.leads import Lead, LeadId
 from bot.i18n import Translator
-from bot.services.notifier import Notifier, ThreadNotFound
-from bot.storage import appointments, bot_settings, leads, managers, sites
+from bot.services.notifier import Delivery, Notifier, ThreadNotFound
+from bot.storage import appointments, bot_settings, leads, managers, sales_desk, sites
 from bot.storage.db import Database
 from bot.views.staff import Booking, card_markup, lead_card, stats_text, topic_title
 
@@ -25,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 _MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})
 _MEMBERSHIP_TTL = 60.0  # seconds a membership answer is trusted, to spare getChatMember calls
+_CARD_CONCURRENCY = 8  # cards of different leads updated at once
 
 
 class BindResult(StrEnum):
@@ -175,20 +179,49 @@ class StaffDesk:
         return thread_id
 
     async def publish_pending(self) -> None:
-        """Posts every lead that has a verdict but no card yet (e.g. before a group was bound)."""
+        """Posts every card not posted yet (no group bound then, Telegram down) and retries
+        card edits that failed."""
         async with self._db.transaction() as tx:
             pending = await leads.unposted(tx)
         for lead_id in pending:
-            await self.publish(lead_id)
+            await self.sync_card(lead_id)
 
-    async def notify_erased(self, lead: Lead) -> None:
-        if lead.staff_chat_id is None or lead.staff_chat_id != self._chat_id:
+    async def handle_events(self, batch: Sequence[Event]) -> None:
+        """The card consumer: each lead the batch touched gets its card brought up to date."""
+        erased = {event.lead_id: event for event in batch if event.type is EventType.ERASED}
+        gate = asyncio.Semaphore(_CARD_CONCURRENCY)
+
+        async def one(lead_id: int) -> None:
+            async with gate:
+                if lead_id in erased:
+                    await self._tell_erased(erased[lead_id])
+                else:
+                    await self.sync_card(LeadId(lead_id))
+
+        await asyncio.gather(*(one(lead_id) for lead_id in dict.fromkeys(e.lead_id for e in batch)))
+
+    async def _tell_erased(self, event: Event) -> None:
+        chat_id = event.data.get("staff_chat_id")
+        if chat_id is None or chat_id != self._chat_id:
             return
-        text = self._t("staff.erased", id=lead.id)
+        text = self._t("staff.erased", id=event.lead_id)
+        await self.tell_lead(chat_id, event.data.get("staff_thread_id"), text)
+
+    async def tell(self, text: str) -> None:
+        """A notice for the whole staff group (its general topic)."""
+        if self._chat_id is not None:
+            await self._notifier.send(self._chat_id, text)
+
+    async def tell_lead(self, chat_id: int | None, thread_id: int | None, text: str) -> None:
+        """A notice in a lead's topic; in the group itself if the topic is gone or unknown."""
+        if self._chat_id is None:
+            return
+        if chat_id != self._chat_id:
+            thread_id = None
         try:
-            await self._notifier.send(lead.staff_chat_id, text, thread_id=lead.staff_thread_id)
+            await self._notifier.send(self._chat_id, text, thread_id=thread_id)
         except ThreadNotFound:
-            await self._notifier.send(lead.staff_chat_id, text)
+            await self._notifier.send(self._chat_id, text)
 
     async def stats_text(self) -> str:
         # "Today" as the staff see it, in the configured time zone.
@@ -207,18 +240,31 @@ class StaffDesk:
         card, _ = await self._card(lead)
         return card
 
-    async def refresh(self, lead_id: LeadId) -> None:
-        """Edits the lead's card in place (booking changes); posts it if there is none yet."""
+    async def sync_card(self, lead_id: LeadId) -> None:
+        """Edits the lead's card in place; posts a new one if there is none (or the lead was
+        qualified again). A failed edit marks the card stale for the retry job."""
         async with self._db.read() as conn:
             lead = await leads.get(conn, lead_id)
         if lead is None or lead.verdict is None:
             return
         chat_id = self._chat_id
-        if chat_id is None or lead.staff_message_id is None or lead.staff_chat_id != chat_id:
+        if (
+            chat_id is None
+            or lead.staff_posted_at is None
+            or lead.staff_message_id is None
+            or lead.staff_chat_id != chat_id
+        ):
             await self.publish(lead_id)
             return
         card, markup = await self._card(lead)
-        await self._notifier.edit(chat_id, lead.staff_message_id, card, markup=markup)
+        sent = await self._notifier.edit_text(chat_id, lead.staff_message_id, card, markup=markup)
+        if sent.delivery is Delivery.REFUSED and "message to edit not found" in sent.description:
+            await self.publish(lead_id)  # somebody deleted the card: post it again
+            return
+        stale = sent.delivery in (Delivery.FAILED, Delivery.REFUSED)
+        if stale or lead.card_stale_at is not None:
+            async with self._db.transaction() as tx:
+                await leads.set_card_stale(tx, lead_id, self._clock.now() if stale else None)
 
     async def _card(self, lead: Lead) -> tuple[str, InlineKeyboardMarkup | None]:
         async with self._db.read() as conn:
@@ -226,8 +272,9 @@ class StaffDesk:
             appointment = await appointments.latest_for_lead(conn, lead.id)
             site = None if appointment is None else await sites.get(conn, appointment.site_id)
             team = [m for m in await managers.listed(conn) if m.active]
+            crm_id = await sales_desk.crm_id(conn, lead.id)
         booking = Booking(manager=manager, appointment=appointment, site=site)
-        card = lead_card(lead, self._checklist, self._t, self._config.zone, booking)
+        card = lead_card(lead, self._checklist, self._t, self._config.zone, booking, crm_id)
         return card, card_markup(lead, team, self._t)
 
     async def _is_forum(self, chat_id: int) -> bool:

@@ -7,6 +7,7 @@ from bot.storage.db import Connection
 STAFF_CHAT_KEY = "staff_chat_id"
 
 _SELECT = "SELECT value FROM bot_settings WHERE key = ?"
+_DELETE = "DELETE FROM bot_settings WHERE key = ?"
 _UPSERT = """
 INSERT INTO bot_settings (key, value) VALUES (?, ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
@@ -21,3 +22,7 @@ async def get_value(tx: Connection, key: str) -> str | None:
 
 async def set_value(tx: Connection, key: str, value: str) -> None:
     await tx.execute(_UPSERT, (key, value))
+
+
+async def delete_value(tx: Connection, key: str) -> None:
+    await tx.execute(_DELETE, (key,))

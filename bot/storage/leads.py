@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlite3 import Row
 
 from bot.domain.answers import Answer
+from bot.domain.events import EventType
 from bot.domain.leads import Lead, LeadEvent, LeadId, LeadStatus
 from bot.domain.scoring import Reason, Verdict
+from bot.storage import events as event_log
 from bot.storage.codec import dump_reasons, dump_time, load_reasons, load_time
 from bot.storage.db import Connection
 
@@ -18,7 +20,7 @@ _COLUMNS = (
     " checklist_version, name, phone, score, max_score, verdict, reasons, follow_up_at,"
     " consent_version, consent_at, unreachable_at, staff_chat_id, staff_thread_id,"
     " staff_message_id, staff_posted_at, created_at, updated_at, qualified_at, manager_id,"
-    " route_code, route_params, routed_at, callback_note, callback_requested_at"
+    " route_code, route_params, routed_at, callback_note, callback_requested_at, card_stale_at"
 )
 _SELECT_BY_USER = f"SELECT {_COLUMNS} FROM leads WHERE telegram_user_id = ?"  # noqa: S608
 _SELECT_BY_ID = f"SELECT {_COLUMNS} FROM leads WHERE id = ?"  # noqa: S608
@@ -40,14 +42,6 @@ DO UPDATE SET position = excluded.position, value = excluded.value,
 _DELETE_ANSWER = "DELETE FROM lead_answers WHERE lead_id = ? AND question_id = ?"
 _DELETE_ALL_ANSWERS = "DELETE FROM lead_answers WHERE lead_id = ?"
 _UPDATE_STATUS = "UPDATE leads SET status = ?, updated_at = ? WHERE id = ?"
-_INSERT_EVENT = """
-INSERT INTO lead_events (lead_id, at, actor, from_status, to_status, reason)
-VALUES (?, ?, ?, ?, ?, ?)
-"""
-_SELECT_EVENTS = """
-SELECT lead_id, at, actor, from_status, to_status, reason
-FROM lead_events WHERE lead_id = ? ORDER BY id
-"""
 _UPDATE_ASSESSMENT = """
 UPDATE leads SET score = ?, max_score = ?, verdict = ?, reasons = ?, follow_up_at = ?,
                  name = ?, phone = ?, qualified_at = ?, checklist_id = ?, checklist_version = ?,
@@ -64,13 +58,15 @@ _MARK_REACHABLE = (
 )
 _UPDATE_STAFF_POST = """
 UPDATE leads SET staff_chat_id = ?, staff_thread_id = ?, staff_message_id = ?,
-                 staff_posted_at = ?
+                 staff_posted_at = ?, card_stale_at = NULL
 WHERE id = ?
 """
 _UPDATE_STAFF_THREAD = "UPDATE leads SET staff_chat_id = ?, staff_thread_id = ? WHERE id = ?"
 _SELECT_UNPOSTED = """
-SELECT id FROM leads WHERE staff_posted_at IS NULL AND verdict IS NOT NULL ORDER BY id
+SELECT id FROM leads
+WHERE (staff_posted_at IS NULL OR card_stale_at IS NOT NULL) AND verdict IS NOT NULL ORDER BY id
 """
+_SET_CARD_STALE = "UPDATE leads SET card_stale_at = ? WHERE id = ?"
 _COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM leads GROUP BY status"
 _COUNT_BY_SOURCE = """
 SELECT source, COUNT(*) FROM leads WHERE created_at >= ? GROUP BY source ORDER BY 2 DESC, 1
@@ -119,6 +115,7 @@ def _lead_from_row(row: Row, answers: dict[str, Answer | None]) -> Lead:
         routed_at=load_time(row["routed_at"]),
         callback_note=row["callback_note"],
         callback_requested_at=load_time(row["callback_requested_at"]),
+        card_stale_at=load_time(row["card_stale_at"]),
         answers=answers,
     )
 
@@ -190,14 +187,15 @@ async def create(
     if cursor.lastrowid is None:
         raise RuntimeError("insert returned no id")
     lead_id = LeadId(cursor.lastrowid)
-    await add_event(
+    created = {"from": None, "to": LeadStatus.NEW, "reason": "consent", "source": source}
+    await event_log.append(tx, lead_id, EventType.CREATED, at=at, actor="prospect", data=created)
+    await event_log.append(
         tx,
         lead_id,
+        EventType.CONSENT_GIVEN,
         at=at,
         actor="prospect",
-        from_status=None,
-        to_status=LeadStatus.NEW,
-        reason="consent",
+        data={"version": consent_version},
     )
     return lead_id
 
@@ -222,19 +220,6 @@ async def clear_answers(tx: Connection, lead_id: LeadId) -> None:
     await tx.execute(_DELETE_ALL_ANSWERS, (lead_id,))
 
 
-async def add_event(
-    tx: Connection,
-    lead_id: LeadId,
-    *,
-    at: datetime,
-    actor: str,
-    from_status: LeadStatus | None,
-    to_status: LeadStatus,
-    reason: str,
-) -> None:
-    await tx.execute(_INSERT_EVENT, (lead_id, dump_time(at), actor, from_status, to_status, reason))
-
-
 async def set_status(
     tx: Connection,
     lead: Lead,
@@ -243,27 +228,28 @@ async def set_status(
     at: datetime,
     actor: str,
     reason: str,
+    event: EventType = EventType.STATUS_CHANGED,
+    data: Mapping[str, object] | None = None,
 ) -> None:
-    """Moves the lead and records the move in lead_events, in the caller's transaction."""
+    """Moves the lead and records the move as one event, in the caller's transaction."""
     await tx.execute(_UPDATE_STATUS, (to_status, dump_time(at), lead.id))
-    await add_event(
-        tx, lead.id, at=at, actor=actor, from_status=lead.status, to_status=to_status, reason=reason
-    )
+    facts = {"from": lead.status, "to": to_status, "reason": reason, **(data or {})}
+    await event_log.append(tx, lead.id, event, at=at, actor=actor, data=facts)
 
 
 async def events(tx: Connection, lead_id: LeadId) -> list[LeadEvent]:
-    async with tx.execute(_SELECT_EVENTS, (lead_id,)) as cursor:
-        rows = await cursor.fetchall()
+    """The lead's status history (events that moved it), oldest first."""
     return [
         LeadEvent(
-            lead_id=LeadId(row["lead_id"]),
-            at=_required_time(row["at"]),
-            actor=row["actor"],
-            from_status=LeadStatus(row["from_status"]) if row["from_status"] else None,
-            to_status=LeadStatus(row["to_status"]),
-            reason=row["reason"],
+            lead_id=LeadId(event.lead_id),
+            at=event.at,
+            actor=event.actor,
+            from_status=LeadStatus(event.data["from"]) if event.data.get("from") else None,
+            to_status=LeadStatus(event.data["to"]),
+            reason=str(event.data.get("reason", "")),
         )
-        for row in rows
+        for event in await event_log.for_lead(tx, lead_id)
+        if "to" in event.data
     ]
 
 
@@ -334,6 +320,11 @@ async def set_staff_thread(tx: Connection, lead_id: LeadId, chat_id: int, thread
     await tx.execute(_UPDATE_STAFF_THREAD, (chat_id, thread_id, lead_id))
 
 
+async def set_card_stale(tx: Connection, lead_id: LeadId, at: datetime | None) -> None:
+    """A card edit failed (at) or went through (None); stale cards are retried by a job."""
+    await tx.execute(_SET_CARD_STALE, (dump_time(at), lead_id))
+
+
 async def unposted(tx: Connection) -> list[LeadId]:
     async with tx.execute(_SELECT_UNPOSTED) as cursor:
         return [LeadId(row[0]) for row in await cursor.fetchall()]
@@ -349,8 +340,14 @@ async def count_by_source(tx: Connection, since: datetime) -> list[tuple[str, in
         return [(source, count) for source, count in await cursor.fetchall()]
 
 
-async def delete(tx: Connection, lead_id: LeadId) -> None:
-    await tx.execute(_DELETE_LEAD, (lead_id,))
+async def erase(tx: Connection, lead: Lead, *, at: datetime, actor: str) -> None:
+    """Deletes the lead with its answers and viewings; `lead.erased` tells the consumers.
+
+    The event keeps only where the lead's card was, so staff can be told; nothing personal.
+    """
+    await tx.execute(_DELETE_LEAD, (lead.id,))
+    where = {"staff_chat_id": lead.staff_chat_id, "staff_thread_id": lead.staff_thread_id}
+    await event_log.append(tx, lead.id, EventType.ERASED, at=at, actor=actor, data=where)
 
 
 async def set_route(
@@ -361,8 +358,9 @@ async def set_route(
     code: str,
     params: Mapping[str, str | int],
     at: datetime,
+    actor: str = "routing",
 ) -> None:
-    """Who the lead went to and why (shown on the staff card)."""
+    """Who the lead went to and why (shown on the staff card), as a `lead.manager_assigned`."""
     await tx.execute(
         _UPDATE_ROUTE,
         (
@@ -374,10 +372,19 @@ async def set_route(
             lead_id,
         ),
     )
+    assigned = {"manager_id": manager_id, "route": code}
+    await event_log.append(
+        tx, lead_id, EventType.MANAGER_ASSIGNED, at=at, actor=actor, data=assigned
+    )
 
 
 async def set_callback(tx: Connection, lead_id: int, note: str | None, at: datetime) -> None:
-    """The prospect wants a call instead of the offered slots; `note` is their wish."""
+    """The prospect wants a call instead of the offered slots; `note` is their wish.
+
+    The wish itself stays on the lead (it is personal); the event only says there is one.
+    """
     await tx.execute(
         _UPDATE_CALLBACK, (note, None if note is None else dump_time(at), dump_time(at), lead_id)
     )
+    if note is not None:
+        await event_log.append(tx, lead_id, EventType.CALLBACK_REQUESTED, at=at, actor="prospect")

@@ -126,6 +126,7 @@ def lead_card(
     t: Translator,
     zone: ZoneInfo,
     booking: Booking | None = None,
+    crm_id: str | None = None,
 ) -> str:
     language = t.language
     verdict = lead.verdict or Verdict.REJECT
@@ -151,6 +152,8 @@ def lead_card(
             checklist=escape(f"{lead.checklist_id} v{lead.checklist_version}"),
         )
     )
+    if crm_id is not None:
+        lines.append(t("staff.crm_id", id=escape(crm_id)))
     if lead.qualified_at is not None:
         when = format_datetime(lead.qualified_at.astimezone(zone), format="short", locale=language)
         lines.append(t("staff.qualified_at", when=escape(when)))

@@ -27,6 +27,16 @@ BEGIN
     SELECT RAISE(ABORT, 'site_full');
 END;
 
+CREATE TABLE api_idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+
 CREATE TABLE appointments (
     id INTEGER PRIMARY KEY,
     uid TEXT NOT NULL UNIQUE,
@@ -52,6 +62,33 @@ CREATE TABLE bot_settings (
     value TEXT NOT NULL
 );
 
+CREATE TABLE client_messages (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+
+CREATE TABLE event_consumers (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+
 CREATE TABLE fsm_state (
     storage_key TEXT PRIMARY KEY,
     state TEXT,
@@ -66,16 +103,6 @@ CREATE TABLE lead_answers (
     value TEXT NOT NULL,
     answered_at TEXT NOT NULL,
     PRIMARY KEY (lead_id, question_id)
-);
-
-CREATE TABLE lead_events (
-    id INTEGER PRIMARY KEY,
-    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    from_status TEXT,
-    to_status TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
 );
 
 CREATE TABLE leads (
@@ -105,7 +132,7 @@ CREATE TABLE leads (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     qualified_at TEXT
-, manager_id INTEGER REFERENCES managers (id) ON DELETE SET NULL, route_code TEXT, route_params TEXT NOT NULL DEFAULT '{}', routed_at TEXT, callback_note TEXT, callback_requested_at TEXT);
+, manager_id INTEGER REFERENCES managers (id) ON DELETE SET NULL, route_code TEXT, route_params TEXT NOT NULL DEFAULT '{}', routed_at TEXT, callback_note TEXT, callback_requested_at TEXT, card_stale_at TEXT);
 
 CREATE TABLE manager_blocks (
     manager_id INTEGER NOT NULL REFERENCES managers (id) ON DELETE CASCADE,
@@ -167,6 +194,28 @@ CREATE TABLE reminders (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 
+CREATE TABLE sales_desk_deliveries (
+    event_id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    -- Every request made; refusals only count answers that refused this very event.
+    attempts INTEGER NOT NULL DEFAULT 0,
+    refusals INTEGER NOT NULL DEFAULT 0,
+    next_at TEXT NOT NULL,
+    first_failed_at TEXT,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+);
+
+CREATE TABLE sales_desk_leads (
+    lead_id INTEGER PRIMARY KEY,
+    crm_id TEXT,
+    since_event_id INTEGER NOT NULL
+);
+
 CREATE TABLE schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -199,7 +248,9 @@ WHERE status = 'booked';
 
 CREATE INDEX appointments_site ON appointments (site_id, starts_at);
 
-CREATE INDEX lead_events_lead ON lead_events (lead_id, id);
+CREATE INDEX client_messages_due ON client_messages (due_at) WHERE state = 'pending';
+
+CREATE INDEX events_lead ON events (lead_id, id);
 
 CREATE INDEX leads_status ON leads (status);
 
@@ -215,5 +266,10 @@ CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'pending';
 
 CREATE UNIQUE INDEX reminders_one_agenda_a_day ON reminders (manager_id, for_day)
 WHERE kind = 'agenda' AND state <> 'cancelled';
+
+CREATE INDEX sales_desk_pending ON sales_desk_deliveries (lead_id, event_id)
+WHERE state = 'pending';
+
+CREATE INDEX sales_desk_state ON sales_desk_deliveries (state, event_id);
 
 CREATE INDEX site_cells_appointment ON site_cells (appointment_id);

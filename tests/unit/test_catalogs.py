@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 from bot.app import PROSPECT_COMMANDS
 from bot.domain.answers import AnswerErrorCode
+from bot.domain.events import EventType
 from bot.domain.hours import ScheduleErrorCode
 from bot.domain.leads import LeadStatus
 from bot.domain.reminders import ReminderKind
@@ -66,6 +67,7 @@ def _keys_in_code() -> set[str]:
     keys |= {f"team.action.{a}" for a in ManagerAction}
     keys |= {f"team.error.{e}" for e in SettingError}
     keys |= {f"command.{name}" for name in MANAGER_COMMANDS}
+    keys |= {f"desk.event.{e}" for e in EventType}
     return keys
 
 

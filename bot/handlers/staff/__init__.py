@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.staff import commands, refusals, setup, team
+from bot.handlers.staff import commands, outbox, refusals, setup, team
 
 
 def build_router() -> Router:
@@ -14,6 +14,7 @@ def build_router() -> Router:
         setup.build_router(),
         commands.build_router(),
         team.build_router(),
+        outbox.build_router(),
         refusals.build_router(),
     )
     return router

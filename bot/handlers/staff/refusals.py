@@ -7,9 +7,10 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.staff.commands import STAFF_COMMANDS
+from bot.handlers.staff.outbox import OUTBOX_COMMANDS
 from bot.handlers.staff.team import TEAM_COMMANDS
 from bot.i18n import Translator
-from bot.keyboards.callbacks import AssignCb, ManagerAdminCb
+from bot.keyboards.callbacks import AssignCb, ManagerAdminCb, OutboxCb
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 
@@ -34,7 +35,10 @@ async def staff_button_elsewhere(query: CallbackQuery, notifier: Notifier, t: Tr
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(bind_elsewhere, Command("bind"))
-    router.message.register(staff_command_elsewhere, Command(*STAFF_COMMANDS, *TEAM_COMMANDS))
+    router.message.register(
+        staff_command_elsewhere, Command(*STAFF_COMMANDS, *TEAM_COMMANDS, *OUTBOX_COMMANDS)
+    )
     router.callback_query.register(staff_button_elsewhere, AssignCb.filter())
     router.callback_query.register(staff_button_elsewhere, ManagerAdminCb.filter())
+    router.callback_query.register(staff_button_elsewhere, OutboxCb.filter())
     return router

@@ -112,7 +112,8 @@ async def assign(
     notifier: Notifier,
     staff_t: Translator,
 ) -> None:
-    lead = await booking.assign(callback_data.lead, callback_data.m)
+    actor = f"staff:{query.from_user.id}"
+    lead = await booking.assign(callback_data.lead, callback_data.m, actor=actor)
     await notifier.answer_callback(
         query.id,
         staff_t("team.assigned") if lead is not None else staff_t("team.error.unknown_manager"),

@@ -1,0 +1,1 @@
+"""Clients that push lead events to the sales desk (the company's CRM), one per format."""

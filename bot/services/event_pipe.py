@@ -1,0 +1,97 @@
+"""Runs the consumers of the event log: each reads events in order from its own position.
+
+A consumer's position moves only after it has handled a batch, so a crash between a
+change and its effect (a card edit, a CRM delivery) replays the batch at the next run;
+consumers are written to be safe to replay. New consumers (time limits, deal support,
+digests) register here and start from the head of the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.domain.events import Event
+from bot.storage import events
+from bot.storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+
+
+class Consumer(Protocol):
+    async def handle_events(self, batch: Sequence[Event]) -> None: ...
+
+
+@dataclass
+class _Runner:
+    name: str
+    consumer: Consumer
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    again: bool = False
+
+
+class EventPipe:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._runners: list[_Runner] = []
+
+    def register(self, name: str, consumer: Consumer) -> None:
+        self._runners.append(_Runner(name, consumer))
+
+    async def drain(self) -> None:
+        """Lets every consumer catch up with the log.
+
+        If a consumer is already running, it is asked to go round once more instead of
+        being waited for: the running pass picks up what was just written.
+        """
+        for runner in self._runners:
+            await self._run(runner)
+
+    async def _run(self, runner: _Runner) -> None:
+        if runner.lock.locked():
+            runner.again = True
+            return
+        async with runner.lock:
+            runner.again = True
+            while runner.again:
+                runner.again = False
+                while await self._batch(runner):
+                    pass
+
+    async def _batch(self, runner: _Runner) -> bool:
+        """Handles one batch; False when there was nothing to do (or the consumer failed)."""
+        async with self._db.read() as conn:
+            position = await events.position(conn, runner.name)
+            if position is None:
+                # A consumer added to a running install starts at the head of the log.
+                position = await events.head(conn)
+                await events.save_position(conn, runner.name, position, self._clock.now())
+            batch = await events.after(conn, position, BATCH_SIZE)
+        if not batch:
+            return False
+        try:
+            await runner.consumer.handle_events(batch)
+        except Exception:
+            logger.exception(
+                "consumer %s failed on events %s..%s", runner.name, batch[0].id, batch[-1].id
+            )
+            return False
+        async with self._db.read() as conn:
+            await events.save_position(conn, runner.name, batch[-1].id, self._clock.now())
+        return len(batch) == BATCH_SIZE
+
+    async def lag(self) -> dict[str, int]:
+        """Events each consumer has still to handle."""
+        async with self._db.read() as conn:
+            head = await events.head(conn)
+            return {
+                runner.name: head - ((await events.position(conn, runner.name)) or head)
+                for runner in self._runners
+            }

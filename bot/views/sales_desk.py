@@ -1,0 +1,129 @@
+"""Texts about the sales desk: what a CRM user reads about each event (plain text, in the
+staff language), and the /outbox report with its buttons (Telegram HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.dates import format_datetime
+
+from bot.domain.events import Event, EventType
+from bot.i18n import Translator
+from bot.keyboards.callbacks import OutboxAction, OutboxCb
+from bot.storage.sales_desk import Backlog, Delivery
+from bot.views.lead_json import LeadFacts
+
+
+def _when(value: str | None, zone: ZoneInfo, language: str) -> str:
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value).astimezone(zone)
+    return format_datetime(moment, format="short", locale=language)
+
+
+def event_summary(event: Event, facts: LeadFacts | None, t: Translator) -> str:
+    """One plain line, e.g. "Viewing booked: 24.11.2026, 11:00, Park Vista"."""
+    data = event.data
+    params: dict[str, Any] = {"id": event.lead_id}
+    if event.type in (EventType.STATUS_CHANGED, EventType.QUALIFIED):
+        params["status"] = t(f"staff.status.{data.get('to')}")
+        params["comment"] = data.get("comment") or data.get("reason") or ""
+    if event.type is EventType.QUALIFIED:
+        params |= {
+            "verdict": t(f"staff.verdict.{data.get('verdict')}"),
+            "score": data.get("score"),
+            "max_score": data.get("max_score"),
+        }
+    if event.type is EventType.MANAGER_ASSIGNED:
+        manager = None if facts is None else facts.manager
+        params["manager"] = "—" if manager is None else manager.display_name
+    if event.type.value.startswith("viewing."):
+        site = None if facts is None else facts.site
+        zone = site.zone if site is not None else ZoneInfo("UTC")
+        params["when"] = _when(data.get("starts_at"), zone, t.language)
+        params["site"] = site.name if site is not None else data.get("site", "")
+    if event.type is EventType.CALLBACK_REQUESTED:
+        wish = None if facts is None else facts.lead.callback_note
+        params["wish"] = wish or ""
+    return t(f"desk.event.{event.type}", **params)
+
+
+def answers_text(lead: Mapping[str, Any]) -> str:
+    """The answers as "question: answer" lines, for the CRM's comment field."""
+    lines = [f"{item['label']}: {item['text'] or '—'}" for item in lead.get("answers", [])]
+    return "\n".join(lines)
+
+
+def _delivery_line(item: Delivery, t: Translator, zone: ZoneInfo) -> str:
+    return t(
+        "desk.outbox.item",
+        lead=item.lead_id,
+        type=escape(item.type),
+        when=escape(
+            format_datetime(item.created_at.astimezone(zone), format="short", locale=t.language)
+        ),
+        error=escape(item.last_error or "—"),
+    )
+
+
+def outbox_text(
+    backlog: Backlog,
+    failing_since: str | None,
+    disabled_since: str | None,
+    t: Translator,
+    zone: ZoneInfo,
+) -> str:
+    lines = [f"<b>{t('desk.outbox.title')}</b>", t("desk.outbox.pending", count=backlog.pending)]
+    if disabled_since is not None:
+        lines.append(
+            t("desk.outbox.state_disabled", since=escape(_when(disabled_since, zone, t.language)))
+        )
+    elif failing_since is not None:
+        lines.append(
+            t("desk.outbox.state_failing", since=escape(_when(failing_since, zone, t.language)))
+        )
+    if backlog.oldest is not None:
+        lines.append(t("desk.outbox.oldest") + " " + _delivery_line(backlog.oldest, t, zone))
+    if backlog.last_failed is not None and backlog.last_failed.last_error:
+        lines.append(t("desk.outbox.last_error", error=escape(backlog.last_failed.last_error)))
+    lines.append(t("desk.outbox.dead_count", count=backlog.dead))
+    lines += [_delivery_line(item, t, zone) for item in backlog.dead_letters]
+    return "\n".join(lines)
+
+
+def outbox_keyboard(backlog: Backlog, disabled: bool, t: Translator) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    leads = list(dict.fromkeys(item.lead_id for item in backlog.dead_letters))
+    for lead_id in leads:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t("desk.outbox.replay_lead", lead=lead_id),
+                    callback_data=OutboxCb(action=OutboxAction.REPLAY_LEAD, lead_id=lead_id).pack(),
+                )
+            ]
+        )
+    if backlog.dead:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t("desk.outbox.replay_all"),
+                    callback_data=OutboxCb(action=OutboxAction.REPLAY_ALL, lead_id=0).pack(),
+                )
+            ]
+        )
+    if disabled:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t("desk.outbox.resume"),
+                    callback_data=OutboxCb(action=OutboxAction.REPLAY_ALL, lead_id=0).pack(),
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
