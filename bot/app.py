@@ -316,6 +316,7 @@ async def build_application(
             verdicts=frozenset(settings.sales_desk_verdicts),
         ),
         staff_chat=staff_desk,
+        on_change=pipe.drain,
     )
     lead_desk = LeadDesk(
         db,

@@ -18,11 +18,13 @@ from bot.config import Settings
 from bot.domain.leads import Lead
 from bot.storage import leads
 from tests.fakegram import FakeTelegram, GroupMember, TelegramUser
+from tests.sales_desk.generic_receiver import GenericReceiver
 
 TOKEN = "123456789:AAEhBP0av28Qt4iuLXLpN5rAapTz9V7sZlY"
 STAFF_CHAT = -1001234567890
 MANAGER_ID = 5001
 OUTSIDER_ID = 5002
+SALES_DESK_SECRET = "whsec_bGVhZHNpZXZlLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
 
 
 def free_port() -> int:
@@ -99,6 +101,13 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     finally:
         await server.stop()
     assert server.violations == [], "the bot sent requests that break the Bot API spec"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[GenericReceiver]:
+    """A Standard Webhooks receiver on 127.0.0.1 that verifies every signature."""
+    async with GenericReceiver(SALES_DESK_SECRET) as started:
+        yield started
 
 
 @pytest.fixture

@@ -25,12 +25,13 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
     timedelta(hours=14),
     timedelta(hours=24),
 )
-GIVE_UP_AFTER = sum(RETRY_SCHEDULE, timedelta())  # about 3 days
+JITTER = 0.2
+# The schedule with the longest jitter still fits: about 3 days.
+GIVE_UP_AFTER = sum(RETRY_SCHEDULE, timedelta()) * (1 + JITTER) + timedelta(hours=1)
 PAUSE_FIRST = timedelta(seconds=5)
 PAUSE_LONGEST = timedelta(minutes=5)
 # Retry-After beyond this is not believed: a CRM asking for a day off would stall every lead.
 RETRY_AFTER_LONGEST = timedelta(hours=1)
-JITTER = 0.2
 
 
 def jittered(delay: timedelta, rng: random.Random) -> timedelta:

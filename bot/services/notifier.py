@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -241,7 +242,8 @@ class Notifier:
                 logger.warning(
                     "%s failed (%s), retry in %.1f s", method.__api_method__, error, delay
                 )
-                await self._sleep(delay)
+                if attempt < self._max_attempts:  # no wait after the last try
+                    await self._sleep(delay)
             except TelegramForbiddenError:
                 logger.info("chat %s does not accept messages from the bot", chat_id)
                 if chat_id is not None and self._on_blocked is not None:
@@ -262,5 +264,13 @@ class Notifier:
                     error.message,
                 )
                 return Sent(Delivery.REFUSED, description=description)
+            except TelegramAPIError as error:
+                # An answer aiogram has no class for (e.g. 429 without retry_after): retry.
+                delay = 0.5 * 2 ** (attempt - 1)
+                logger.warning(
+                    "%s failed (%s), retry in %.1f s", method.__api_method__, error, delay
+                )
+                if attempt < self._max_attempts:  # no wait after the last try
+                    await self._sleep(delay)
         logger.error("gave up on %s after %d attempts", method.__api_method__, self._max_attempts)
         return Sent(Delivery.FAILED)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +59,7 @@ class SalesDesk:
         config: SalesDeskConfig,
         *,
         staff_chat: StaffDesk,
+        on_change: Callable[[], Awaitable[None]],
         rng: random.Random | None = None,
     ) -> None:
         self._db = db
@@ -69,6 +70,8 @@ class SalesDesk:
         self._clock = clock
         self._config = config
         self._staff_chat = staff_chat
+        self._on_change = on_change  # the card shows the CRM's id once it is known
+        self._linked = False
         self._rng = rng or random.Random()
         self._wakeup = asyncio.Event()
         self._unavailable_in_a_row = 0
@@ -152,6 +155,9 @@ class SalesDesk:
                 delivered += sum(outcome is Outcome.DELIVERED for outcome in outcomes)
                 if any(o in (Outcome.UNAVAILABLE, Outcome.DISABLED) for o in outcomes):
                     break
+        if self._linked:
+            self._linked = False
+            await self._on_change()
         return delivered
 
     async def _deliver(self, head: Delivery) -> Outcome:
@@ -190,6 +196,7 @@ class SalesDesk:
             if result.crm_id is not None and result.crm_id != crm_id:
                 await sales_desk.set_crm_id(tx, head.lead_id, result.crm_id)
                 if event.type is not EventType.ERASED:
+                    self._linked = True
                     await events.append(
                         tx,
                         head.lead_id,

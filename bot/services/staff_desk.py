@@ -261,7 +261,7 @@ class StaffDesk:
         if sent.delivery is Delivery.REFUSED and "message to edit not found" in sent.description:
             await self.publish(lead_id)  # somebody deleted the card: post it again
             return
-        stale = sent.delivery in (Delivery.FAILED, Delivery.REFUSED)
+        stale = sent.delivery is Delivery.FAILED  # a refusal would be refused again
         if stale or lead.card_stale_at is not None:
             async with self._db.transaction() as tx:
                 await leads.set_card_stale(tx, lead_id, self._clock.now() if stale else None)

@@ -1,4 +1,5 @@
-"""The bot's own HTTP server: health check and, in webhook mode, Telegram's webhook."""
+"""The bot's own HTTP server: health check, calendar feeds, the sales desk's API (with
+API_TOKEN) and, in webhook mode, Telegram's webhook."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import TYPE_CHECKING
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.web.api import SqliteIdempotencyStore, build_api
+
 if TYPE_CHECKING:
     from bot.app import Application
 
 WEBHOOK_PATH = "/telegram/webhook"
+API_PREFIX = "/api/v1"
 
 
 def build_web_app(app: Application) -> web.Application:
@@ -35,6 +39,14 @@ def build_web_app(app: Application) -> web.Application:
 
     web_app.router.add_get("/health", health)
     web_app.router.add_get("/calendar/{token}.ics", calendar_feed)
+    if app.settings.api_token is not None and app.settings.api_token.get_secret_value():
+        api = build_api(
+            app.lead_desk,
+            token=app.settings.api_token.get_secret_value(),
+            idempotency=SqliteIdempotencyStore(app.db),
+            clock=app.clock,
+        )
+        web_app.add_subapp(API_PREFIX, api)
     if app.settings.webhook_url:
         secret = app.settings.webhook_secret
         SimpleRequestHandler(
