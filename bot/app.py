@@ -262,7 +262,6 @@ async def build_application(
     )
     booking = Booking(
         db,
-        notifier,
         translations,
         clock,
         checklist,
@@ -274,7 +273,6 @@ async def build_application(
     reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
     conversation = Conversation(
         db,
-        notifier,
         checklist,
         translations,
         booking,

@@ -3,7 +3,7 @@ moving and cancelling, the manager's report after the slot.
 
 Every button carries the viewing it was shown for and that viewing's version
 (SEQUENCE); a press on anything older is answered "this has changed" and the
-current state is shown instead.
+current state is shown instead. Each step returns a `Turn` for the chat adapter.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
@@ -42,7 +39,18 @@ from bot.domain.viewings import (
 from bot.i18n import Translations, Translator
 from bot.keyboards.callbacks import OutcomeCb, ViewingCb, ViewingDayCb, ViewingTimeCb
 from bot.services.calendar import CalendarDesk, ChangeKind
-from bot.services.notifier import Notifier
+from bot.services.replies import (
+    Document,
+    Keyboard,
+    Memory,
+    Plan,
+    Replace,
+    Send,
+    Stage,
+    Toast,
+    Turn,
+    Venue,
+)
 from bot.storage import appointments, events, leads, managers, reminders, sites
 from bot.storage.appointments import Claim, SlotTaken
 from bot.storage.db import Connection, Database
@@ -70,10 +78,6 @@ _OUTCOME_EVENT = {
 _CAN_BOOK = frozenset({LeadStatus.TARGET, LeadStatus.NO_SHOW, LeadStatus.CANCELLED})
 
 
-class BookingState(StatesGroup):
-    wish = State()  # typing when they would like a call instead
-
-
 @dataclass(frozen=True)
 class BookingConfig:
     policy: SlotPolicy
@@ -82,13 +86,11 @@ class BookingConfig:
 
 
 @dataclass(frozen=True)
-class Press:
-    """A button press in a chat: who, where, which message, the query to answer."""
+class Tap:
+    """A prospect pressed a booking button: who, in which chat."""
 
     user_id: int
     chat_id: int
-    query_id: str
-    message_id: int | None
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,6 @@ class Booking:
     def __init__(
         self,
         db: Database,
-        notifier: Notifier,
         translations: Translations,
         clock: Clock,
         checklist: Checklist,
@@ -113,7 +114,6 @@ class Booking:
         config: BookingConfig,
     ) -> None:
         self._db = db
-        self._notifier = notifier
         self._translations = translations
         self._clock = clock
         self._checklist = checklist
@@ -122,8 +122,9 @@ class Booking:
 
     # --- routing ------------------------------------------------------------------------
 
-    async def offer(self, lead: Lead) -> None:
+    async def offer(self, lead: Lead, memory: Memory) -> Turn:
         """A lead just became target: pick their manager and show free days."""
+        plan = Plan(memory)
         now = self._clock.now()
         decision = await self._route(lead, now)
         async with self._db.transaction() as tx:
@@ -142,18 +143,23 @@ class Booking:
         logger.info("lead %s routed: %s %s", lead.id, decision.code, decision.manager_id)
         t = self._t(routed.language)
         if decision.manager_id is None:
-            await self._notifier.send(routed.chat_id, t("viewing.manager_will_call"))
-            return
-        await self._show_days(routed, None, t, message_id=None)
+            plan.add(Send(routed.chat_id, Screen(t("viewing.manager_will_call"))))
+        else:
+            await self._show_days(plan, routed, None, t, replace=False)
+        return plan.turn()
 
-    async def assign(self, lead_id: int, manager_id: int, *, actor: str = "staff") -> Lead | None:
-        """Staff hands a lead to a manager: the manager is told, the prospect is offered days."""
+    async def assign(
+        self, lead_id: int, manager_id: int, *, actor: str = "staff"
+    ) -> tuple[Lead | None, Turn]:
+        """Staff hands a lead to a manager: the manager is told, the prospect is offered days
+        (the turn's replies go to the prospect's chat)."""
+        plan = Plan()
         now = self._clock.now()
         async with self._db.transaction() as tx:
             lead = await leads.get(tx, LeadId(lead_id))
             manager = await managers.get(tx, manager_id)
             if lead is None or manager is None or not manager.active:
-                return None
+                return None, plan.turn()
             await leads.set_route(
                 tx, lead.id, manager_id=manager.id, code="manual", params={}, at=now, actor=actor
             )
@@ -162,8 +168,9 @@ class Booking:
         assert assigned is not None
         await self._calendar.tell_assigned(manager, assigned)
         if assigned.status in _CAN_BOOK:
-            await self._show_days(assigned, None, self._t(assigned.language), message_id=None)
-        return assigned
+            t = self._t(assigned.language)
+            await self._show_days(plan, assigned, None, t, replace=False)
+        return assigned, plan.turn()
 
     async def _route(self, lead: Lead, now: datetime) -> RouteDecision:
         async with self._db.read() as conn:
@@ -193,51 +200,52 @@ class Booking:
 
     # --- the pickers --------------------------------------------------------------------
 
-    async def show_current(self, lead: Lead) -> bool:
-        """A returning prospect sees their viewing, or free days if they may book (else False)."""
+    async def show_current(self, lead: Lead, memory: Memory) -> Turn:
+        """A returning prospect sees their viewing, or free days if they may book."""
+        plan = Plan(memory)
         t = self._t(lead.language)
         async with self._db.read() as conn:
             current = await appointments.open_for_lead(conn, lead.id)
         if current is not None:
-            await self._send_confirmation(lead, current, t, moved=False, message_id=None)
-            return True
-        if lead.status in _CAN_BOOK and lead.manager_id is not None:
-            await self._show_days(lead, None, t, message_id=None)
-            return True
-        return False
+            await self._send_confirmation(plan, lead, current, t, moved=False, fresh=False)
+        elif lead.status in _CAN_BOOK and lead.manager_id is not None:
+            await self._show_days(plan, lead, None, t, replace=False)
+        return plan.turn()
 
-    async def day(self, press: Press, cb: ViewingDayCb) -> None:
-        found = await self._picker_lead(press, cb.a, cb.s)
+    async def day(self, tap: Tap, cb: ViewingDayCb, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        found = await self._picker_lead(plan, tap, cb.a, cb.s)
         if found is None:
-            return
+            return plan.turn()
         lead, moving = found
         t = self._t(lead.language)
         picker, team = await self._picker(lead, moving)
+        plan.add(Toast())
         if picker is None:
-            await self._notifier.answer_callback(press.query_id)
-            await self._notifier.send(lead.chat_id, t("viewing.manager_will_call"))
-            return
-        await self._notifier.answer_callback(press.query_id)
+            plan.add(Send(lead.chat_id, Screen(t("viewing.manager_will_call"))))
+            return plan.turn()
         day = datetime.strptime(cb.day, "%Y%m%d").date()
         starts = self._free_on(picker, team, day)
         if not starts:
-            await self._notifier.send(lead.chat_id, t("viewing.day_full"))
-            await self._show_days(lead, moving, t, message_id=press.message_id)
-            return
-        await self._put(lead.chat_id, press.message_id, times_screen(picker, day, starts, t))
+            plan.add(Send(lead.chat_id, Screen(t("viewing.day_full"))))
+            await self._show_days(plan, lead, moving, t, replace=True)
+            return plan.turn()
+        plan.add(Replace(times_screen(picker, day, starts, t)))
+        return plan.turn()
 
-    async def time(self, press: Press, cb: ViewingTimeCb) -> None:
-        found = await self._picker_lead(press, cb.a, cb.s)
+    async def time(self, tap: Tap, cb: ViewingTimeCb, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        found = await self._picker_lead(plan, tap, cb.a, cb.s)
         if found is None:
-            return
+            return plan.turn()
         lead, moving = found
         t = self._t(lead.language)
         picker, team = await self._picker(lead, moving)
         start = datetime.fromtimestamp(cb.t * 60, UTC)
         if picker is None or start not in self._free(picker, team):
-            await self._notifier.answer_callback(press.query_id, t("viewing.taken"))
-            await self._show_fresh_times(lead, moving, start, t, press.message_id)
-            return
+            plan.add(Toast(t("viewing.taken")))
+            await self._show_fresh_times(plan, lead, moving, start, t)
+            return plan.turn()
         now = self._clock.now()
         manager, site = picker.manager, picker.site
         try:
@@ -245,13 +253,14 @@ class Booking:
                 booked = await self._book(tx, lead, moving, manager, site, start, now)
         except SlotTaken as taken:
             logger.info("slot %s for lead %s refused: %s", start, lead.id, taken.reason)
-            await self._notifier.answer_callback(press.query_id, t("viewing.taken"))
-            await self._show_fresh_times(lead, moving, start, t, press.message_id)
-            return
-        await self._notifier.answer_callback(press.query_id)
+            plan.add(Toast(t("viewing.taken")))
+            await self._show_fresh_times(plan, lead, moving, start, t)
+            return plan.turn()
+        plan.add(Toast())
         moved = moving is not None
-        await self._send_confirmation(lead, booked, t, moved=moved, message_id=press.message_id)
+        await self._send_confirmation(plan, lead, booked, t, moved=moved, fresh=True)
         await self._calendar.tell_manager(ChangeKind.MOVED if moved else ChangeKind.BOOKED, booked)
+        return plan.turn()
 
     async def _book(
         self,
@@ -314,38 +323,34 @@ class Booking:
 
     # --- actions on a viewing -----------------------------------------------------------
 
-    async def action(self, press: Press, cb: ViewingCb, state: FSMContext) -> None:
-        found = await self._picker_lead(press, cb.a, cb.s)
+    async def action(self, tap: Tap, cb: ViewingCb, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        found = await self._picker_lead(plan, tap, cb.a, cb.s)
         if found is None:
-            return
+            return plan.turn()
         lead, current = found
         t = self._t(lead.language)
         if cb.do in (ViewingAction.BOOK, ViewingAction.DAYS, ViewingAction.RESCHEDULE):
-            await self._notifier.answer_callback(press.query_id)
+            plan.add(Toast())
             # A reschedule opens a new picker below the confirmation, which stays as it is.
-            message_id = None if cb.do == ViewingAction.RESCHEDULE else press.message_id
-            await self._show_days(lead, current, t, message_id=message_id)
-            return
+            replace = cb.do != ViewingAction.RESCHEDULE
+            await self._show_days(plan, lead, current, t, replace=replace)
+            return plan.turn()
         if cb.do == ViewingAction.NONE_SUIT:
-            await self._notifier.answer_callback(press.query_id)
-            await self._put(lead.chat_id, press.message_id, Screen(t("viewing.wish_question")))
-            await state.set_state(BookingState.wish)
-            return
+            plan.add(Toast(), Replace(Screen(t("viewing.wish_question"))))
+            plan.remember(stage=Stage.WISH)
+            return plan.turn()
         if current is None:
-            await self._notifier.answer_callback(press.query_id, t("viewing.changed"))
-            return
+            plan.add(Toast(t("viewing.changed")))
+            return plan.turn()
         site, manager = await self._place(current)
         if cb.do == ViewingAction.CANCEL:
-            await self._notifier.answer_callback(press.query_id)
-            screen = cancel_question_screen(current, site, t)
-            await self._notifier.send(lead.chat_id, screen.text, markup=screen.markup)
+            plan.add(Toast(), Send(lead.chat_id, cancel_question_screen(current, site, t)))
         elif cb.do == ViewingAction.KEEP:
-            await self._notifier.answer_callback(press.query_id, t("viewing.kept"))
-            await self._put(lead.chat_id, press.message_id, Screen(t("viewing.kept")))
+            plan.add(Toast(t("viewing.kept")), Replace(Screen(t("viewing.kept"))))
         elif cb.do == ViewingAction.CANCEL_SURE:
             await self._cancel(lead, current, actor="prospect")
-            await self._notifier.answer_callback(press.query_id)
-            await self._put(lead.chat_id, press.message_id, cancelled_screen(t))
+            plan.add(Toast(), Replace(cancelled_screen(t)))
         elif cb.do == ViewingAction.CONFIRM:
             now = self._clock.now()
             async with self._db.transaction() as tx:
@@ -358,29 +363,31 @@ class Booking:
                     actor="prospect",
                     data=viewing_facts(current, site),
                 )
-            await self._notifier.answer_callback(press.query_id, t("viewing.confirmed"))
             confirmed = confirmation_screen(current, site, manager, t, moved=False)
-            await self._put(lead.chat_id, press.message_id, confirmed)
+            plan.add(Toast(t("viewing.confirmed")), Replace(confirmed))
         else:
-            await self._notifier.answer_callback(press.query_id, t("question.closed"))
+            plan.add(Toast(t("question.closed")))
+        return plan.turn()
 
-    async def wish(self, user_id: int, text: str, state: FSMContext) -> None:
+    async def wish(self, user_id: int, text: str, memory: Memory) -> Turn:
         """What the prospect typed after "none of these suit me": a call-back request."""
+        plan = Plan(memory)
+        plan.remember(stage=None)
         async with self._db.read() as conn:
             lead = await leads.get_by_user(conn, user_id)
-        await state.set_state(None)
         if lead is None:
-            return
+            return plan.turn()
         t = self._t(lead.language)
         note = " ".join(text.split())[:MAX_WISH_LENGTH]
         if not note:
-            await self._notifier.send(lead.chat_id, t("viewing.wish_question"))
-            await state.set_state(BookingState.wish)
-            return
+            plan.add(Send(lead.chat_id, Screen(t("viewing.wish_question"))))
+            plan.remember(stage=Stage.WISH)
+            return plan.turn()
         async with self._db.transaction() as tx:
             await leads.set_callback(tx, lead.id, note, self._clock.now())
-        await self._notifier.send(lead.chat_id, t("viewing.wish_saved"))
+        plan.add(Send(lead.chat_id, Screen(t("viewing.wish_saved"))))
         await self._calendar.tell_callback(lead.id)
+        return plan.turn()
 
     async def cancel_for_erasure(self, lead_id: LeadId) -> None:
         """The prospect erases their data: their manager's calendar must drop the viewing."""
@@ -414,9 +421,10 @@ class Booking:
 
     # --- after the slot -----------------------------------------------------------------
 
-    async def outcome(
-        self, manager_user_id: int, cb: OutcomeCb, query_id: str, message_id: int | None
-    ) -> None:
+    async def outcome(self, manager_user_id: int, cb: OutcomeCb) -> Turn:
+        """The manager's report after the slot; replies go to the manager's chat (the press)
+        and to the prospect's."""
+        plan = Plan()
         now = self._clock.now()
         outcome = Outcome(cb.o)
         async with self._db.read() as conn:
@@ -425,12 +433,11 @@ class Booking:
             lead = None if current is None else await leads.get(conn, current.lead_id)
         t = self._t(None if manager is None else manager.language)
         if manager is None or current is None or lead is None or current.manager_id != manager.id:
-            await self._notifier.answer_callback(query_id, t("question.closed"))
-            return
+            plan.add(Toast(t("question.closed")))
+            return plan.turn()
         if current.status is not AppointmentStatus.BOOKED:
-            recorded = t(f"manager.outcome.recorded.{current.status}")
-            await self._notifier.answer_callback(query_id, recorded)
-            return
+            plan.add(Toast(t(f"manager.outcome.recorded.{current.status}")))
+            return plan.turn()
         status, lead_status = {
             Outcome.ATTENDED: (AppointmentStatus.ATTENDED, LeadStatus.ATTENDED),
             Outcome.NO_SHOW: (AppointmentStatus.NO_SHOW, LeadStatus.NO_SHOW),
@@ -452,28 +459,28 @@ class Booking:
             )
             updated = await leads.get(tx, lead.id)
         assert updated is not None
-        await self._notifier.answer_callback(query_id, t(f"manager.outcome.recorded.{status}"))
-        if message_id is not None:
-            await self._notifier.edit_markup(manager.chat_id, message_id, None)
-        await self._notifier.send(manager.chat_id, t(f"manager.outcome.recorded.{status}"))
+        recorded = t(f"manager.outcome.recorded.{status}")
+        plan.add(Toast(recorded), Keyboard(None), Send(manager.chat_id, Screen(recorded)))
         if outcome is Outcome.MOVED:
             await self._calendar.tell_manager(ChangeKind.CANCELLED, changed)
         if outcome in (Outcome.NO_SHOW, Outcome.MOVED):
             prospect_t = self._t(updated.language)
-            await self._notifier.send(updated.chat_id, prospect_t(f"viewing.after_{outcome}"))
-            await self._show_days(updated, None, prospect_t, message_id=None)
+            after = Screen(prospect_t(f"viewing.after_{outcome}"))
+            plan.add(Send(updated.chat_id, after))
+            await self._show_days(plan, updated, None, prospect_t, replace=False)
+        return plan.turn()
 
     # --- helpers ------------------------------------------------------------------------
 
     async def _picker_lead(
-        self, press: Press, appointment_id: int, sequence: int
+        self, plan: Plan, tap: Tap, appointment_id: int, sequence: int
     ) -> tuple[Lead, Appointment | None] | None:
         """The lead and the viewing a picker button is for, if the button is still current."""
         async with self._db.read() as conn:
-            lead = await leads.get_by_user(conn, press.user_id)
+            lead = await leads.get_by_user(conn, tap.user_id)
             current = None if lead is None else await appointments.open_for_lead(conn, lead.id)
         if lead is None:
-            await self._notifier.answer_callback(press.query_id, self._t(None)("question.closed"))
+            plan.add(Toast(self._t(None)("question.closed")))
             return None
         if appointment_id == 0:
             fresh = current is None and lead.status in _CAN_BOOK and lead.manager_id is not None
@@ -486,11 +493,11 @@ class Booking:
         if fresh:
             return lead, current
         t = self._t(lead.language)
-        await self._notifier.answer_callback(press.query_id, t("viewing.changed"))
+        plan.add(Toast(t("viewing.changed")))
         if current is not None:
-            await self._send_confirmation(lead, current, t, moved=False, message_id=None)
+            await self._send_confirmation(plan, lead, current, t, moved=False, fresh=False)
         elif lead.status in _CAN_BOOK and lead.manager_id is not None:
-            await self._show_days(lead, None, t, message_id=None)
+            await self._show_days(plan, lead, None, t, replace=False)
         return None
 
     async def _picker(self, lead: Lead, moving: Appointment | None) -> tuple[Picker | None, _Team]:
@@ -524,69 +531,58 @@ class Booking:
         return [s for s in self._free(picker, team) if s.astimezone(picker.site.zone).date() == day]
 
     async def _show_days(
-        self, lead: Lead, moving: Appointment | None, t: Translator, *, message_id: int | None
+        self, plan: Plan, lead: Lead, moving: Appointment | None, t: Translator, *, replace: bool
     ) -> None:
         picker, team = await self._picker(lead, moving)
         if picker is None:
-            await self._put(lead.chat_id, message_id, Screen(t("viewing.manager_will_call")))
+            self._put(plan, lead, Screen(t("viewing.manager_will_call")), replace=replace)
             return
         counts: dict[date, int] = {}
         for start in self._free(picker, team):
             day = start.astimezone(picker.site.zone).date()
             counts[day] = counts.get(day, 0) + 1
         if not counts:
-            await self._put(lead.chat_id, message_id, Screen(t("viewing.no_slots")))
+            self._put(plan, lead, Screen(t("viewing.no_slots")), replace=replace)
             return
         screen = days_screen(picker, sorted(counts.items()), t, self._clock.now())
-        await self._put(lead.chat_id, message_id, screen)
+        self._put(plan, lead, screen, replace=replace)
 
     async def _show_fresh_times(
-        self,
-        lead: Lead,
-        moving: Appointment | None,
-        wanted: datetime,
-        t: Translator,
-        message_id: int | None,
+        self, plan: Plan, lead: Lead, moving: Appointment | None, wanted: datetime, t: Translator
     ) -> None:
+        """After a time was taken: the times still free that day, on the picker message."""
         picker, team = await self._picker(lead, moving)
         if picker is None:
-            await self._put(lead.chat_id, message_id, Screen(t("viewing.manager_will_call")))
+            plan.add(Replace(Screen(t("viewing.manager_will_call"))))
             return
         day = wanted.astimezone(picker.site.zone).date()
         starts = self._free_on(picker, team, day)
         if starts:
-            await self._put(lead.chat_id, message_id, times_screen(picker, day, starts, t))
+            plan.add(Replace(times_screen(picker, day, starts, t)))
         else:
-            await self._show_days(lead, moving, t, message_id=message_id)
+            await self._show_days(plan, lead, moving, t, replace=True)
 
     async def _send_confirmation(
         self,
+        plan: Plan,
         lead: Lead,
         appointment: Appointment,
         t: Translator,
         *,
         moved: bool,
-        message_id: int | None,
+        fresh: bool,
     ) -> None:
+        """The viewing's details; a fresh booking or move replaces the picker and also brings
+        the pin and a file for the prospect's calendar."""
         site, manager = await self._place(appointment)
-        await self._put(
-            lead.chat_id,
-            message_id,
-            confirmation_screen(appointment, site, manager, t, moved=moved),
-        )
-        if message_id is None:
+        screen = confirmation_screen(appointment, site, manager, t, moved=moved)
+        self._put(plan, lead, screen, replace=fresh)
+        if not fresh:
             return
-        # A fresh booking or move also brings the pin and a file for the prospect's calendar.
         if site.latitude is not None and site.longitude is not None:
-            await self._notifier.send_venue(
-                lead.chat_id, site.latitude, site.longitude, site.name, site.address
-            )
-        await self._notifier.send_document(
-            lead.chat_id,
-            t("viewing.ics_filename"),
-            await self._calendar.prospect_file(appointment),
-            caption=t("viewing.ics_caption"),
-        )
+            plan.add(Venue(lead.chat_id, site.latitude, site.longitude, site.name, site.address))
+        ics = await self._calendar.prospect_file(appointment)
+        plan.add(Document(lead.chat_id, t("viewing.ics_filename"), ics, t("viewing.ics_caption")))
 
     async def _place(self, appointment: Appointment) -> tuple[Site, Manager]:
         async with self._db.read() as conn:
@@ -632,13 +628,10 @@ class Booking:
         }
         return _Team(team, all_sites, availability, site_availability)
 
-    async def _put(self, chat_id: int, message_id: int | None, screen: Screen) -> None:
-        """Replaces the picker message when there is one, else sends a new message."""
-        if message_id is not None and await self._notifier.edit(
-            chat_id, message_id, screen.text, markup=screen.inline
-        ):
-            return
-        await self._notifier.send(chat_id, screen.text, markup=screen.markup)
+    @staticmethod
+    def _put(plan: Plan, lead: Lead, screen: Screen, *, replace: bool) -> None:
+        """On the picker message the button was on, or as a new message."""
+        plan.add(Replace(screen) if replace else Send(lead.chat_id, screen))
 
     def _t(self, language: str | None) -> Translator:
         return self._translations.get(language)

@@ -1,8 +1,9 @@
 """The prospect's conversation: consent, the checklist one question at a time, the outcome.
 
-Answers live in the leads tables (stored as each arrives); the FSM keeps only
-what the chat needs to continue: the language before a lead exists, the
-source until consent, the current question's message, multi-choice ticks.
+Answers live in the leads tables (stored as each arrives); the chat's `Memory` keeps only
+what the chat needs to continue: the language before a lead exists, the source until
+consent, the question asked last, multi-choice ticks. Nothing here knows Telegram's
+callback queries or message ids: each step returns a `Turn` for the chat adapter.
 """
 
 from __future__ import annotations
@@ -10,11 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 
 from bot.clock import Clock
 from bot.domain.answers import (
@@ -41,7 +38,18 @@ from bot.domain.scoring import Assessment, Verdict, assess
 from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
 from bot.services.booking import Booking
-from bot.services.notifier import Notifier
+from bot.services.replies import (
+    Ask,
+    Keyboard,
+    MarkAnswered,
+    Memory,
+    Plan,
+    Replace,
+    Send,
+    Stage,
+    Toast,
+    Turn,
+)
 from bot.storage import leads
 from bot.storage.db import Connection, Database
 from bot.views import Screen
@@ -57,12 +65,6 @@ from bot.views.prospect import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-class ProspectState(StatesGroup):
-    consent = State()
-    answering = State()
-    done = State()
 
 
 @dataclass(frozen=True)
@@ -82,19 +84,13 @@ class ConsentTerms:
     version: str
 
 
-@dataclass(frozen=True)
-class ButtonPress:
-    """A callback query: which message its button was on, and its id to answer."""
-
-    query_id: str
-    message_id: int | None
-
-
 class Conversation:
+    """Each step takes who wrote, what they did and the chat's memory, and returns a
+    `Turn`: the memory after the step and what to show, in order."""
+
     def __init__(
         self,
         db: Database,
-        notifier: Notifier,
         checklist: Checklist,
         translations: Translations,
         booking: Booking,
@@ -104,7 +100,6 @@ class Conversation:
         zone: ZoneInfo,
     ) -> None:
         self._db = db
-        self._notifier = notifier
         self._checklist = checklist
         self._translations = translations
         self._booking = booking
@@ -114,31 +109,29 @@ class Conversation:
 
     # --- entry points -------------------------------------------------------------------
 
-    async def start(self, prospect: Prospect, payload: str | None, state: FSMContext) -> None:
+    async def start(self, prospect: Prospect, payload: str | None, memory: Memory) -> Turn:
+        plan = Plan(memory)
         lead = await self._load(prospect)
         if lead is None:
-            data = await state.get_data()
-            language = data.get("lang") or self._translations.pick_language(prospect.language_code)
-            await state.set_state(ProspectState.consent)
-            await state.set_data({"lang": language, "source": parse_source(payload)})
-            await self._show(prospect, self._consent(self._t(language)))
-            return
-        await self._resume(prospect, lead, state, greet=True)
+            language = memory.language or self._translations.pick_language(prospect.language_code)
+            plan.memory = Memory(Stage.CONSENT, language=language, source=parse_source(payload))
+            self._show(plan, prospect, self._consent(self._t(language)))
+            return plan.turn()
+        await self._resume(plan, prospect, lead, greet=True)
+        return plan.turn()
 
-    async def consent(
-        self, prospect: Prospect, agree: bool, press: ButtonPress, state: FSMContext
-    ) -> None:
+    async def consent(self, prospect: Prospect, agree: bool, memory: Memory) -> Turn:
+        plan = Plan(memory)
         lead = await self._load(prospect)
-        if lead is not None or await state.get_state() != ProspectState.consent.state:
-            await self._closed(prospect, press, state, lead)
-            return
-        data = await state.get_data()
-        t = self._t(data.get("lang"))
-        await self._notifier.answer_callback(press.query_id)
+        if lead is not None or memory.stage is not Stage.CONSENT:
+            await self._closed(plan, prospect, lead, pressed=True)
+            return plan.turn()
+        t = self._t(memory.language)
+        plan.add(Toast())
         if not agree:
-            await state.clear()
-            await self._replace(prospect, press, t("consent.declined"))
-            return
+            plan.memory = Memory()
+            plan.add(Replace(Screen(t("consent.declined"))))
+            return plan.turn()
         now = self._clock.now()
         async with self._db.transaction() as tx:
             lead_id = await leads.create(
@@ -147,7 +140,7 @@ class Conversation:
                 chat_id=prospect.chat_id,
                 username=prospect.username,
                 language=t.language,
-                source=data.get("source") or parse_source(None),
+                source=memory.source or parse_source(None),
                 checklist_id=self._checklist.id,
                 checklist_version=self._checklist.version,
                 consent_version=self._terms.version,
@@ -158,235 +151,245 @@ class Conversation:
             await _move(tx, created, LeadStatus.QUALIFYING, now, "prospect", "checklist started")
             lead = await leads.get(tx, lead_id)
         assert lead is not None
-        await state.set_state(ProspectState.answering)
-        await state.set_data({"lang": t.language})
-        await self._replace(prospect, press, t("consent.thanks"))
-        await self._advance(prospect, lead, state)
+        plan.memory = Memory(Stage.ANSWERING, language=t.language)
+        plan.add(Replace(Screen(t("consent.thanks"))))
+        await self._advance(plan, prospect, lead)
+        return plan.turn()
 
     async def choose(
-        self,
-        prospect: Prospect,
-        question_id: str,
-        option_id: str,
-        press: ButtonPress,
-        state: FSMContext,
-    ) -> None:
-        found = await self._expect(prospect, question_id, press, state, QuestionKind.SINGLE)
+        self, prospect: Prospect, question_id: str, option_id: str, memory: Memory
+    ) -> Turn:
+        plan = Plan(memory)
+        found = await self._expect(plan, prospect, question_id, True, QuestionKind.SINGLE)
         if found is None:
-            return
+            return plan.turn()
         lead, current = found
         if option_id not in {option.id for option in current.options}:
-            await self._closed(prospect, press, state, lead)
-            return
-        await self._notifier.answer_callback(press.query_id)
-        await self._accept(prospect, lead, current, option_id, state, press)
+            await self._closed(plan, prospect, lead, pressed=True)
+            return plan.turn()
+        plan.add(Toast())
+        await self._accept(plan, prospect, lead, current, option_id, pressed=True)
+        return plan.turn()
 
     async def toggle(
-        self,
-        prospect: Prospect,
-        question_id: str,
-        option_id: str,
-        press: ButtonPress,
-        state: FSMContext,
-    ) -> None:
-        found = await self._expect(prospect, question_id, press, state, QuestionKind.MULTI)
+        self, prospect: Prospect, question_id: str, option_id: str, memory: Memory
+    ) -> Turn:
+        plan = Plan(memory)
+        found = await self._expect(plan, prospect, question_id, True, QuestionKind.MULTI)
         if found is None:
-            return
+            return plan.turn()
         lead, current = found
-        selection = set(await self._selection(state, current))
-        selection ^= {option_id}
-        chosen = [option.id for option in current.options if option.id in selection]
-        await state.update_data(sel={current.id: chosen})
-        await self._notifier.answer_callback(press.query_id)
-        if press.message_id is not None:
-            position, _ = progress(self._checklist, lead.answers, current)
-            keyboard = question_keyboard(
-                current,
-                lead.language,
-                self._t(lead.language),
-                selection=chosen,
-                can_go_back=position > 1,
-            )
-            await self._notifier.edit_markup(prospect.chat_id, press.message_id, keyboard)
+        selection = set(memory.selected(current.id)) ^ {option_id}
+        chosen = tuple(option.id for option in current.options if option.id in selection)
+        plan.remember(selection={current.id: chosen})
+        position, _ = progress(self._checklist, lead.answers, current)
+        keyboard = question_keyboard(
+            current,
+            lead.language,
+            self._t(lead.language),
+            selection=list(chosen),
+            can_go_back=position > 1,
+        )
+        plan.add(Toast(), Keyboard(keyboard))
+        return plan.turn()
 
-    async def done(
-        self, prospect: Prospect, question_id: str, press: ButtonPress, state: FSMContext
-    ) -> None:
-        found = await self._expect(prospect, question_id, press, state, QuestionKind.MULTI)
+    async def done(self, prospect: Prospect, question_id: str, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        found = await self._expect(plan, prospect, question_id, True, QuestionKind.MULTI)
         if found is None:
-            return
+            return plan.turn()
         lead, current = found
         t = self._t(lead.language)
         try:
-            chosen = validate_multi(current, await self._selection(state, current))
+            chosen = validate_multi(current, memory.selected(current.id))
         except AnswerError as error:
-            await self._notifier.answer_callback(press.query_id, problem_text(error, t))
-            return
-        await self._notifier.answer_callback(press.query_id)
-        await self._accept(prospect, lead, current, chosen, state, press)
+            plan.add(Toast(problem_text(error, t)))
+            return plan.turn()
+        plan.add(Toast())
+        await self._accept(plan, prospect, lead, current, chosen, pressed=True)
+        return plan.turn()
 
     async def skip(
-        self, prospect: Prospect, question_id: str, press: ButtonPress | None, state: FSMContext
-    ) -> None:
-        found = await self._expect(prospect, question_id, press, state)
-        if found is None:
-            return
-        lead, current = found
-        if not current.optional:
-            await self._closed(prospect, press, state, lead)
-            return
-        if press is not None:
-            await self._notifier.answer_callback(press.query_id)
-        await self._accept(prospect, lead, current, None, state, press)
+        self, prospect: Prospect, question_id: str, memory: Memory, *, pressed: bool
+    ) -> Turn:
+        plan = Plan(memory)
+        await self._skip(plan, prospect, question_id, pressed=pressed)
+        return plan.turn()
 
     async def back(
-        self, prospect: Prospect, question_id: str, press: ButtonPress | None, state: FSMContext
-    ) -> None:
-        found = await self._expect(prospect, question_id, press, state)
-        if found is None:
-            return
-        lead, _ = found
-        t = self._t(lead.language)
-        remaining, previous = step_back(self._checklist, lead.answers)
-        if previous is None:
-            if press is not None:
-                await self._notifier.answer_callback(press.query_id, t("question.first"))
-            else:
-                await self._show(prospect, Screen(t("question.first")))
-            return
-        if press is not None:
-            await self._notifier.answer_callback(press.query_id)
-            if press.message_id is not None:
-                await self._notifier.edit_markup(prospect.chat_id, press.message_id, None)
-        dropped = [qid for qid in lead.answers if qid not in remaining]
-        async with self._db.transaction() as tx:
-            await leads.delete_answers(tx, lead.id, dropped)
-            reloaded = await leads.get(tx, lead.id)
-        assert reloaded is not None
-        await state.update_data(sel={})
-        await self._advance(prospect, reloaded, state)
+        self, prospect: Prospect, question_id: str, memory: Memory, *, pressed: bool
+    ) -> Turn:
+        plan = Plan(memory)
+        await self._back(plan, prospect, question_id, pressed=pressed)
+        return plan.turn()
 
-    async def text(self, prospect: Prospect, text: str, state: FSMContext) -> None:
+    async def text(self, prospect: Prospect, text: str, memory: Memory) -> Turn:
+        plan = Plan(memory)
         lead, current = await self._current(prospect)
         if lead is None:
-            await self._no_lead(prospect, state)
-            return
+            await self._no_lead(plan, prospect)
+            return plan.turn()
         t = self._t(lead.language)
         if current is None:
-            await self._resume(prospect, lead, state, greet=False)
-            return
+            await self._resume(plan, prospect, lead, greet=False)
+            return plan.turn()
         typed = text.strip()
         if typed == t("question.back"):
-            await self.back(prospect, current.id, None, state)
-            return
+            await self._back(plan, prospect, current.id, pressed=False)
+            return plan.turn()
         if typed == t("question.skip") and current.optional:
-            await self.skip(prospect, current.id, None, state)
-            return
+            await self._skip(plan, prospect, current.id, pressed=False)
+            return plan.turn()
         try:
             answer = self._parse_typed(current, text)
         except AnswerError as error:
-            await self._show(prospect, Screen(problem_text(error, t)))
+            self._show(plan, prospect, Screen(problem_text(error, t)))
             if current.is_choice:
-                await self._ask(prospect, lead, current, state)
-            return
-        await self._accept(prospect, lead, current, answer, state, None)
+                self._ask(plan, prospect, lead, current)
+            return plan.turn()
+        await self._accept(plan, prospect, lead, current, answer, pressed=False)
+        return plan.turn()
 
     async def contact(
-        self, prospect: Prospect, contact_user_id: int | None, phone_number: str, state: FSMContext
-    ) -> None:
+        self, prospect: Prospect, contact_user_id: int | None, phone_number: str, memory: Memory
+    ) -> Turn:
+        plan = Plan(memory)
         lead, current = await self._current(prospect)
         if lead is None:
-            await self._no_lead(prospect, state)
-            return
+            await self._no_lead(plan, prospect)
+            return plan.turn()
         t = self._t(lead.language)
         if current is None or current.kind is not QuestionKind.PHONE:
-            await self._show(prospect, Screen(t("problem.contact_not_expected")))
-            await self._resume(prospect, lead, state, greet=False)
-            return
+            self._show(plan, prospect, Screen(t("problem.contact_not_expected")))
+            await self._resume(plan, prospect, lead, greet=False)
+            return plan.turn()
         if contact_user_id != prospect.user_id:
-            await self._show(prospect, Screen(t("problem.not_own_contact")))
-            return
+            self._show(plan, prospect, Screen(t("problem.not_own_contact")))
+            return plan.turn()
         raw = phone_number if phone_number.startswith("+") else f"+{phone_number}"
         try:
             phone = normalize_phone(raw, self._checklist.phone_region)
         except AnswerError as error:
-            await self._show(prospect, Screen(problem_text(error, t)))
-            return
-        await self._accept(prospect, lead, current, phone, state, None)
+            self._show(plan, prospect, Screen(problem_text(error, t)))
+            return plan.turn()
+        await self._accept(plan, prospect, lead, current, phone, pressed=False)
+        return plan.turn()
 
-    async def unsupported(self, prospect: Prospect, state: FSMContext) -> None:
+    async def unsupported(self, prospect: Prospect, memory: Memory) -> Turn:
         """A sticker, photo, voice…: say what we understand and show where we are."""
+        plan = Plan(memory)
         lead, _ = await self._current(prospect)
         if lead is None:
-            await self._no_lead(prospect, state)
-            return
-        await self._show(prospect, Screen(self._t(lead.language)("problem.unsupported")))
-        await self._resume(prospect, lead, state, greet=False)
+            await self._no_lead(plan, prospect)
+            return plan.turn()
+        self._show(plan, prospect, Screen(self._t(lead.language)("problem.unsupported")))
+        await self._resume(plan, prospect, lead, greet=False)
+        return plan.turn()
 
-    async def restart(
-        self, prospect: Prospect, press: ButtonPress | None, state: FSMContext
-    ) -> None:
+    async def restart(self, prospect: Prospect, memory: Memory, *, pressed: bool) -> Turn:
+        plan = Plan(memory)
         lead = await self._load(prospect)
-        if press is not None:
-            await self._notifier.answer_callback(press.query_id)
-            if press.message_id is not None:
-                await self._notifier.edit_markup(prospect.chat_id, press.message_id, None)
+        if pressed:
+            plan.add(Toast(), Keyboard(None))
         if lead is None:
-            await self.start(prospect, None, state)
-            return
+            plan.extend(await self.start(prospect, None, plan.memory))
+            return plan.turn()
         t = self._t(lead.language)
         if lead.status not in REQUALIFIABLE:
-            await self._show(prospect, Screen(t("restart.unavailable")))
-            return
+            self._show(plan, prospect, Screen(t("restart.unavailable")))
+            return plan.turn()
         async with self._db.transaction() as tx:
             await leads.clear_answers(tx, lead.id)
             await _move(tx, lead, LeadStatus.QUALIFYING, self._clock.now(), "prospect", "restart")
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
-        await state.set_state(ProspectState.answering)
-        await state.set_data({"lang": lead.language})
-        await self._show(prospect, Screen(t("restart.done")))
-        await self._advance(prospect, reloaded, state)
+        plan.memory = Memory(Stage.ANSWERING, language=lead.language)
+        self._show(plan, prospect, Screen(t("restart.done")))
+        await self._advance(plan, prospect, reloaded)
+        return plan.turn()
 
-    async def stale_button(self, prospect: Prospect, press: ButtonPress, state: FSMContext) -> None:
-        await self._closed(prospect, press, state, await self._load(prospect))
+    async def stale_button(self, prospect: Prospect, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        await self._closed(plan, prospect, await self._load(prospect), pressed=True)
+        return plan.turn()
 
-    async def language_menu(self, prospect: Prospect, state: FSMContext) -> None:
-        t = self._t(await self._language(prospect, state))
-        await self._show(prospect, language_screen(self._translations.languages, t))
+    async def language_menu(self, prospect: Prospect, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        t = self._t(await self._language(prospect, memory))
+        self._show(plan, prospect, language_screen(self._translations.languages, t))
+        return plan.turn()
 
-    async def set_language(
-        self, prospect: Prospect, language: str, press: ButtonPress, state: FSMContext
-    ) -> None:
+    async def set_language(self, prospect: Prospect, language: str, memory: Memory) -> Turn:
+        plan = Plan(memory)
         if language not in self._translations.languages:
-            await self._closed(prospect, press, state, await self._load(prospect))
-            return
+            await self._closed(plan, prospect, await self._load(prospect), pressed=True)
+            return plan.turn()
         t = self._t(language)
-        await state.update_data(lang=language)
+        plan.remember(language=language)
         lead = await self._load(prospect)
         if lead is not None:
             async with self._db.transaction() as tx:
                 await leads.set_language(tx, lead.id, language, self._clock.now())
                 lead = await leads.get(tx, lead.id)
-        await self._notifier.answer_callback(press.query_id)
-        await self._replace(prospect, press, t("language.set"))
+        plan.add(Toast(), Replace(Screen(t("language.set"))))
         if lead is None:
-            if await state.get_state() == ProspectState.consent.state:
-                await self._show(prospect, self._consent(t))
-            return
-        await self._resume(prospect, lead, state, greet=False)
+            if memory.stage is Stage.CONSENT:
+                self._show(plan, prospect, self._consent(t))
+            return plan.turn()
+        await self._resume(plan, prospect, lead, greet=False)
+        return plan.turn()
 
-    async def forget(self, prospect: Prospect, state: FSMContext) -> None:
+    async def forget(self, prospect: Prospect, memory: Memory) -> Turn:
         """Erases everything stored about the prospect (their right under data-protection law)."""
-        language = await self._language(prospect, state)
+        language = await self._language(prospect, memory)
         lead = await self._load(prospect)
         if lead is not None:
             # Their manager's calendars must drop the viewing before the data goes.
             await self._booking.cancel_for_erasure(lead.id)
             async with self._db.transaction() as tx:
                 await leads.erase(tx, lead, at=self._clock.now(), actor="prospect")
-        await state.clear()
-        await self._show(prospect, Screen(self._t(language)("forget.done")))
+        plan = Plan(Memory())
+        self._show(plan, prospect, Screen(self._t(language)("forget.done")))
+        return plan.turn()
+
+    async def _skip(
+        self, plan: Plan, prospect: Prospect, question_id: str, *, pressed: bool
+    ) -> None:
+        found = await self._expect(plan, prospect, question_id, pressed)
+        if found is None:
+            return
+        lead, current = found
+        if not current.optional:
+            await self._closed(plan, prospect, lead, pressed=pressed)
+            return
+        if pressed:
+            plan.add(Toast())
+        await self._accept(plan, prospect, lead, current, None, pressed=pressed)
+
+    async def _back(
+        self, plan: Plan, prospect: Prospect, question_id: str, *, pressed: bool
+    ) -> None:
+        found = await self._expect(plan, prospect, question_id, pressed)
+        if found is None:
+            return
+        lead, _ = found
+        t = self._t(lead.language)
+        remaining, previous = step_back(self._checklist, lead.answers)
+        if previous is None:
+            if pressed:
+                plan.add(Toast(t("question.first")))
+            else:
+                self._show(plan, prospect, Screen(t("question.first")))
+            return
+        if pressed:
+            plan.add(Toast(), Keyboard(None))
+        dropped = [qid for qid in lead.answers if qid not in remaining]
+        async with self._db.transaction() as tx:
+            await leads.delete_answers(tx, lead.id, dropped)
+            reloaded = await leads.get(tx, lead.id)
+        assert reloaded is not None
+        plan.remember(selection={})
+        await self._advance(plan, prospect, reloaded)
 
     # --- the checklist ------------------------------------------------------------------
 
@@ -401,12 +404,13 @@ class Conversation:
 
     async def _accept(
         self,
+        plan: Plan,
         prospect: Prospect,
         lead: Lead,
         question: Question,
         answer: Answer | None,
-        state: FSMContext,
-        press: ButtonPress | None,
+        *,
+        pressed: bool,
     ) -> None:
         now = self._clock.now()
         position = self._checklist.questions.index(question)
@@ -415,27 +419,21 @@ class Conversation:
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         t = self._t(lead.language)
-        data = await state.get_data()
-        message_id = press.message_id if press is not None else data.get("msg")
         if question.kind is QuestionKind.PHONE:
-            await self._show(prospect, answer_saved_screen(question, answer, t, lead.language))
-        elif message_id is not None:
-            await self._notifier.edit(
-                prospect.chat_id, message_id, answered_text(question, answer, t, lead.language)
-            )
-        await state.update_data(sel={}, msg=None)
-        await self._advance(prospect, reloaded, state)
+            self._show(plan, prospect, answer_saved_screen(question, answer, t, lead.language))
+        else:
+            plan.add(MarkAnswered(answered_text(question, answer, t, lead.language)))
+        plan.remember(selection={})
+        await self._advance(plan, prospect, reloaded)
 
-    async def _advance(self, prospect: Prospect, lead: Lead, state: FSMContext) -> None:
+    async def _advance(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
         question = next_question(self._checklist, lead.answers)
         if question is None:
-            await self._finish(prospect, lead, state)
+            await self._finish(plan, prospect, lead)
         else:
-            await self._ask(prospect, lead, question, state)
+            self._ask(plan, prospect, lead, question)
 
-    async def _ask(
-        self, prospect: Prospect, lead: Lead, question: Question, state: FSMContext
-    ) -> None:
+    def _ask(self, plan: Plan, prospect: Prospect, lead: Lead, question: Question) -> None:
         t = self._t(lead.language)
         position, total = progress(self._checklist, lead.answers, question)
         screen = question_screen(
@@ -444,14 +442,13 @@ class Conversation:
             lead.language,
             position=position,
             total=total,
-            selection=await self._selection(state, question),
+            selection=plan.memory.selected(question.id),
             can_go_back=position > 1,
         )
-        message = await self._notifier.send(prospect.chat_id, screen.text, markup=screen.markup)
-        await state.set_state(ProspectState.answering)
-        await state.update_data(q=question.id, msg=None if message is None else message.message_id)
+        plan.add(Ask(prospect.chat_id, screen))
+        plan.remember(stage=Stage.ANSWERING, question=question.id)
 
-    async def _finish(self, prospect: Prospect, lead: Lead, state: FSMContext) -> None:
+    async def _finish(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
         answers = relevant_answers(self._checklist, lead.answers)
         assessment = assess(self._checklist, answers)
         now = self._clock.now()
@@ -488,13 +485,11 @@ class Conversation:
             )
             finished = await leads.get(tx, lead.id)
         assert finished is not None
-        await state.set_state(ProspectState.done)
-        await state.set_data({"lang": finished.language})
-        await self._show(
-            prospect, outcome_screen(finished, assessment, self._t(finished.language), self._zone)
-        )
+        plan.memory = Memory(Stage.DONE, language=finished.language)
+        t = self._t(finished.language)
+        self._show(plan, prospect, outcome_screen(finished, assessment, t, self._zone))
         if finished.status is LeadStatus.TARGET:
-            await self._booking.offer(finished)
+            plan.extend(await self._booking.offer(finished, plan.memory))
 
     @staticmethod
     def _answer_text(answers: dict[str, Answer | None], question: Question | None) -> str | None:
@@ -505,9 +500,7 @@ class Conversation:
 
     # --- helpers ------------------------------------------------------------------------
 
-    async def _resume(
-        self, prospect: Prospect, lead: Lead, state: FSMContext, *, greet: bool
-    ) -> None:
+    async def _resume(self, plan: Plan, prospect: Prospect, lead: Lead, *, greet: bool) -> None:
         """Shows where the prospect stands: the current question, or their outcome so far."""
         t = self._t(lead.language)
         question = (
@@ -517,40 +510,40 @@ class Conversation:
         )
         if question is not None:
             if greet:
-                await self._show(prospect, Screen(t("resume.continue")))
-            await self._ask(prospect, lead, question, state)
+                self._show(plan, prospect, Screen(t("resume.continue")))
+            self._ask(plan, prospect, lead, question)
             return
-        await self._show(prospect, returning_screen(lead, t, self._zone))
-        await self._booking.show_current(lead)
+        self._show(plan, prospect, returning_screen(lead, t, self._zone))
+        plan.extend(await self._booking.show_current(lead, plan.memory))
 
     async def _closed(
-        self, prospect: Prospect, press: ButtonPress | None, state: FSMContext, lead: Lead | None
+        self, plan: Plan, prospect: Prospect, lead: Lead | None, *, pressed: bool
     ) -> None:
         """A button from an old message: say so, then show what is current."""
-        language = lead.language if lead is not None else await self._language(prospect, state)
-        t = self._t(language)
-        if press is not None:
-            await self._notifier.answer_callback(press.query_id, t("question.closed"))
+        language = (
+            lead.language if lead is not None else await self._language(prospect, plan.memory)
+        )
+        if pressed:
+            plan.add(Toast(self._t(language)("question.closed")))
         if lead is not None:
-            await self._resume(prospect, lead, state, greet=False)
+            await self._resume(plan, prospect, lead, greet=False)
         else:
-            await self._no_lead(prospect, state)
+            await self._no_lead(plan, prospect)
 
-    async def _no_lead(self, prospect: Prospect, state: FSMContext) -> None:
-        language = await self._language(prospect, state)
-        t = self._t(language)
-        if await state.get_state() == ProspectState.consent.state:
-            await self._show(prospect, Screen(t("consent.use_buttons")))
-            await self._show(prospect, self._consent(t))
+    async def _no_lead(self, plan: Plan, prospect: Prospect) -> None:
+        t = self._t(await self._language(prospect, plan.memory))
+        if plan.memory.stage is Stage.CONSENT:
+            self._show(plan, prospect, Screen(t("consent.use_buttons")))
+            self._show(plan, prospect, self._consent(t))
         else:
-            await self._show(prospect, Screen(t("start.hint")))
+            self._show(plan, prospect, Screen(t("start.hint")))
 
     async def _expect(
         self,
+        plan: Plan,
         prospect: Prospect,
         question_id: str,
-        press: ButtonPress | None,
-        state: FSMContext,
+        pressed: bool,
         *kinds: QuestionKind,
     ) -> tuple[Lead, Question] | None:
         """The lead and its current question if a button was meant for it; else says closed."""
@@ -561,7 +554,7 @@ class Conversation:
             or current.id != question_id
             or (kinds and current.kind not in kinds)
         ):
-            await self._closed(prospect, press, state, lead)
+            await self._closed(plan, prospect, lead, pressed=pressed)
             return None
         return lead, current
 
@@ -583,16 +576,9 @@ class Conversation:
                 await leads.set_username(tx, lead.id, prospect.username)
         return lead
 
-    async def _selection(self, state: FSMContext, question: Question) -> list[str]:
-        data: dict[str, Any] = await state.get_data()
-        selected = data.get("sel") or {}
-        return list(selected.get(question.id, []))
-
-    async def _language(self, prospect: Prospect, state: FSMContext) -> str:
-        data = await state.get_data()
-        stored = data.get("lang")
-        if isinstance(stored, str):
-            return stored
+    async def _language(self, prospect: Prospect, memory: Memory) -> str:
+        if memory.language is not None:
+            return memory.language
         lead = await self._load(prospect)
         if lead is not None:
             return lead.language
@@ -604,15 +590,9 @@ class Conversation:
     def _consent(self, t: Translator) -> Screen:
         return consent_screen(t, company=self._terms.company, policy_url=self._terms.policy_url)
 
-    async def _show(self, prospect: Prospect, screen: Screen) -> None:
-        await self._notifier.send(prospect.chat_id, screen.text, markup=screen.markup)
-
-    async def _replace(self, prospect: Prospect, press: ButtonPress, text: str) -> None:
-        """Turns the message a button was on into plain text (its buttons are spent)."""
-        if press.message_id is None or not await self._notifier.edit(
-            prospect.chat_id, press.message_id, text
-        ):
-            await self._notifier.send(prospect.chat_id, text)
+    @staticmethod
+    def _show(plan: Plan, prospect: Prospect, screen: Screen) -> None:
+        plan.add(Send(prospect.chat_id, screen))
 
 
 async def _move(

@@ -18,12 +18,12 @@ async def test_a_crash_in_a_handler_is_reported_and_the_bot_goes_on(
     original = harness.app.conversation.choose
     calls = 0
 
-    async def flaky(*args: Any, **kwargs: Any) -> None:
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("disk on fire")
-        await original(*args, **kwargs)
+        return await original(*args, **kwargs)
 
     monkeypatch.setattr(harness.app.conversation, "choose", flaky)
     harness.expected_errors.append("failed")

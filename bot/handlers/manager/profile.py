@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.hours import ScheduleError
 from bot.domain.viewings import Manager
 from bot.filters import IsManager
+from bot.handlers.render import carry_out, pressed
 from bot.i18n import Translator
 from bot.integrations.caldav import CalDavError
 from bot.keyboards.callbacks import OutcomeCb
@@ -141,9 +142,11 @@ async def agenda(
     await notifier.send(message.chat.id, await reminder_desk.agenda_for_today(manager))
 
 
-async def outcome(query: CallbackQuery, callback_data: OutcomeCb, booking: Booking) -> None:
-    message_id = query.message.message_id if query.message is not None else None
-    await booking.outcome(query.from_user.id, callback_data, query.id, message_id)
+async def outcome(
+    query: CallbackQuery, callback_data: OutcomeCb, booking: Booking, notifier: Notifier
+) -> None:
+    turn = await booking.outcome(query.from_user.id, callback_data)
+    await carry_out(turn, notifier, pressed(query))
 
 
 async def not_a_manager(message: Message, t: Translator, notifier: Notifier) -> None:

@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.render import carry_out, memory_of, pressed, written
 from bot.keyboards.callbacks import (
     BackCb,
     ConsentCb,
@@ -16,12 +17,8 @@ from bot.keyboards.callbacks import (
     SkipCb,
     ToggleCb,
 )
-from bot.services.conversation import ButtonPress, Conversation, Prospect
-
-
-def _press(query: CallbackQuery) -> ButtonPress:
-    message_id = query.message.message_id if query.message is not None else None
-    return ButtonPress(query_id=query.id, message_id=message_id)
+from bot.services.conversation import Conversation, Prospect
+from bot.services.notifier import Notifier
 
 
 async def consent(
@@ -29,9 +26,11 @@ async def consent(
     callback_data: ConsentCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.consent(prospect, callback_data.agree, _press(query), state)
+    turn = await conversation.consent(prospect, callback_data.agree, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def option(
@@ -39,9 +38,12 @@ async def option(
     callback_data: OptionCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.choose(prospect, callback_data.q, callback_data.o, _press(query), state)
+    memory = await memory_of(state)
+    turn = await conversation.choose(prospect, callback_data.q, callback_data.o, memory)
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def toggle(
@@ -49,9 +51,12 @@ async def toggle(
     callback_data: ToggleCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.toggle(prospect, callback_data.q, callback_data.o, _press(query), state)
+    memory = await memory_of(state)
+    turn = await conversation.toggle(prospect, callback_data.q, callback_data.o, memory)
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def done(
@@ -59,9 +64,11 @@ async def done(
     callback_data: DoneCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.done(prospect, callback_data.q, _press(query), state)
+    turn = await conversation.done(prospect, callback_data.q, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def skip(
@@ -69,9 +76,12 @@ async def skip(
     callback_data: SkipCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.skip(prospect, callback_data.q, _press(query), state)
+    memory = await memory_of(state)
+    turn = await conversation.skip(prospect, callback_data.q, memory, pressed=True)
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def back(
@@ -79,15 +89,23 @@ async def back(
     callback_data: BackCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.back(prospect, callback_data.q, _press(query), state)
+    memory = await memory_of(state)
+    turn = await conversation.back(prospect, callback_data.q, memory, pressed=True)
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def restart(
-    query: CallbackQuery, prospect: Prospect, conversation: Conversation, state: FSMContext
+    query: CallbackQuery,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await conversation.restart(prospect, _press(query), state)
+    turn = await conversation.restart(prospect, await memory_of(state), pressed=True)
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def language(
@@ -95,37 +113,59 @@ async def language(
     callback_data: LanguageCb,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.set_language(prospect, callback_data.lang, _press(query), state)
+    turn = await conversation.set_language(prospect, callback_data.lang, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def unknown_button(
-    query: CallbackQuery, prospect: Prospect, conversation: Conversation, state: FSMContext
+    query: CallbackQuery,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
     """Buttons from an older version of the bot: harmless, answered as closed."""
-    await conversation.stale_button(prospect, _press(query), state)
+    turn = await conversation.stale_button(prospect, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def contact(
-    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+    message: Message,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
     assert message.contact is not None
-    await conversation.contact(
-        prospect, message.contact.user_id, message.contact.phone_number, state
-    )
+    shared = message.contact
+    memory = await memory_of(state)
+    turn = await conversation.contact(prospect, shared.user_id, shared.phone_number, memory)
+    await carry_out(turn, notifier, written(message), state)
 
 
 async def text(
-    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+    message: Message,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await conversation.text(prospect, message.text or "", state)
+    turn = await conversation.text(prospect, message.text or "", await memory_of(state))
+    await carry_out(turn, notifier, written(message), state)
 
 
 async def anything_else(
-    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+    message: Message,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await conversation.unsupported(prospect, state)
+    turn = await conversation.unsupported(prospect, await memory_of(state))
+    await carry_out(turn, notifier, written(message), state)
 
 
 def build_router() -> Router:

@@ -7,7 +7,9 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.handlers.render import carry_out, memory_of, written
 from bot.services.conversation import Conversation, Prospect
+from bot.services.notifier import Notifier
 
 
 async def start(
@@ -15,27 +17,44 @@ async def start(
     command: CommandObject,
     prospect: Prospect,
     conversation: Conversation,
+    notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    await conversation.start(prospect, command.args, state)
+    turn = await conversation.start(prospect, command.args, await memory_of(state))
+    await carry_out(turn, notifier, written(message), state)
 
 
 async def restart(
-    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+    message: Message,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await conversation.restart(prospect, None, state)
+    turn = await conversation.restart(prospect, await memory_of(state), pressed=False)
+    await carry_out(turn, notifier, written(message), state)
 
 
 async def language(
-    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+    message: Message,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await conversation.language_menu(prospect, state)
+    turn = await conversation.language_menu(prospect, await memory_of(state))
+    await carry_out(turn, notifier, written(message), state)
 
 
 async def forget(
-    message: Message, prospect: Prospect, conversation: Conversation, state: FSMContext
+    message: Message,
+    prospect: Prospect,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await conversation.forget(prospect, state)
+    turn = await conversation.forget(prospect, await memory_of(state))
+    await carry_out(turn, notifier, written(message), state)
 
 
 def build_router() -> Router:

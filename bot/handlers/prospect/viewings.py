@@ -6,35 +6,53 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.render import BookingState, carry_out, memory_of, pressed, written
 from bot.keyboards.callbacks import ViewingCb, ViewingDayCb, ViewingTimeCb
-from bot.services.booking import Booking, BookingState, Press
+from bot.services.booking import Booking, Tap
+from bot.services.notifier import Notifier
 
 
-def _press(query: CallbackQuery) -> Press:
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    message_id = query.message.message_id if query.message is not None else None
-    return Press(
-        user_id=query.from_user.id, chat_id=chat_id, query_id=query.id, message_id=message_id
-    )
+def _tap(query: CallbackQuery) -> Tap:
+    return Tap(user_id=query.from_user.id, chat_id=pressed(query).chat_id)
 
 
-async def day(query: CallbackQuery, callback_data: ViewingDayCb, booking: Booking) -> None:
-    await booking.day(_press(query), callback_data)
+async def day(
+    query: CallbackQuery,
+    callback_data: ViewingDayCb,
+    booking: Booking,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    turn = await booking.day(_tap(query), callback_data, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
-async def time(query: CallbackQuery, callback_data: ViewingTimeCb, booking: Booking) -> None:
-    await booking.time(_press(query), callback_data)
+async def time(
+    query: CallbackQuery,
+    callback_data: ViewingTimeCb,
+    booking: Booking,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    turn = await booking.time(_tap(query), callback_data, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
 async def action(
-    query: CallbackQuery, callback_data: ViewingCb, booking: Booking, state: FSMContext
+    query: CallbackQuery,
+    callback_data: ViewingCb,
+    booking: Booking,
+    notifier: Notifier,
+    state: FSMContext,
 ) -> None:
-    await booking.action(_press(query), callback_data, state)
+    turn = await booking.action(_tap(query), callback_data, await memory_of(state))
+    await carry_out(turn, notifier, pressed(query), state)
 
 
-async def wish(message: Message, booking: Booking, state: FSMContext) -> None:
+async def wish(message: Message, booking: Booking, notifier: Notifier, state: FSMContext) -> None:
     assert message.from_user is not None and message.text is not None
-    await booking.wish(message.from_user.id, message.text, state)
+    turn = await booking.wish(message.from_user.id, message.text, await memory_of(state))
+    await carry_out(turn, notifier, written(message), state)
 
 
 def build_router() -> Router:

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.viewings import ManagerStatus
 from bot.filters import StaffMember, StaffPress
+from bot.handlers.render import carry_out, pressed
 from bot.i18n import Translator
 from bot.keyboards.callbacks import AssignCb, ManagerAdminCb
 from bot.services.booking import Booking
@@ -113,7 +114,8 @@ async def assign(
     staff_t: Translator,
 ) -> None:
     actor = f"staff:{query.from_user.id}"
-    lead = await booking.assign(callback_data.lead, callback_data.m, actor=actor)
+    lead, turn = await booking.assign(callback_data.lead, callback_data.m, actor=actor)
+    await carry_out(turn, notifier, pressed(query))
     await notifier.answer_callback(
         query.id,
         staff_t("team.assigned") if lead is not None else staff_t("team.error.unknown_manager"),

@@ -1,0 +1,151 @@
+"""Carries out a use case's `Turn` in Telegram: answers the press, edits the pressed
+message, sends the rest, and keeps the chat's memory in aiogram's FSM storage.
+
+The only place that knows callback query ids and message ids of the update at hand;
+use cases speak of "the message the button was on" and "the question asked last".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.services.notifier import Notifier
+from bot.services.replies import (
+    Ask,
+    Document,
+    Keyboard,
+    MarkAnswered,
+    Memory,
+    Replace,
+    Send,
+    Stage,
+    Toast,
+    Turn,
+    Venue,
+)
+
+
+# The stored state names predate `Stage`; keeping them lets chats in progress go on.
+class ProspectState(StatesGroup):
+    consent = State()
+    answering = State()
+    done = State()
+
+
+class BookingState(StatesGroup):
+    wish = State()
+
+
+_STATES: dict[Stage, State] = {
+    Stage.CONSENT: ProspectState.consent,
+    Stage.ANSWERING: ProspectState.answering,
+    Stage.DONE: ProspectState.done,
+    Stage.WISH: BookingState.wish,
+}
+_STAGES = {state.state: stage for stage, state in _STATES.items()}
+_ASKED = "msg"  # the message of the question asked last, to mark it answered
+
+
+@dataclass(frozen=True)
+class Where:
+    """The update a turn answers: its chat, and the press (query and message) if any."""
+
+    chat_id: int
+    query_id: str | None = None
+    message_id: int | None = None
+
+
+def pressed(query: CallbackQuery) -> Where:
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    return Where(chat_id, query.id, None if message is None else message.message_id)
+
+
+def written(message: Message) -> Where:
+    return Where(message.chat.id)
+
+
+async def memory_of(state: FSMContext) -> Memory:
+    data: dict[str, Any] = await state.get_data()
+    stored = await state.get_state()
+    selection = data.get("sel") or {}
+    return Memory(
+        stage=None if stored is None else _STAGES.get(stored),
+        language=data.get("lang"),
+        source=data.get("source"),
+        question=data.get("q"),
+        selection={qid: tuple(ids) for qid, ids in selection.items()},
+    )
+
+
+async def carry_out(
+    turn: Turn, notifier: Notifier, where: Where, state: FSMContext | None = None
+) -> None:
+    """Does what the turn says, in order; saves the memory when the chat has one."""
+    data: dict[str, Any] = {} if state is None else await state.get_data()
+    asked = data.get(_ASKED)
+    toasted = False
+    for reply in turn.replies:
+        if isinstance(reply, Toast):
+            if where.query_id is not None and not toasted:
+                await notifier.answer_callback(where.query_id, reply.text)
+                toasted = True
+        elif isinstance(reply, Send):
+            await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
+        elif isinstance(reply, Ask):
+            sent = await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
+            asked = None if sent is None else sent.message_id
+        elif isinstance(reply, Replace):
+            await _replace(notifier, where, reply)
+        elif isinstance(reply, MarkAnswered):
+            target = where.message_id if where.query_id is not None else asked
+            if target is not None:
+                await notifier.edit(where.chat_id, target, reply.text)
+            asked = None
+        elif isinstance(reply, Keyboard):
+            if where.message_id is not None:
+                await notifier.edit_markup(where.chat_id, where.message_id, reply.markup)
+        elif isinstance(reply, Venue):
+            await notifier.send_venue(
+                reply.chat_id, reply.latitude, reply.longitude, reply.title, reply.address
+            )
+        elif isinstance(reply, Document):
+            await notifier.send_document(
+                reply.chat_id, reply.filename, reply.data, caption=reply.caption
+            )
+    if state is not None:
+        await _save(state, turn.memory, asked)
+
+
+async def _replace(notifier: Notifier, where: Where, reply: Replace) -> None:
+    screen = reply.screen
+    if where.message_id is not None and await notifier.edit(
+        where.chat_id, where.message_id, screen.text, markup=screen.inline
+    ):
+        return
+    await notifier.send(where.chat_id, screen.text, markup=screen.markup)
+
+
+async def _save(state: FSMContext, memory: Memory, asked: int | None) -> None:
+    if memory == Memory():
+        await state.clear()
+        return
+    await state.set_state(None if memory.stage is None else _STATES[memory.stage])
+    await state.set_data(
+        {
+            key: value
+            for key, value in {
+                "lang": memory.language,
+                "source": memory.source,
+                "q": memory.question,
+                "sel": {qid: list(ids) for qid, ids in memory.selection.items()},
+                _ASKED: asked,
+            }.items()
+            if value not in (None, {})
+        }
+    )

@@ -1,0 +1,130 @@
+"""What a use case wants people to see, as plain data: the chat adapter carries it out.
+
+Use cases never talk to Telegram about the update they serve: they do not know which
+callback query to answer or which message a button was on. They return a `Turn` (the
+conversation's memory after the step, and the replies in order) and the adapter in
+bot/handlers/render.py answers the press, edits the pressed message or sends new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from bot.views import Screen
+
+
+class Stage(StrEnum):
+    """Where a prospect's chat is, between updates."""
+
+    CONSENT = "consent"
+    ANSWERING = "answering"
+    DONE = "done"
+    WISH = "wish"  # typing when they would like a call instead of the offered times
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The chat's short-term memory; answers themselves live with the lead."""
+
+    stage: Stage | None = None
+    language: str | None = None
+    source: str | None = None  # the deep-link source, kept until consent
+    question: str | None = None  # the question asked last
+    selection: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # multi ticks
+
+    def selected(self, question_id: str) -> list[str]:
+        return list(self.selection.get(question_id, ()))
+
+
+@dataclass(frozen=True)
+class Toast:
+    """Answers the button press (a short notice over the chat, or just stops the spinner)."""
+
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Send:
+    chat_id: int
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Sends the next question; the adapter remembers it, to mark it answered later."""
+
+    chat_id: int
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Puts the screen on the message the button was on; sends it when there is none."""
+
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class MarkAnswered:
+    """Turns the current question's message into its answer (the pressed one, or the one
+    asked last when the answer was typed)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Keyboard:
+    """New buttons (or none) on the message the button was on."""
+
+    markup: Any | None
+
+
+@dataclass(frozen=True)
+class Venue:
+    chat_id: int
+    latitude: float
+    longitude: float
+    title: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Document:
+    chat_id: int
+    filename: str
+    data: bytes
+    caption: str | None = None
+
+
+Reply = Toast | Send | Ask | Replace | MarkAnswered | Keyboard | Venue | Document
+
+
+@dataclass(frozen=True)
+class Turn:
+    memory: Memory
+    replies: tuple[Reply, ...] = ()
+
+
+class Plan:
+    """Collects a use case's replies and memory changes in order."""
+
+    def __init__(self, memory: Memory | None = None) -> None:
+        self.memory = memory or Memory()
+        self.replies: list[Reply] = []
+
+    def add(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+    def extend(self, turn: Turn) -> None:
+        """Another use case's replies, after ours; its memory wins."""
+        self.replies.extend(turn.replies)
+        self.memory = turn.memory
+
+    def remember(self, **changes: Any) -> None:
+        self.memory = replace(self.memory, **changes)
+
+    def turn(self) -> Turn:
+        return Turn(self.memory, tuple(self.replies))
