@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 PROSPECT_COMMANDS = ("start", "restart", "language", "forget")
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
+WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
 
 
 @dataclass
@@ -96,9 +97,15 @@ class Application:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        for worker in self._workers:
-            worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        # Deliveries in flight finish (a request cut off would be sent again after a
+        # restart: the receiver would see its webhook-id twice); then the rest is cancelled.
+        self.sales_desk.stop()
+        self.lead_desk.stop()
+        if self._workers:
+            _, late = await asyncio.wait(self._workers, timeout=WORKER_GRACE_SECONDS)
+            for worker in late:
+                worker.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
         if self._runner is not None:
             await self._runner.cleanup()

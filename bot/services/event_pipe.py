@@ -89,9 +89,10 @@ class EventPipe:
 
     async def lag(self) -> dict[str, int]:
         """Events each consumer has still to handle."""
+        lag: dict[str, int] = {}
         async with self._db.read() as conn:
             head = await events.head(conn)
-            return {
-                runner.name: head - ((await events.position(conn, runner.name)) or head)
-                for runner in self._runners
-            }
+            for runner in self._runners:
+                position = await events.position(conn, runner.name)
+                lag[runner.name] = head - (head if position is None else position)
+        return lag

@@ -82,6 +82,7 @@ class LeadDesk:
         self._config = config
         self._wakeup = asyncio.Event()
         self._on_change = on_change  # lets the event consumers catch up (cards, the CRM)
+        self._stopping = False
 
     async def lead_snapshot(self, lead_id: int) -> Mapping[str, Any] | None:
         return await self._reader.snapshot(lead_id)
@@ -157,8 +158,13 @@ class LeadDesk:
 
     # --- the sender job -----------------------------------------------------------------
 
+    def stop(self) -> None:
+        """Finish the message being sent, start no more (run() then returns)."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.send_due()
             except Exception:
@@ -170,13 +176,14 @@ class LeadDesk:
     async def send_due(self) -> int:
         """Sends every message that is due; returns how many went out."""
         sent = 0
-        while True:
+        while not self._stopping:
             async with self._db.read() as conn:
                 due = await client_messages.due(conn, self._clock.now(), 50)
             if not due:
                 return sent
             for message in due:
                 sent += await self._send(message)
+        return sent
 
     async def _send(self, message: ClientMessage) -> int:
         async with self._db.read() as conn:

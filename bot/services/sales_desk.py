@@ -77,6 +77,7 @@ class SalesDesk:
         self._unavailable_in_a_row = 0
         self._paused_until: datetime | None = None
         self._pass = asyncio.Lock()
+        self._stopping = False
 
     @property
     def enabled(self) -> bool:
@@ -117,9 +118,14 @@ class SalesDesk:
 
     # --- the worker ---------------------------------------------------------------------
 
+    def stop(self) -> None:
+        """Finish the deliveries in flight, start no more (run() then returns)."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run(self) -> None:
         """Delivers for as long as the bot runs; woken by new events, else every few s."""
-        while True:
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:
@@ -141,7 +147,7 @@ class SalesDesk:
                 return await self._deliver(head)
 
         async with self._pass:
-            while True:
+            while not self._stopping:
                 now = self._clock.now()
                 if self._paused_until is not None and now < self._paused_until:
                     break

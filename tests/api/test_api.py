@@ -24,18 +24,12 @@ from bot.services.lead_commands import (
     StatusResult,
 )
 from bot.storage.db import Database
+from bot.storage.migrations import apply_migrations
 from bot.web.api import SqliteIdempotencyStore, build_api
 from bot.web.api.idempotency import Begin, BeginOutcome
 
 TOKEN = "test-api-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-DDL = """
-CREATE TABLE api_idempotency (
-    scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    status INTEGER, body TEXT, created_at TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-)
-"""
 CREATED = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 MESSAGE = {"text": "Hello! Your viewing is confirmed."}
@@ -142,8 +136,7 @@ class Api:
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(tmp_path / "api.db")
     await database.connect()
-    async with database.transaction() as tx:
-        await tx.execute(DDL)
+    await apply_migrations(database)
     yield database
     await database.close()
 

@@ -211,14 +211,17 @@ async def test_an_existing_lead_with_the_same_phone_is_updated_not_duplicated(
         "crm.timeline.comment.add",
     ]
     lead = portal.leads[typed_in]
-    assert lead["STATUS_ID"] == "IN_PROCESS"
-    assert lead["TITLE"] == "Иван — leadsieve #42"
+    # Someone already works on this lead: its title and stage stay; it learns our id and
+    # the source, and the answers go to its timeline.
+    assert lead["STATUS_ID"] == "NEW"
+    assert lead["TITLE"] == "Звонок с сайта"
     assert lead["ORIGIN_ID"] == "42"
+    assert lead["UTM_SOURCE"] == "yandex_direct"
     # Multifield entries without an ID are appended on update: the phone is not repeated.
     assert [e["VALUE"] for e in lead["PHONE"]] == ["+7 (916) 123-45-67"]
-    assert [c["COMMENT"] for c in portal.comments[typed_in]] == [
-        "Лид квалифицирован: целевой (8/10)"
-    ]
+    [comment] = [c["COMMENT"] for c in portal.comments[typed_in]]
+    assert comment.startswith("Лид квалифицирован: целевой (8/10)\n\n")
+    assert "Бюджет: 10–15 млн ₽" in comment
     assert portal.unknown_fields == []
 
 

@@ -3,6 +3,7 @@ order per lead, through outages and restarts."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,54 @@ async def test_erasure_reaches_the_desk_without_personal_data(
     assert erased.type == "lead.erased"
     assert set(erased.payload["data"]) == {"schema", "lead_id", "crm_id", "change"}
     assert "79161234567" not in erased.body.decode()
+
+
+async def test_stopping_mid_delivery_loses_nothing_and_sends_nothing_twice(
+    make_harness: Callable[..., Any], receiver: GenericReceiver, tmp_path: Path
+) -> None:
+    settings = {
+        "sites_path": write_sites(tmp_path, capacity=5),
+        "sales_desk_url": receiver.url,
+        "sales_desk_secret": SECRET,
+    }
+    harness: Harness = await make_harness(**settings)
+    for n in range(3):
+        await serious_buyer(harness.prospect(1001 + n, language_code="en"))
+    receiver.set_delay(0.3)  # every answer takes a while: requests are in flight at the stop
+    await harness.app.start_workers()
+    await receiver.wait_for_deliveries(1, timeout=10)
+    await harness.app.close()
+    assert 0 < len(receiver.deliveries) < 6
+
+    receiver.set_up()
+    restarted: Harness = await make_harness(**settings)
+    await deliver_all(restarted)
+    assert len(receiver.deliveries) == 6  # qualified and manager_assigned, for 3 leads
+    assert receiver.duplicates == 0
+    assert len({item.webhook_id for item in receiver.deliveries}) == 6
+
+
+async def test_forty_prospects_at_once_get_one_card_and_one_push_each(
+    desk: Harness, receiver: GenericReceiver
+) -> None:
+    desk.telegram.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        times=3,
+        chat_id=STAFF_CHAT,
+    )
+    users = [desk.prospect(2001 + n, language_code="en") for n in range(40)]
+    await asyncio.gather(*(serious_buyer(user) for user in users))
+    await deliver_all(desk)
+    cards = [
+        m.visible_text
+        for m in desk.telegram.bot_messages(STAFF_CHAT)
+        if "лид #" in m.visible_text
+    ]
+    assert len(cards) == 40
+    assert len({card.split("\n")[0] for card in cards}) == 40
+    qualified = [item for item in receiver.deliveries if item.type == "lead.qualified"]
+    assert sorted(item.payload["data"]["lead_id"] for item in qualified) == list(range(1, 41))
+    assert receiver.duplicates == 0

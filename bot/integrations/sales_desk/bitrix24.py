@@ -101,12 +101,12 @@ class Bitrix24Client:
                 phone = _phone(event)
                 if phone is None or event.type == "lead.erased":
                     return _skipped(event)
-                lead = await self._find_or_add(event, phone)
+                lead, matched = await self._find_or_add(event, phone)
                 crm_id = str(lead)
             else:
-                lead = _lead_number(crm_id)
+                lead, matched = _lead_number(crm_id), False
                 await self._update_known(event, lead)
-            status = await self._comment(event, lead)
+            status = await self._comment(event, lead, with_answers=matched)
         except _CallFailed as failed:
             logger.info(
                 "Bitrix24: event %s of lead %s not delivered: %s",
@@ -122,8 +122,8 @@ class Bitrix24Client:
     async def aclose(self) -> None:
         """Nothing to release: the HTTP client belongs to the caller."""
 
-    async def _find_or_add(self, event: OutboundEvent, phone: str) -> int:
-        """The lead with this phone, updated, or a lead added now: its id in the CRM."""
+    async def _find_or_add(self, event: OutboundEvent, phone: str) -> tuple[int, bool]:
+        """The lead with this phone (True), linked to ours, or a lead added now (False)."""
         fields = _lead_fields(event, self._status_map)
         found = await self._call(
             "crm.duplicate.findbycomm",
@@ -132,9 +132,11 @@ class Bitrix24Client:
         existing = _found_leads(found.result)
         if existing:
             lead = max(existing)  # the newest, when the phone was entered more than once
-            await self._update(lead, _without_multifields(fields))
+            # A lead someone already works on keeps its title, comments and stage: it only
+            # learns where it came from; the answers go to its timeline.
+            await self._update(lead, _linking(fields))
             logger.info("Bitrix24: lead %s matched CRM lead %s by phone", event.lead_id, lead)
-            return lead
+            return lead, True
         added = await self._call(
             "crm.lead.add", {"fields": fields, "params": {"REGISTER_SONET_EVENT": "Y"}}
         )
@@ -142,7 +144,7 @@ class Bitrix24Client:
             raise _CallFailed(_refused("crm.lead.add", added.status, "no lead id in the answer"))
         lead = int(added.result)
         logger.info("Bitrix24: lead %s added as CRM lead %s", event.lead_id, lead)
-        return lead
+        return lead, False
 
     async def _update_known(self, event: OutboundEvent, lead: int) -> None:
         if event.type == "lead.qualified":  # qualified again: the answers or verdict changed
@@ -157,9 +159,11 @@ class Bitrix24Client:
         if updated.result is not True:
             raise _CallFailed(_refused("crm.lead.update", updated.status, "lead not updated"))
 
-    async def _comment(self, event: OutboundEvent, lead: int) -> int:
+    async def _comment(self, event: OutboundEvent, lead: int, *, with_answers: bool) -> int:
         """Adds the event's summary to the lead's timeline; the HTTP status of the answer."""
         text = event.summary.strip() or event.type  # Bitrix refuses an empty comment
+        if with_answers and event.details.strip():
+            text = f"{text}\n\n{event.details.strip()}"
         added = await self._call(
             "crm.timeline.comment.add",
             {"fields": {"ENTITY_ID": lead, "ENTITY_TYPE": "lead", "COMMENT": text}},
@@ -349,6 +353,12 @@ def _lead_fields(event: OutboundEvent, status_map: Mapping[str, str]) -> dict[st
     if status is not None:
         fields["STATUS_ID"] = status
     return fields
+
+
+def _linking(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What a lead found by phone learns from us: our id for it and the lead source."""
+    kept = ("ORIGINATOR_ID", "ORIGIN_ID", "SOURCE_DESCRIPTION", "UTM_SOURCE")
+    return {key: fields[key] for key in kept if key in fields}
 
 
 def _without_multifields(fields: Mapping[str, Any]) -> dict[str, Any]:
