@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.checklist import BUNDLED_CHECKLIST
 from bot.domain.events import EventType
+from bot.domain.leads import LeadStatus
 from bot.domain.reminders import QuietHours, parse_quiet_hours
 from bot.domain.routing import RoutingRule
 from bot.domain.scoring import Verdict
@@ -54,7 +55,8 @@ class Settings(BaseSettings):
     # Which event types go out ("" = all) and which verdicts make a lead go out at all.
     sales_desk_events: Annotated[tuple[str, ...], NoDecode] = ()
     sales_desk_verdicts: Annotated[tuple[str, ...], NoDecode] = ("target", "nurture", "reject")
-    # verdict=CRM status for new leads, e.g. "target=NEW,reject=JUNK" (amoCRM: status ids).
+    # The CRM status of a new lead per verdict, and of a lead moved to a status:
+    # "target=NEW,reject=JUNK,deal=CONVERTED" (amoCRM: numeric status ids).
     sales_desk_status_map: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     api_token: SecretStr | None = None
     company_name: str = "leadsieve"
@@ -123,11 +125,15 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         mapping: dict[str, str] = {}
+        known = [v.value for v in Verdict] + [s.value for s in LeadStatus]
         for part in filter(None, (item.strip() for item in value.split(","))):
-            verdict, sep, status = part.partition("=")
-            if not sep or verdict.strip() not in {v.value for v in Verdict} or not status.strip():
-                raise ValueError(f"{part!r} is not verdict=STATUS (e.g. target=NEW,reject=JUNK)")
-            mapping[verdict.strip()] = status.strip()
+            key, sep, status = part.partition("=")
+            if not sep or key.strip() not in known or not status.strip():
+                raise ValueError(
+                    f"{part!r} is not verdict=STATUS or lead-status=STATUS"
+                    f" (e.g. target=NEW,reject=JUNK,deal=CONVERTED); keys: {', '.join(known)}"
+                )
+            mapping[key.strip()] = status.strip()
         return mapping
 
     @model_validator(mode="after")

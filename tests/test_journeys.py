@@ -21,8 +21,9 @@ from bot.config import Settings
 from bot.domain.leads import LeadStatus
 from bot.storage import leads
 from bot.storage.db import Database
-from tests.conftest import MANAGER_ID, STAFF_CHAT, TOKEN, free_port
+from tests.conftest import MANAGER_ID, SALES_DESK_SECRET, STAFF_CHAT, TOKEN, free_port
 from tests.fakegram import FakeTelegram, TelegramUser
+from tests.sales_desk.generic_receiver import GenericReceiver
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -219,3 +220,60 @@ async def test_reject_journey_with_bad_inputs_over_polling(
     assert lead is not None and lead.status is LeadStatus.REJECTED
     assert lead.source == "unknown"
     assert lead.answers["purpose"] == "rent"
+
+
+async def test_killed_mid_delivery_the_crm_still_gets_every_event(
+    telegram: FakeTelegram, tmp_path: Path, receiver: GenericReceiver
+) -> None:
+    telegram.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
+    env = _bot_env(telegram, tmp_path, free_port())
+    env |= {"SALES_DESK_URL": receiver.url, "SALES_DESK_SECRET": SALES_DESK_SECRET}
+    log = tmp_path / "bot.log"
+    user = telegram.user(1001, language_code="en", phone_number="79161234567")
+    receiver.set_delay(2.0)  # the CRM is slow: the first request is in flight at the kill
+
+    process = await _start_bot(telegram, env, log)
+    await act(user, user.send("/start crm_test"))
+    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    for label, expect in (
+        ("To live in", "Question 2 / 9"),
+        ("2 rooms", "Question 3 / 9"),
+    ):
+        await act(user, user.click(label), expect)
+    await act(user, user.send("9000000"), "Question 4 / 9")
+    await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
+    for label, expect in (
+        ("Done ➡️", "Question 5 / 9"),
+        ("This month", "Question 6 / 9"),
+        ("Not decided yet", "Question 7 / 9"),
+    ):
+        await act(user, user.click(label), expect)
+    await act(user, user.send("Anna"), "Question 8 / 9")
+    await act(user, user.press("📱 Share my phone number"), "Question 9 / 9")
+    await act(user, user.click("Evening (17–21)"), "Thank you")
+    for _ in range(100):  # until the first delivery is on its way
+        if receiver.attempts:
+            break
+        await asyncio.sleep(0.05)
+    process.kill()
+    await process.wait()
+
+    receiver.set_up()
+    process = await _start_bot(telegram, env, log)
+    try:
+        for _ in range(200):
+            if len(receiver.deliveries) >= 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    assert code == 0, log.read_text()
+    # The request cut off by the kill was sent again after the restart, with the same
+    # webhook-id; each event was accepted once, in order.
+    assert receiver.attempts > len(receiver.deliveries)
+    assert [item.type for item in receiver.deliveries] == [
+        "lead.qualified",
+        "lead.manager_assigned",
+    ]
+    assert len({item.webhook_id for item in receiver.deliveries}) == 2

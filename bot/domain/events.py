@@ -47,12 +47,17 @@ class Event:
         return f"evt_{self.id}"
 
 
+def utc_text(moment: datetime) -> str:
+    """ISO 8601 in UTC with a "Z", as every time in the event catalogue is written."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def viewing_facts(appointment: Appointment, site: Site) -> dict[str, Any]:
     """What a viewing event records: which viewing, when and where (no personal data)."""
     return {
         "viewing_id": appointment.id,
-        "starts_at": appointment.start.astimezone(UTC).isoformat(),
-        "ends_at": appointment.end.astimezone(UTC).isoformat(),
+        "starts_at": utc_text(appointment.start),
+        "ends_at": utc_text(appointment.end),
         "site": site.code,
         "manager_id": appointment.manager_id,
     }

@@ -398,9 +398,7 @@ class Booking:
             await self._cancel(lead, current, actor="prospect")
             await self._calendar.push_pending()
 
-    async def _cancel(
-        self, lead: Lead, current: Appointment, *, actor: str, comment: str = ""
-    ) -> Appointment:
+    async def _cancel(self, lead: Lead, current: Appointment, *, actor: str) -> Appointment:
         now = self._clock.now()
         site, _ = await self._place(current)
         async with self._db.transaction() as tx:
@@ -414,7 +412,7 @@ class Booking:
                 actor=actor,
                 reason=f"viewing {current.id} cancelled",
                 event=EventType.VIEWING_CANCELLED,
-                data={**viewing_facts(current, site), "comment": comment},
+                data=viewing_facts(current, site),
             )
         await self._calendar.tell_manager(ChangeKind.CANCELLED, cancelled)
         return cancelled

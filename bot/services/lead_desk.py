@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from aiogram.methods import SendMessage
 
 from bot.clock import Clock
-from bot.domain.events import EventType, viewing_facts
+from bot.domain.events import EventType, utc_text, viewing_facts
 from bot.domain.leads import InvalidTransition, LeadId, LeadStatus, allowed_from, check_transition
 from bot.domain.reminders import QuietHours, outside_quiet
 from bot.domain.viewings import AppointmentStatus
@@ -49,7 +49,12 @@ _VIEWING_STATUS = {
     LeadStatus.CANCELLED: (AppointmentStatus.CANCELLED, EventType.VIEWING_CANCELLED),
     LeadStatus.ATTENDED: (AppointmentStatus.ATTENDED, EventType.VIEWING_ATTENDED),
     LeadStatus.NO_SHOW: (AppointmentStatus.NO_SHOW, EventType.VIEWING_NO_SHOW),
+    # Back to target: the viewing will not happen as booked; a new time is to be found.
+    LeadStatus.TARGET: (AppointmentStatus.MOVED, EventType.VIEWING_CANCELLED),
 }
+
+
+_GIVES_TIME_BACK = frozenset({AppointmentStatus.CANCELLED, AppointmentStatus.MOVED})
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ class LeadDesk:
                 tx, lead, wanted, at=now, actor=actor, reason=comment, event=event, data=data
             )
         await self._on_change()
-        if settled is not None and settled.status is AppointmentStatus.CANCELLED:
+        if settled is not None and settled.status in _GIVES_TIME_BACK:
             await self._calendar.tell_manager(ChangeKind.CANCELLED, settled)
         snapshot = await self._reader.snapshot(lead_id)
         allowed = tuple(s.value for s in allowed_from(wanted))
@@ -150,7 +155,7 @@ class LeadDesk:
                 EventType.MESSAGE_QUEUED,
                 at=now,
                 actor=actor,
-                data={"message_id": message_id, "send_at": due.isoformat()},
+                data={"message_id": message_id, "send_at": utc_text(due)},
             )
         self._wakeup.set()
         await self._on_change()

@@ -27,10 +27,15 @@ _SELECT_BY_ID = f"SELECT {_COLUMNS} FROM leads WHERE id = ?"  # noqa: S608
 _SELECT_ANSWERS = (
     "SELECT question_id, value FROM lead_answers WHERE lead_id = ? ORDER BY position, answered_at"
 )
+# An id is never given twice, not even after an erasure: the event log (and the CRM) still
+# know the erased lead by it. Both maxima are index look-ups.
 _INSERT_LEAD = """
-INSERT INTO leads (telegram_user_id, chat_id, username, status, language, source, checklist_id,
-                   checklist_version, consent_version, consent_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO leads (id, telegram_user_id, chat_id, username, status, language, source,
+                   checklist_id, checklist_version, consent_version, consent_at, created_at,
+                   updated_at)
+VALUES ((SELECT MAX(COALESCE((SELECT MAX(id) FROM leads), 0),
+                    COALESCE((SELECT MAX(lead_id) FROM events), 0)) + 1),
+        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _UPSERT_ANSWER = """
 INSERT INTO lead_answers (lead_id, question_id, position, value, answered_at)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.domain.checklist import Checklist, describe_answer
-from bot.domain.events import Event
+from bot.domain.events import Event, EventType, utc_text
 from bot.domain.flow import relevant_answers
 from bot.domain.leads import Lead
 from bot.domain.viewings import Appointment, Manager, Site
@@ -29,7 +29,7 @@ class LeadFacts:
 
 
 def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else utc_text(value)
 
 
 def _answers(lead: Lead, checklist: Checklist, language: str) -> list[dict[str, Any]]:
@@ -114,9 +114,16 @@ def lead_json(facts: LeadFacts, checklist: Checklist, language: str) -> dict[str
     }
 
 
+# Facts kept for the bot's own use (where the erased lead's card was), not for the CRM.
+_INTERNAL = frozenset({"staff_chat_id", "staff_thread_id"})
+
+
 def change_json(event: Event) -> dict[str, Any]:
     """What the event changed: who, and the facts the event recorded."""
-    return {"event_id": event.id, "actor": event.actor, **event.data}
+    facts = {key: value for key, value in event.data.items() if key not in _INTERNAL}
+    if event.type is EventType.ERASED:
+        facts = {}
+    return {"event_id": event.id, "actor": event.actor, **facts}
 
 
 def event_data(event: Event, lead: Mapping[str, Any] | None, crm_id: str | None) -> dict[str, Any]:

@@ -164,3 +164,22 @@ async def test_a_blocked_client_is_reported_in_the_topic(live: tuple[Harness, Ap
     notice = harness.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)[-1].visible_text
     assert "⚠️" in notice and "Hello" in notice
     assert await harness.app.lead_desk.send_due() == 0  # not retried against a block
+
+
+async def test_back_to_target_frees_the_viewing(
+    live: tuple[Harness, Api], receiver: GenericReceiver
+) -> None:
+    harness, api = live
+    await booked_lead(harness)
+    status, answer = await api.call("POST", "/leads/1/status", {"status": "target"})
+    assert status == 200
+    assert answer["lead"]["viewing"]["state"] == "moved"
+    async with harness.app.db.read() as conn:
+        assert await appointments.open_for_lead(conn, 1) is None
+    await deliver_all(harness)
+    moved = receiver.deliveries[-1]
+    assert moved.type == "viewing.cancelled"
+    assert (moved.payload["data"]["change"]["from"], moved.payload["data"]["change"]["to"]) == (
+        "booked",
+        "target",
+    )

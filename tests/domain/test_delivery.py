@@ -38,9 +38,7 @@ def test_the_schedule_is_the_standard_webhooks_one_stretched_to_about_three_days
 
 
 @pytest.mark.parametrize(("refusals", "base"), list(enumerate(RETRY_SCHEDULE, start=1)))
-def test_each_refusal_waits_its_step_give_or_take_a_fifth(
-    refusals: int, base: timedelta
-) -> None:
+def test_each_refusal_waits_its_step_give_or_take_a_fifth(refusals: int, base: timedelta) -> None:
     rng = random.Random(refusals)
     for _ in range(50):
         at = next_try(refusals, NOW, rng)

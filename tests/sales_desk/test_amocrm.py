@@ -189,7 +189,13 @@ async def test_later_events_become_notes_on_the_right_lead(
     other = amo.add_lead("Другой — leadsieve #43")
 
     booked = await client.deliver(
-        event("viewing.booked", event_id=2, crm_id=first.id, summary="Показ: 24.11 11:00")
+        event(
+            "viewing.booked",
+            event_id=2,
+            crm_id=first.id,
+            data=snapshot(change={"actor": "prospect", "from": "target", "to": "booked"}),
+            summary="Показ: 24.11 11:00",
+        )
     )
     requalified = await client.deliver(
         event("lead.qualified", event_id=3, crm_id=first.id, summary="Повторная квалификация")

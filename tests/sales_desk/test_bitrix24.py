@@ -67,7 +67,13 @@ def event(
     details: str = DETAILS,
     number: int = 1,
 ) -> OutboundEvent:
-    payload = snapshot() if data is None else data
+    if data is not None:
+        payload = data
+    elif type == "viewing.booked":
+        booked = {"event_id": 8, "actor": "prospect", "from": "target", "to": "booked"}
+        payload = snapshot(status="booked", change=booked)
+    else:
+        payload = snapshot()
     return OutboundEvent(
         webhook_id=f"evt_{number}",
         type=type,

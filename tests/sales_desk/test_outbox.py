@@ -54,7 +54,7 @@ async def test_a_target_lead_arrives_with_every_field(
     assert viewing["starts_local"] == "2026-11-23T10:00:00+03:00"
     assert viewing["timezone"] == "Europe/Moscow"
     assert viewing["site"]["code"] == "central"
-    assert booked["change"]["starts_at"] == "2026-11-23T07:00:00+00:00"
+    assert booked["change"]["starts_at"] == "2026-11-23T07:00:00Z"
 
 
 async def test_only_leads_with_a_pushed_verdict_go_out(
@@ -242,12 +242,31 @@ async def test_forty_prospects_at_once_get_one_card_and_one_push_each(
     await asyncio.gather(*(serious_buyer(user) for user in users))
     await deliver_all(desk)
     cards = [
-        m.visible_text
-        for m in desk.telegram.bot_messages(STAFF_CHAT)
-        if "лид #" in m.visible_text
+        m.visible_text for m in desk.telegram.bot_messages(STAFF_CHAT) if "лид #" in m.visible_text
     ]
     assert len(cards) == 40
     assert len({card.split("\n")[0] for card in cards}) == 40
     qualified = [item for item in receiver.deliveries if item.type == "lead.qualified"]
     assert sorted(item.payload["data"]["lead_id"] for item in qualified) == list(range(1, 41))
     assert receiver.duplicates == 0
+
+
+async def test_a_new_prospect_never_inherits_an_erased_leads_crm_record(
+    desk: Harness, receiver: GenericReceiver
+) -> None:
+    first = desk.prospect(1001, language_code="en")
+    await serious_buyer(first)
+    await first.send("/forget")
+    await deliver_all(desk)
+    second = desk.prospect(1002, language_code="en")
+    await serious_buyer(second)
+    await deliver_all(desk)
+    lead = await desk.lead(1002)
+    assert lead is not None and lead.id == 2
+    by_lead = receiver.by_lead()
+    assert [receiver_type(receiver, i) for i in by_lead[1]][-1] == "lead.erased"
+    assert receiver_type(receiver, by_lead[2][0]) == "lead.qualified"
+
+
+def receiver_type(receiver: GenericReceiver, webhook_id: str) -> str:
+    return next(item.type for item in receiver.deliveries if item.webhook_id == webhook_id)

@@ -27,6 +27,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "STAFF_CHAT_ID",
         "CHECKLIST_PATH",
         "WEB_PORT",
+        "SALES_DESK_URL",
+        "SALES_DESK_SECRET",
+        "SALES_DESK_FORMAT",
+        "SALES_DESK_EVENTS",
+        "SALES_DESK_VERDICTS",
+        "SALES_DESK_STATUS_MAP",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -120,3 +126,59 @@ def test_a_broken_checklist_stops_the_real_process(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert f"{broken}:{line}:" in result.stderr
     assert "sinlge" in result.stderr
+
+
+def test_sales_desk_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SALES_DESK_URL", "https://crm.example.com/hooks/leadsieve/")
+    monkeypatch.setenv("SALES_DESK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    monkeypatch.setenv("SALES_DESK_EVENTS", "lead.qualified, viewing.booked")
+    monkeypatch.setenv("SALES_DESK_VERDICTS", "target")
+    monkeypatch.setenv("SALES_DESK_STATUS_MAP", "target=NEW, reject=JUNK,deal=CONVERTED")
+    settings = load_settings()
+    assert settings.sales_desk_url == "https://crm.example.com/hooks/leadsieve"
+    assert settings.sales_desk_events == ("lead.qualified", "viewing.booked")
+    assert settings.sales_desk_verdicts == ("target",)
+    assert settings.sales_desk_status_map == {
+        "target": "NEW",
+        "reject": "JUNK",
+        "deal": "CONVERTED",
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"SALES_DESK_EVENTS": "lead.qualifed"},
+            "SALES_DESK_EVENTS unknown event type 'lead.qualifed'",
+        ),
+        ({"SALES_DESK_VERDICTS": "target,hot"}, "SALES_DESK_VERDICTS must list verdicts"),
+        ({"SALES_DESK_STATUS_MAP": "sold=WON"}, "SALES_DESK_STATUS_MAP 'sold=WON' is not"),
+        ({"SALES_DESK_URL": "https://crm.example.com"}, "SALES_DESK_SECRET is required"),
+        (
+            {"SALES_DESK_URL": "https://crm.example.com", "SALES_DESK_SECRET": "hunter2"},
+            "SALES_DESK_SECRET must be a whsec_",
+        ),
+        (
+            {"SALES_DESK_URL": "https://x.amocrm.ru", "SALES_DESK_FORMAT": "amocrm"},
+            "SALES_DESK_SECRET is required with SALES_DESK_FORMAT=amocrm",
+        ),
+    ],
+)
+def test_sales_desk_mistakes_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_settings()
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bitrix24_portal_needs_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SALES_DESK_URL", "https://acme.bitrix24.ru/rest/1/abc123xyz/")
+    monkeypatch.setenv("SALES_DESK_FORMAT", "bitrix24")
+    assert load_settings().sales_desk_format == "bitrix24"

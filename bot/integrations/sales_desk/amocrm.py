@@ -247,8 +247,9 @@ class AmoCrmClient:
         return lead
 
     def _new_status(self, event: OutboundEvent) -> int | None:
-        """The status a `lead.status_changed` moves the lead to, when the account maps it."""
-        if event.type != "lead.status_changed":
+        """The status an event moves the lead to (a status change, a viewing attended…),
+        when the account maps it; a new lead's status comes from its verdict instead."""
+        if event.type == "lead.qualified":
             return None
         change = event.data.get("change")
         to = change.get("to") if isinstance(change, Mapping) else None

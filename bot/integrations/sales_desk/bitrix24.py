@@ -404,8 +404,9 @@ def _status_id(event: OutboundEvent, status_map: Mapping[str, str]) -> str | Non
 
 
 def _changed_status(event: OutboundEvent, status_map: Mapping[str, str]) -> str | None:
-    """The mapped `change.to` of a status change; None for other events or unmapped ones."""
+    """The mapped `change.to` of an event that moved the lead (a status change, a viewing
+    attended…); None for a qualification (its verdict is mapped) or an unmapped status."""
     change = event.data.get("change")
-    if event.type != "lead.status_changed" or not isinstance(change, Mapping):
+    if event.type == "lead.qualified" or not isinstance(change, Mapping):
         return None
     return status_map.get(str(change.get("to"))) or None
