@@ -99,8 +99,8 @@ class Application:
             self._scheduler = None
         # Deliveries in flight finish (a request cut off would be sent again after a
         # restart: the receiver would see its webhook-id twice); then the rest is cancelled.
-        self.sales_desk.stop()
-        self.lead_desk.stop()
+        self.sales_desk.worker.stop()
+        self.lead_desk.worker.stop()
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=WORKER_GRACE_SECONDS)
             for worker in late:
@@ -149,8 +149,8 @@ class Application:
         self._scheduler = build_scheduler(self.staff, self.reminders, self.calendar, self.pipe)
         self._scheduler.start()
         self._workers = [
-            asyncio.create_task(self.sales_desk.run(), name="sales_desk"),
-            asyncio.create_task(self.lead_desk.run(), name="client_messages"),
+            asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
+            asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
         ]
 
     async def start_web(self) -> None:
@@ -313,7 +313,6 @@ async def build_application(
         db,
         client,
         reader,
-        notifier,
         staff_t,
         clock,
         SalesDeskConfig(

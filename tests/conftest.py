@@ -87,6 +87,15 @@ class Harness:
     def staff_member(self, user_id: int = MANAGER_ID, chat_id: int = STAFF_CHAT) -> GroupMember:
         return self.telegram.group_member(chat_id, user_id, deliver=self.feed)
 
+    def card(self, thread_id: int | None, lead_id: int = 1) -> str:
+        """The lead's one card in the staff group (edited in place, never posted twice)."""
+        [card] = [
+            message.visible_text
+            for message in self.telegram.bot_messages(STAFF_CHAT, thread_id)
+            if f"лид #{lead_id}\n" in message.visible_text
+        ]
+        return card
+
     async def lead(self, user_id: int = 1001) -> Lead | None:
         async with self.app.db.transaction() as tx:
             return await leads.get_by_user(tx, user_id)

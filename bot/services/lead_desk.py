@@ -7,8 +7,6 @@ job, after quiet hours, and copied into the lead's topic for the staff.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from bot.services.lead_commands import (
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Delivery, Notifier
 from bot.services.staff_desk import StaffDesk
+from bot.services.worker import Worker
 from bot.storage import appointments, client_messages, events, leads, reminders, sites
 from bot.storage.client_messages import ClientMessage
 from bot.storage.db import Database
@@ -85,9 +84,8 @@ class LeadDesk:
         self._staff_t = staff_t
         self._clock = clock
         self._config = config
-        self._wakeup = asyncio.Event()
         self._on_change = on_change  # lets the event consumers catch up (cards, the CRM)
-        self._stopping = False
+        self.worker = Worker("client messages", self.send_due, IDLE_SECONDS)
 
     async def lead_snapshot(self, lead_id: int) -> Mapping[str, Any] | None:
         return await self._reader.snapshot(lead_id)
@@ -157,31 +155,16 @@ class LeadDesk:
                 actor=actor,
                 data={"message_id": message_id, "send_at": utc_text(due)},
             )
-        self._wakeup.set()
+        self.worker.wake()
         await self._on_change()
         return MessageResult(MessageOutcome.QUEUED, message_id, due)
 
     # --- the sender job -----------------------------------------------------------------
 
-    def stop(self) -> None:
-        """Finish the message being sent, start no more (run() then returns)."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            try:
-                await self.send_due()
-            except Exception:
-                logger.exception("sending client messages failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), IDLE_SECONDS)
-            self._wakeup.clear()
-
     async def send_due(self) -> int:
         """Sends every message that is due; returns how many went out."""
         sent = 0
-        while not self._stopping:
+        while not self.worker.stopping:
             async with self._db.read() as conn:
                 due = await client_messages.due(conn, self._clock.now(), 50)
             if not due:

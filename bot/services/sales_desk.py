@@ -8,13 +8,11 @@ crash loses nothing; a worker then delivers what is due through the configured c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.clock import Clock
 from bot.domain import delivery as rules
@@ -22,10 +20,10 @@ from bot.domain.events import Event, EventType
 from bot.i18n import Translator
 from bot.integrations.sales_desk.base import OutboundEvent, Outcome, Result, SalesDeskClient
 from bot.services.lead_facts import LeadReader
-from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
+from bot.services.worker import Worker
 from bot.storage import bot_settings, events, sales_desk
-from bot.storage.db import Database
+from bot.storage.db import Connection, Database
 from bot.storage.sales_desk import Backlog, Delivery
 from bot.views.lead_json import event_data
 from bot.views.sales_desk import answers_text, event_summary
@@ -53,7 +51,6 @@ class SalesDesk:
         db: Database,
         client: SalesDeskClient | None,
         reader: LeadReader,
-        notifier: Notifier,
         t: Translator,
         clock: Clock,
         config: SalesDeskConfig,
@@ -65,7 +62,6 @@ class SalesDesk:
         self._db = db
         self._client = client
         self._reader = reader
-        self._notifier = notifier
         self._t = t
         self._clock = clock
         self._config = config
@@ -73,11 +69,10 @@ class SalesDesk:
         self._on_change = on_change  # the card shows the CRM's id once it is known
         self._linked = False
         self._rng = rng or random.Random()
-        self._wakeup = asyncio.Event()
+        self.worker = Worker("sales desk", self.deliver_due, IDLE_SECONDS)
         self._unavailable_in_a_row = 0
         self._paused_until: datetime | None = None
         self._pass = asyncio.Lock()
-        self._stopping = False
 
     @property
     def enabled(self) -> bool:
@@ -107,7 +102,7 @@ class SalesDesk:
                 await sales_desk.enqueue(tx, event.id, event.lead_id, event.type, now)
                 queued = True
         if queued:
-            self._wakeup.set()
+            self.worker.wake()
 
     def _pushed(self, type_: EventType) -> bool:
         if type_ in _NOT_PUSHED:
@@ -118,21 +113,8 @@ class SalesDesk:
 
     # --- the worker ---------------------------------------------------------------------
 
-    def stop(self) -> None:
-        """Finish the deliveries in flight, start no more (run() then returns)."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        """Delivers for as long as the bot runs; woken by new events, else every few s."""
-        while not self._stopping:
-            try:
-                await self.deliver_due()
-            except Exception:
-                logger.exception("sales desk delivery pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), IDLE_SECONDS)
-            self._wakeup.clear()
+    def _paused(self) -> bool:
+        return self._paused_until is not None and self._clock.now() < self._paused_until
 
     async def deliver_due(self) -> int:
         """One pass: delivers every due event (heads of each lead, in order); returns how
@@ -144,12 +126,14 @@ class SalesDesk:
 
         async def one(head: Delivery) -> Outcome:
             async with gate:
+                if self._paused():  # another delivery of this pass found the CRM down
+                    return Outcome.UNAVAILABLE
                 return await self._deliver(head)
 
         async with self._pass:
-            while not self._stopping:
+            while not self.worker.stopping:
                 now = self._clock.now()
-                if self._paused_until is not None and now < self._paused_until:
+                if self._paused():
                     break
                 async with self._db.read() as conn:
                     if await bot_settings.get_value(conn, DISABLED_KEY) is not None:
@@ -221,39 +205,22 @@ class SalesDesk:
                     notice = self._t("desk.outbox.recovered")
             elif result.outcome is Outcome.REFUSED:
                 notice = await self._refused(tx, head, result, now)
-            elif result.outcome is Outcome.UNAVAILABLE:
-                self._unavailable_in_a_row += 1
-                pause = rules.endpoint_pause(self._unavailable_in_a_row, result.retry_after)
-                self._paused_until = now + pause
-                if rules.expired(head.first_failed_at, now):
-                    await sales_desk.mark_dead(
-                        tx, head.event_id, status=result.status, error=result.error, at=now
-                    )
-                else:
-                    await sales_desk.mark_failed(
-                        tx,
-                        head.event_id,
-                        status=result.status,
-                        error=result.error,
-                        next_at=now,
-                        at=now,
-                        refused=False,
-                    )
-                if failing is None:
-                    await bot_settings.set_value(tx, FAILING_KEY, now.isoformat())
-                    notice = self._t("desk.outbox.failing", error=result.error)
             else:
-                await bot_settings.set_value(tx, DISABLED_KEY, now.isoformat())
-                await sales_desk.mark_failed(
-                    tx,
-                    head.event_id,
-                    status=result.status,
-                    error=result.error,
-                    next_at=now,
-                    at=now,
-                    refused=False,
-                )
-                notice = self._t("desk.outbox.disabled")
+                # The endpoint, not this event, is the problem: the event keeps its place.
+                if rules.expired(head.first_failed_at, now):
+                    await _dead(tx, head, result, now)
+                else:
+                    await _failed(tx, head, result, now, next_at=now, refused=False)
+                if result.outcome is Outcome.DISABLED:
+                    await bot_settings.set_value(tx, DISABLED_KEY, now.isoformat())
+                    notice = self._t("desk.outbox.disabled")
+                else:
+                    self._unavailable_in_a_row += 1
+                    pause = rules.endpoint_pause(self._unavailable_in_a_row, result.retry_after)
+                    self._paused_until = now + pause
+                    if failing is None:
+                        await bot_settings.set_value(tx, FAILING_KEY, now.isoformat())
+                        notice = self._t("desk.outbox.failing", error=result.error)
         logger.log(
             logging.INFO if result.outcome is Outcome.DELIVERED else logging.WARNING,
             "sales desk %s %s: %s %s",
@@ -265,22 +232,14 @@ class SalesDesk:
         if notice is not None:
             await self._staff_chat.tell(notice)
 
-    async def _refused(self, tx: Any, head: Delivery, result: Result, now: datetime) -> str | None:
+    async def _refused(
+        self, tx: Connection, head: Delivery, result: Result, now: datetime
+    ) -> str | None:
         retry_at = rules.next_try(head.refusals + 1, now, self._rng)
         if retry_at is None or rules.expired(head.first_failed_at, now):
-            await sales_desk.mark_dead(
-                tx, head.event_id, status=result.status, error=result.error, at=now
-            )
+            await _dead(tx, head, result, now)
             return self._t("desk.outbox.dead", lead=head.lead_id, error=result.error)
-        await sales_desk.mark_failed(
-            tx,
-            head.event_id,
-            status=result.status,
-            error=result.error,
-            next_at=retry_at,
-            at=now,
-            refused=True,
-        )
+        await _failed(tx, head, result, now, next_at=retry_at, refused=True)
         return None
 
     # --- what staff see and do ----------------------------------------------------------
@@ -300,5 +259,29 @@ class SalesDesk:
             if lead_id is None:
                 await bot_settings.delete_value(tx, DISABLED_KEY)
         self._paused_until = None
-        self._wakeup.set()
+        self.worker.wake()
         return count
+
+
+async def _failed(
+    tx: Connection,
+    head: Delivery,
+    result: Result,
+    now: datetime,
+    *,
+    next_at: datetime,
+    refused: bool,
+) -> None:
+    await sales_desk.mark_failed(
+        tx,
+        head.event_id,
+        status=result.status,
+        error=result.error,
+        next_at=next_at,
+        at=now,
+        refused=refused,
+    )
+
+
+async def _dead(tx: Connection, head: Delivery, result: Result, now: datetime) -> None:
+    await sales_desk.mark_dead(tx, head.event_id, status=result.status, error=result.error, at=now)

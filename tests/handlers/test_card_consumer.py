@@ -11,15 +11,6 @@ from tests.conftest import STAFF_CHAT, Harness
 from tests.handlers.flows import serious_buyer
 
 
-def card_text(harness: Harness, thread_id: int | None) -> str:
-    [card] = [
-        m.visible_text
-        for m in harness.telegram.bot_messages(STAFF_CHAT, thread_id)
-        if "лид #1" in m.visible_text
-    ]
-    return card
-
-
 async def test_a_crash_after_the_change_leaves_no_stale_card(
     make_harness: Callable[..., Any],
 ) -> None:
@@ -31,11 +22,11 @@ async def test_a_crash_after_the_change_leaves_no_stale_card(
     async with harness.app.db.transaction() as tx:
         await leads.set_callback(tx, lead.id, "after 6 pm please", harness.clock.now())
     await harness.app.close()
-    assert "after 6 pm" not in card_text(harness, lead.staff_thread_id)
+    assert "after 6 pm" not in harness.card(lead.staff_thread_id)
 
     restarted: Harness = await make_harness()
     await restarted.app.announce()  # what run() does first
-    assert "📞 Просит позвонить: after 6 pm please" in card_text(restarted, lead.staff_thread_id)
+    assert "📞 Просит позвонить: after 6 pm please" in restarted.card(lead.staff_thread_id)
     edits = restarted.telegram.sent(STAFF_CHAT, "editMessageText")
     assert len(edits) == 1  # once, not once per restart or per event
 
@@ -54,9 +45,9 @@ async def test_a_failed_card_edit_is_retried_by_the_card_job(harness: Harness) -
     await harness.app.pipe.drain()
     stale = await harness.lead()
     assert stale is not None and stale.card_stale_at is not None
-    assert "mornings only" not in card_text(harness, lead.staff_thread_id)
+    assert "mornings only" not in harness.card(lead.staff_thread_id)
 
     await harness.app.staff.publish_pending()  # the job that runs every minute
     fixed = await harness.lead()
     assert fixed is not None and fixed.card_stale_at is None
-    assert "mornings only" in card_text(harness, lead.staff_thread_id)
+    assert "mornings only" in harness.card(lead.staff_thread_id)

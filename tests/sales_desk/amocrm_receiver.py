@@ -6,7 +6,8 @@ the team's notes, "crm-apis.md" §3): Bearer token or 401, bare JSON arrays for 
 add, 204 with an empty body for a contact search that found nothing, problem JSON with
 `validation-errors` for a malformed body, and 429 with `retry_after` beyond 7 requests a
 second. It is stricter than amoCRM where that catches client mistakes: unknown lead fields,
-unknown custom field codes and unknown statuses are refused.
+unknown custom field codes and unknown statuses are refused (those checks of request bodies
+live in `amocrm_shapes.py`; the listening and `go_down` / `come_up` in `loopback.py`).
 
 Everything runs on the test's event loop and handlers never await while they change state,
 so no locks are needed.
@@ -22,10 +23,20 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.sales_desk.amocrm_shapes import (
+    MAX_LEADS_PER_REQUEST,
+    EmptyRequest,
+    Invalid,
+    batch,
+    check_complex_lead,
+    check_note,
+    check_patch,
+)
+from tests.sales_desk.loopback import LoopbackServer
 
 __all__ = [
     "DEFAULT_STATUSES",
@@ -40,59 +51,7 @@ __all__ = [
 DEFAULT_TOKEN = "amo-long-lived-token-for-tests"
 # The account's one pipeline: three open statuses of our own plus the fixed won/lost ones.
 DEFAULT_STATUSES = frozenset({41000001, 41000002, 41000003, 142, 143})
-PHONE_ENUMS = frozenset({"WORK", "WORKDD", "MOB", "FAX", "HOME", "OTHER"})
-EMAIL_ENUMS = frozenset({"WORK", "PRIV", "OTHER"})
-LEAD_FIELD_CODES = frozenset(
-    {
-        "UTM_SOURCE",
-        "UTM_MEDIUM",
-        "UTM_CAMPAIGN",
-        "UTM_CONTENT",
-        "UTM_TERM",
-        "UTM_REFERRER",
-        "REFERRER",
-    }
-)
-CONTACT_FIELD_CODES = frozenset({"PHONE", "EMAIL", "POSITION"})
-MAX_LEADS_PER_REQUEST = 50
-MAX_FIELD_VALUES = 40  # custom-field values per entity in a complex add
-_LEAD_KEYS = frozenset(
-    {
-        "name",
-        "price",
-        "status_id",
-        "pipeline_id",
-        "responsible_user_id",
-        "created_by",
-        "updated_by",
-        "created_at",
-        "updated_at",
-        "closed_at",
-        "loss_reason_id",
-        "custom_fields_values",
-        "_embedded",
-        "request_id",
-    }
-)
-_PATCH_KEYS = _LEAD_KEYS - {"created_by", "created_at"} | {"id", "tags_to_add", "tags_to_delete"}
-_CONTACT_KEYS = frozenset(
-    {"id", "name", "first_name", "last_name", "responsible_user_id", "custom_fields_values"}
-    | {"_embedded", "request_id"}
-)
-_INT_FIELDS = ("price", "status_id", "pipeline_id", "responsible_user_id", "created_by")
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Error = tuple[str, str, str]  # path, code, detail: one item of amoCRM's validation errors
-_DETAILS = {
-    "InvalidType": "This value has the wrong type.",
-    "NotSupportedChoice": "The value you selected is not a valid choice.",
-    "NotBlank": "This value should not be blank.",
-    "TooFew": "This collection should contain 1 element or more.",
-    "TooMany": "This collection contains too many elements.",
-    "ExtraField": "This field was not expected.",
-    "NotFound": "Entity not found.",
-    "Empty": "Request data can not be empty",
-}
 
 
 @dataclass(slots=True)
@@ -158,21 +117,14 @@ class StoredNote:
     text: str
 
 
-class _Invalid(Exception):
-    """A 400 with amoCRM's `validation-errors` body."""
-
-    def __init__(self, request_id: str, errors: list[Error]) -> None:
-        super().__init__(errors[0][1])
-        self.request_id = request_id
-        self.errors = errors  # (path, code, detail)
-
-
-class AmoCrmReceiver:
+class AmoCrmReceiver(LoopbackServer):
     """An amoCRM account: `url` is its base (what SalesDeskTarget.url holds), `token` its key.
 
     State to assert on: `leads`, `contacts`, `notes`, `calls`, `rate_violations`.
     Failure controls: `set_status`, `fail_next`, `set_up`, `go_down` / `come_up`, `delay`.
     """
+
+    _shutdown_timeout = 0.5  # `stop` cuts a `delay`ed answer short after this long
 
     def __init__(
         self,
@@ -183,6 +135,7 @@ class AmoCrmReceiver:
         statuses: Iterable[int] = DEFAULT_STATUSES,
         field_ids: Iterable[int] = (),
     ) -> None:
+        super().__init__()
         self.token = token
         self.rate_per_second = rate_per_second  # None: no limit
         self.rate_retry_after = rate_retry_after  # amoCRM says 300; tests cannot wait that long
@@ -200,64 +153,31 @@ class AmoCrmReceiver:
         self._recent: deque[float] = deque()  # arrival times within the last second
         self._status: tuple[int, int | None] | None = None
         self._failures: deque[tuple[int, str | None]] = deque()
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
     def url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the receiver has not been started")
-        return f"http://127.0.0.1:{self._port}"
-
-    @property
-    def is_up(self) -> bool:
-        return self._runner is not None
+        return self._url("")
 
     async def start(self) -> None:
-        """Listens on a free port the first time, and on the same port after `stop`."""
-        if self._runner is not None:
-            return
-        app = web.Application(middlewares=[self._front_door])
+        """Listens on a free port the first time, and on the same port after `stop`; does
+        nothing while listening."""
+        if not self.is_up:
+            await super().start()
+
+    async def go_down(self) -> None:
+        await self.stop()  # unlike the base: no error when already down
+
+    async def come_up(self) -> None:
+        await self.start()  # unlike the base: a free port if never started
+
+    def _add_routes(self, app: web.Application) -> None:
+        app.middlewares.append(self._front_door)
         app.router.add_get("/api/v4/contacts", self._search_contacts)
         app.router.add_post("/api/v4/leads/complex", self._add_complex)
         app.router.add_post(r"/api/v4/leads/{lead_id:\d+}/notes", self._add_notes)
         app.router.add_patch("/api/v4/leads", self._update_leads)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self._port or 0, reuse_address=True)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        """Stops listening and drops open connections (kept-alive ones too)."""
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def go_down(self) -> None:
-        await self.stop()
-
-    async def come_up(self) -> None:
-        await self.start()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # ------------------------------------------------------------------ failure controls
 
@@ -384,9 +304,9 @@ class AmoCrmReceiver:
 
     async def _add_complex(self, request: web.Request) -> web.Response:
         body = request[_CALL].body
-        leads = _batch(body, MAX_LEADS_PER_REQUEST)
+        leads = batch(body, MAX_LEADS_PER_REQUEST)
         for index, lead in enumerate(leads):
-            self._check_complex_lead(lead, index)
+            check_complex_lead(lead, index, self)
         answer = [self._store_complex(lead, index) for index, lead in enumerate(leads)]
         return web.json_response(answer)
 
@@ -394,9 +314,9 @@ class AmoCrmReceiver:
         lead_id = int(request.match_info["lead_id"])
         if lead_id not in self.leads:
             return _problem(404, "Not Found", "Entity not found")
-        notes = _batch(request[_CALL].body, 250)
+        notes = batch(request[_CALL].body, 250)
         for index, note in enumerate(notes):
-            _check_note(note, index)
+            check_note(note, index)
         added = []
         for index, note in enumerate(notes):
             stored = StoredNote(next(self._note_ids), lead_id, "common", note["params"]["text"])
@@ -405,9 +325,9 @@ class AmoCrmReceiver:
         return _hal({"notes": added}, request)
 
     async def _update_leads(self, request: web.Request) -> web.Response:
-        changes = _batch(request[_CALL].body, MAX_LEADS_PER_REQUEST)
+        changes = batch(request[_CALL].body, MAX_LEADS_PER_REQUEST)
         for index, change in enumerate(changes):
-            self._check_patch(change, index)
+            check_patch(change, index, self)
         updated = []
         for index, change in enumerate(changes):
             lead = self.leads[change["id"]]
@@ -427,69 +347,7 @@ class AmoCrmReceiver:
             )
         return _hal({"leads": updated}, request)
 
-    # ------------------------------------------------------------------ validation and storage
-
-    def _check_complex_lead(self, lead: Any, index: int) -> None:
-        request_id = str(lead.get("request_id", index)) if isinstance(lead, dict) else str(index)
-        errors = _check_lead_fields(lead, _LEAD_KEYS, self.statuses, self.field_ids)
-        if isinstance(lead, dict):
-            errors += self._check_embedded(lead.get("_embedded"))
-        if errors:
-            raise _Invalid(request_id, errors)
-
-    def _check_embedded(self, embedded: Any) -> list[Error]:
-        if embedded is None:
-            return []
-        if not isinstance(embedded, dict):
-            return [_err("_embedded", "InvalidType")]
-        errors = _check_tags(embedded.get("tags"), "_embedded.tags")
-        contacts = embedded.get("contacts")
-        if contacts is not None:
-            if not isinstance(contacts, list):
-                errors.append(_err("_embedded.contacts", "InvalidType"))
-            elif len(contacts) > 1:
-                errors.append(_err("_embedded.contacts", "TooMany"))
-            else:
-                for position, contact in enumerate(contacts):
-                    errors += self._check_contact(contact, f"_embedded.contacts.{position}")
-        companies = embedded.get("companies")
-        if companies is not None and (not isinstance(companies, list) or len(companies) > 1):
-            errors.append(_err("_embedded.companies", "TooMany"))
-        return errors
-
-    def _check_contact(self, contact: Any, path: str) -> list[Error]:
-        if not isinstance(contact, dict):
-            return [_err(path, "InvalidType")]
-        errors = [
-            _err(f"{path}.{key}", "ExtraField") for key in contact if key not in _CONTACT_KEYS
-        ]
-        if "id" in contact:
-            if not _is_int(contact["id"]) or contact["id"] not in self.contacts:
-                errors.append(_err(f"{path}.id", "NotFound"))
-            return errors
-        for key in ("name", "first_name", "last_name"):
-            if key in contact and not isinstance(contact[key], str):
-                errors.append(_err(f"{path}.{key}", "InvalidType"))
-        if "custom_fields_values" in contact:
-            errors += _check_custom_fields(
-                contact["custom_fields_values"],
-                f"{path}.custom_fields_values",
-                CONTACT_FIELD_CODES,
-                self.field_ids,
-            )
-        return errors
-
-    def _check_patch(self, change: Any, index: int) -> None:
-        errors = _check_lead_fields(change, _PATCH_KEYS, self.statuses, self.field_ids)
-        if isinstance(change, dict):
-            errors += self._check_embedded(change.get("_embedded"))
-            lead_id = change.get("id")
-            if not _is_int(lead_id):
-                errors.append(_err("id", "InvalidType"))
-            elif lead_id not in self.leads:
-                errors.append(_err("id", "NotFound"))
-        if errors:
-            raise _Invalid(str(index), errors)
+    # ------------------------------------------------------------------ storage
 
     def _store_complex(self, lead: dict[str, Any], index: int) -> dict[str, Any]:
         embedded = lead.get("_embedded") or {}
@@ -529,127 +387,6 @@ class AmoCrmReceiver:
         return stored
 
 
-# ---------------------------------------------------------------------- checks
-
-
-def _batch(body: Any, limit: int) -> list[Any]:
-    """The request's array of entities, or the 400 amoCRM gives for anything else."""
-    if body is None or body == [] or body == {}:
-        raise _EmptyRequest
-    if not isinstance(body, list):
-        raise _Invalid("0", [_err("", "InvalidType")])
-    if len(body) > limit:
-        raise _Invalid("0", [_err("", "TooMany")])
-    return body
-
-
-class _EmptyRequest(_Invalid):
-    def __init__(self) -> None:
-        super().__init__("0", [_err("", "Empty")])
-
-
-def _check_lead_fields(
-    lead: Any, allowed: frozenset[str], statuses: frozenset[int], field_ids: frozenset[int]
-) -> list[Error]:
-    if not isinstance(lead, dict):
-        return [_err("", "InvalidType")]
-    errors = [_err(key, "ExtraField") for key in lead if key not in allowed]
-    if "name" in lead and not isinstance(lead["name"], str):
-        errors.append(_err("name", "InvalidType"))
-    for key in _INT_FIELDS:
-        if key in lead and not _is_int(lead[key]):
-            errors.append(_err(key, "InvalidType"))
-    if _is_int(lead.get("status_id")) and lead["status_id"] not in statuses:
-        errors.append(_err("status_id", "NotSupportedChoice"))
-    if "custom_fields_values" in lead:
-        errors += _check_custom_fields(
-            lead["custom_fields_values"], "custom_fields_values", LEAD_FIELD_CODES, field_ids
-        )
-    if "request_id" in lead and not isinstance(lead["request_id"], str):
-        errors.append(_err("request_id", "InvalidType"))
-    for key in ("tags_to_add", "tags_to_delete"):
-        if key in lead:
-            errors += _check_tags(lead[key], key)
-    return errors
-
-
-def _check_custom_fields(
-    fields: Any, path: str, codes: frozenset[str], field_ids: frozenset[int]
-) -> list[Error]:
-    if not isinstance(fields, list):
-        return [_err(path, "InvalidType")]
-    if not fields:
-        return [_err(path, "TooFew")]
-    errors: list[Error] = []
-    total = 0
-    for index, item in enumerate(fields):
-        at = f"{path}.{index}"
-        if not isinstance(item, dict):
-            errors.append(_err(at, "InvalidType"))
-            continue
-        code = item.get("field_code")
-        if "field_id" in item:
-            if not _is_int(item["field_id"]) or item["field_id"] not in field_ids:
-                errors.append(_err(f"{at}.field_id", "NotSupportedChoice"))
-        elif code is None:
-            errors.append(_err(f"{at}.field_id", "NotBlank"))
-        elif code not in codes:
-            errors.append(_err(f"{at}.field_code", "NotSupportedChoice"))
-        values = item.get("values")
-        if not isinstance(values, list) or not values:
-            errors.append(_err(f"{at}.values", "TooFew"))
-            continue
-        total += len(values)
-        enums = (
-            {"PHONE": PHONE_ENUMS, "EMAIL": EMAIL_ENUMS}.get(code)
-            if isinstance(code, str)
-            else None
-        )
-        for position, value in enumerate(values):
-            errors += _check_value(value, f"{at}.values.{position}", enums)
-    if total > MAX_FIELD_VALUES:
-        errors.append(_err(path, "TooMany"))
-    return errors
-
-
-def _check_value(value: Any, path: str, enums: frozenset[str] | None) -> list[Error]:
-    if not isinstance(value, dict) or "value" not in value:
-        return [_err(f"{path}.value", "NotBlank")]
-    if not isinstance(value["value"], str | int | float | bool) or value["value"] == "":
-        return [_err(f"{path}.value", "InvalidType")]
-    if enums is not None and "enum_code" in value and value["enum_code"] not in enums:
-        return [_err(f"{path}.enum_code", "NotSupportedChoice")]
-    return []
-
-
-def _check_tags(tags: Any, path: str) -> list[Error]:
-    if tags is None:
-        return []
-    if not isinstance(tags, list):
-        return [_err(path, "InvalidType")]
-    errors = []
-    for index, tag in enumerate(tags):
-        named = isinstance(tag, dict) and isinstance(tag.get("name"), str) and tag["name"]
-        by_id = isinstance(tag, dict) and _is_int(tag.get("id"))
-        if not (named or by_id):
-            errors.append(_err(f"{path}.{index}", "NotBlank"))
-    return errors
-
-
-def _check_note(note: Any, index: int) -> None:
-    if not isinstance(note, dict):
-        raise _Invalid(str(index), [_err("", "InvalidType")])
-    if note.get("note_type") != "common":
-        raise _Invalid(
-            str(index),
-            [_err("note_type", "NotSupportedChoice")],
-        )
-    params = note.get("params")
-    text = params.get("text") if isinstance(params, dict) else None
-    if not isinstance(text, str) or not text:
-        raise _Invalid(str(index), [_err("params.text", "NotBlank")])
-
-
 # ---------------------------------------------------------------------- helpers
 
 
@@ -658,12 +395,8 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException as exc:  # 404/405 from routing
         return _problem(exc.status, exc.reason)
-    except _Invalid as exc:
+    except Invalid as exc:
         return _validation_failed(exc)
-
-
-def _err(path: str, code: str) -> Error:
-    return (path, code, _DETAILS[code])
 
 
 def _decode(raw: bytes) -> Any:
@@ -673,10 +406,6 @@ def _decode(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _field_values(fields: Iterable[Mapping[str, Any]], code: str) -> list[str]:
@@ -731,8 +460,8 @@ def _forced(status: int, retry_after: int | None) -> web.Response:
     return response
 
 
-def _validation_failed(error: _Invalid) -> web.Response:
-    if isinstance(error, _EmptyRequest):
+def _validation_failed(error: Invalid) -> web.Response:
+    if isinstance(error, EmptyRequest):
         return _problem(400, "Bad Request", "Request data can not be empty")
     body = {
         "validation-errors": [

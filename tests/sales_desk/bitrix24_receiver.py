@@ -31,8 +31,6 @@ listening and listen again on the same port).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 import re
@@ -40,12 +38,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
-HOST = "127.0.0.1"
+from tests.sales_desk.loopback import HOST as HOST
+from tests.sales_desk.loopback import LoopbackServer
+
 USER_ID = 1
 CODE = "k3y8q2n5w7z1x4c6"  # the webhook code: the secret part of the URL
 
@@ -186,10 +185,11 @@ class _Refusal(Exception):
         self.reply = _Reply(status, {"error": error, "error_description": description})
 
 
-class Bitrix24Receiver:
+class Bitrix24Receiver(LoopbackServer):
     """One portal with one inbound webhook (`user_id`, `code`) and an in-memory CRM."""
 
     def __init__(self, *, user_id: int = USER_ID, code: str = CODE) -> None:
+        super().__init__()
         self.user_id = user_id
         self.code = code
         self.leads: dict[int, dict[str, Any]] = {}  # id → fields as `crm.lead.get` shows them
@@ -207,66 +207,11 @@ class Bitrix24Receiver:
         self._bucket: tuple[float, int] | None = None  # drain per second, burst
         self._level = 0.0
         self._level_at = 0.0
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        self._closing = asyncio.Event()
-
-    # ------------------------------------------------------------------ lifecycle
 
     @property
     def url(self) -> str:
         """The inbound webhook base, as a portal shows it: `http://…/rest/<user>/<code>/`."""
-        if self._port is None:
-            raise RuntimeError("Bitrix24Receiver was never started")
-        return f"http://{HOST}:{self._port}/rest/{self.user_id}/{self.code}/"
-
-    async def start(self) -> None:
-        """Listens on a free port, or on the same port again after `go_down`."""
-        if self._runner is not None:
-            raise RuntimeError("Bitrix24Receiver is already listening")
-        app = web.Application()
-        app.router.add_route("*", "/rest/{user}/{code}/{method}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, HOST, self._port or 0).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        self._closing = asyncio.Event()
-
-    async def stop(self) -> None:
-        """Stops listening and closes open connections; safe to call twice."""
-        self._closing.set()  # delayed answers stop waiting
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def go_down(self) -> None:
-        """Really stop listening (clients get refused connections); the CRM's data stays."""
-        if self._runner is None:
-            raise RuntimeError("Bitrix24Receiver is not listening")
-        await self.stop()
-
-    async def come_up(self) -> None:
-        """Listen again on the port used before `go_down`."""
-        if self._port is None:
-            raise RuntimeError("Bitrix24Receiver was never started")
-        await self.start()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        return self._url(f"/rest/{self.user_id}/{self.code}/")
 
     # ------------------------------------------------------------------ faults
 
@@ -324,14 +269,16 @@ class Bitrix24Receiver:
 
     # ------------------------------------------------------------------ HTTP
 
+    def _add_routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/rest/{user}/{code}/{method}", self._handle)
+
     async def _handle(self, request: web.Request) -> web.Response:
         started = time.time()
         arrived = time.monotonic()
         method = request.match_info["method"].removesuffix(".json")
         params = await _params(request)
         if self._delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), self._delay)
+            await self._closed_while_waiting(self._delay)  # on `stop`, answer at once
         reply = self._answer(request.match_info["user"], request.match_info["code"], method, params)
         error = str(reply.body.get("error", ""))
         self.calls.append(Call(method, params, reply.status, error, arrived))

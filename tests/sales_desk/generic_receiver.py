@@ -23,13 +23,14 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 from standardwebhooks import Webhook, WebhookVerificationError
 
-HOST = "127.0.0.1"
+from tests.sales_desk.loopback import HOST as HOST
+from tests.sales_desk.loopback import LoopbackServer
+
 PATH = "/webhook"
 _INTEGER = re.compile(r"[0-9]+")
 # The library's messages for requests that are not webhooks at all (400); the rest of its
@@ -64,8 +65,9 @@ class _Fault:
     retry_after: str | None
 
 
-class GenericReceiver:
+class GenericReceiver(LoopbackServer):
     def __init__(self, secret: str) -> None:
+        super().__init__()
         self._webhook = Webhook(secret)
         self.deliveries: list[Received] = []  # accepted, in arrival order
         self.refusals: list[Refusal] = []  # non-200 answers, in order
@@ -75,67 +77,11 @@ class GenericReceiver:
         self._status: _Fault | None = None
         self._fail_next: list[_Fault] = []
         self._delay = 0.0
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        self._closing = asyncio.Event()
         self._arrival = asyncio.Event()  # set on every accepted delivery
-
-    # ------------------------------------------------------------------ lifecycle
-
-    async def start(self) -> None:
-        """Listens on a free port, or on the same port as before after `go_down`."""
-        if self._runner is not None:
-            raise RuntimeError("GenericReceiver is already listening")
-        app = web.Application()
-        app.router.add_route("*", PATH, self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, HOST, self._port or 0)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        self._closing = asyncio.Event()
-
-    async def stop(self) -> None:
-        """Stops listening and drops open connections; safe to call twice."""
-        self._closing.set()  # a delayed answer gives up instead of holding the shutdown
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def go_down(self) -> None:
-        """Stop listening (clients get "connection refused") but keep the port for `come_up`."""
-        if self._runner is None:
-            raise RuntimeError("GenericReceiver is not listening")
-        await self.stop()
-
-    async def come_up(self) -> None:
-        """Listen again on the port used before `go_down`."""
-        if self._port is None:
-            raise RuntimeError("GenericReceiver was never started")
-        await self.start()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("GenericReceiver is not started; await start() first")
-        return f"http://{HOST}:{self._port}{PATH}"
+        return self._url(PATH)
 
     # ------------------------------------------------------------------ faults
 
@@ -178,6 +124,9 @@ class GenericReceiver:
         return list(self.deliveries)
 
     # ------------------------------------------------------------------ the endpoint
+
+    def _add_routes(self, app: web.Application) -> None:
+        app.router.add_route("*", PATH, self._handle)
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.attempts += 1
@@ -224,13 +173,6 @@ class GenericReceiver:
         )
         self._arrival.set()
         return web.Response(status=200, text="ok")
-
-    async def _closed_while_waiting(self, seconds: float) -> bool:
-        try:
-            await asyncio.wait_for(self._closing.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
 
     def _refuse(
         self, status: int, reason: str, headers: dict[str, str] | None = None

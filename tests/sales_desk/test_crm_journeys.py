@@ -7,22 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import STAFF_CHAT, Harness
+from tests.conftest import Harness
 from tests.handlers.flows import serious_buyer
 from tests.sales_desk.amocrm_receiver import DEFAULT_TOKEN, AmoCrmReceiver
 from tests.sales_desk.bitrix24_receiver import Bitrix24Receiver
 from tests.sales_desk.conftest import deliver_all
 from tests.viewings.conftest import write_sites
 from tests.viewings.test_booking import pick
-
-
-def card_of(harness: Harness, thread_id: int | None) -> str:
-    [card] = [
-        m.visible_text
-        for m in harness.telegram.bot_messages(STAFF_CHAT, thread_id)
-        if "лид #1" in m.visible_text
-    ]
-    return card
 
 
 async def test_bitrix24_gets_the_lead_and_its_viewing(
@@ -55,7 +46,7 @@ async def test_bitrix24_gets_the_lead_and_its_viewing(
         assert portal.unknown_fields == []
         lead = await harness.lead()
         assert lead is not None
-        assert f"CRM: №{crm_id}" in card_of(harness, lead.staff_thread_id)
+        assert f"CRM: №{crm_id}" in harness.card(lead.staff_thread_id)
 
 
 async def test_amocrm_gets_the_lead_with_its_contact(
@@ -86,4 +77,4 @@ async def test_amocrm_gets_the_lead_with_its_contact(
         assert account.rate_violations == 0
         lead = await harness.lead()
         assert lead is not None
-        assert f"CRM: №{stored.id}" in card_of(harness, lead.staff_thread_id)
+        assert f"CRM: №{stored.id}" in harness.card(lead.staff_thread_id)
