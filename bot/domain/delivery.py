@@ -1,7 +1,7 @@
 """When to try a sales-desk delivery again, and when to give up: pure rules.
 
 Two kinds of failure are told apart. When the CRM as a whole is unavailable (down,
-overloaded, throttling), the endpoint pauses: probes back off from 5 s to 5 min and no
+overloaded, throttling), the endpoint pauses: probes back off from 5 s to 1 min and no
 event uses up its tries, so an outage of hours costs a few probes and the backlog goes
 out in order as soon as the CRM is back. When the CRM refuses one event, that event
 follows the Standard Webhooks schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then
@@ -29,7 +29,8 @@ JITTER = 0.2
 # The schedule with the longest jitter still fits: about 3 days.
 GIVE_UP_AFTER = sum(RETRY_SCHEDULE, timedelta()) * (1 + JITTER) + timedelta(hours=1)
 PAUSE_FIRST = timedelta(seconds=5)
-PAUSE_LONGEST = timedelta(minutes=5)
+# Probing a down CRM once a minute costs nothing and finds it back within a minute.
+PAUSE_LONGEST = timedelta(minutes=1)
 # Retry-After beyond this is not believed: a CRM asking for a day off would stall every lead.
 RETRY_AFTER_LONGEST = timedelta(hours=1)
 

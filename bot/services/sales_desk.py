@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 FAILING_KEY = "sales_desk_failing_since"
 DISABLED_KEY = "sales_desk_disabled"
-IDLE_SECONDS = 5.0  # the worker looks for due deliveries at least this often
+IDLE_SECONDS = 2.0  # the worker looks for due deliveries (and the end of a pause) this often
 # Never sent to the CRM: it is the CRM's own answer.
 _NOT_PUSHED = frozenset({EventType.CRM_LINKED})
 
@@ -141,6 +141,8 @@ class SalesDesk:
                     heads = await sales_desk.due_heads(conn, now, self._config.batch)
                 if not heads:
                     break
+                if self._unavailable_in_a_row:
+                    heads = heads[:1]  # the CRM was down: one probe before the full stream
                 outcomes = await asyncio.gather(*(one(head) for head in heads))
                 delivered += sum(outcome is Outcome.DELIVERED for outcome in outcomes)
                 if any(o in (Outcome.UNAVAILABLE, Outcome.DISABLED) for o in outcomes):
@@ -215,9 +217,12 @@ class SalesDesk:
                     await bot_settings.set_value(tx, DISABLED_KEY, now.isoformat())
                     notice = self._t("desk.outbox.disabled")
                 else:
-                    self._unavailable_in_a_row += 1
-                    pause = rules.endpoint_pause(self._unavailable_in_a_row, result.retry_after)
-                    self._paused_until = now + pause
+                    if not self._paused():  # requests of one pass fail together: count once
+                        self._unavailable_in_a_row += 1
+                        pause = rules.endpoint_pause(self._unavailable_in_a_row, result.retry_after)
+                        if result.retry_after is None:  # probes must not fall into step with
+                            pause = rules.jittered(pause, self._rng)  # the CRM's own cycles
+                        self._paused_until = now + pause
                     if failing is None:
                         await bot_settings.set_value(tx, FAILING_KEY, now.isoformat())
                         notice = self._t("desk.outbox.failing", error=result.error)

@@ -62,7 +62,8 @@ def test_jitter_spreads_events_that_failed_together() -> None:
         (1, None, timedelta(seconds=5)),
         (2, None, timedelta(seconds=10)),
         (3, None, timedelta(seconds=20)),
-        (7, None, timedelta(seconds=300)),
+        (4, None, timedelta(seconds=40)),
+        (5, None, PAUSE_LONGEST),
         (100, None, PAUSE_LONGEST),
         (1, 30.0, timedelta(seconds=30)),  # the CRM's Retry-After wins
         (5, 2.0, timedelta(seconds=2)),
