@@ -1,7 +1,7 @@
 """When to try a sales-desk delivery again, and when to give up: pure rules.
 
 Two kinds of failure are told apart. When the CRM as a whole is unavailable (down,
-overloaded, throttling), the endpoint pauses: probes back off from 5 s to 1 min and no
+overloaded, throttling), the endpoint pauses: probes back off from 1 s to 1 min and no
 event uses up its tries, so an outage of hours costs a few probes and the backlog goes
 out in order as soon as the CRM is back. When the CRM refuses one event, that event
 follows the Standard Webhooks schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then
@@ -28,7 +28,8 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
 JITTER = 0.2
 # The schedule with the longest jitter still fits: about 3 days.
 GIVE_UP_AFTER = sum(RETRY_SCHEDULE, timedelta()) * (1 + JITTER) + timedelta(hours=1)
-PAUSE_FIRST = timedelta(seconds=5)
+PAUSE_FIRST = timedelta(seconds=1)
+PAUSE_GROWTH = 1.5
 # Probing a down CRM once a minute costs nothing and finds it back within a minute.
 PAUSE_LONGEST = timedelta(minutes=1)
 # Retry-After beyond this is not believed: a CRM asking for a day off would stall every lead.
@@ -49,9 +50,14 @@ def next_try(refusals: int, now: datetime, rng: random.Random) -> datetime | Non
 
 
 def endpoint_pause(failures_in_a_row: int, retry_after: float | None) -> timedelta:
-    """How long to leave the whole endpoint alone after it was unavailable."""
-    doublings = min(max(failures_in_a_row - 1, 0), 16)
-    backoff = min(PAUSE_FIRST * (1 << doublings), PAUSE_LONGEST)
+    """How long to leave the whole endpoint alone after it was unavailable.
+
+    Probes grow by half each time (1 s, 1.5 s, 2.3 s, …, at most a minute): a short blip
+    costs seconds, not a long wait after the CRM is back; a long outage costs a probe a
+    minute.
+    """
+    steps = min(max(failures_in_a_row - 1, 0), 32)
+    backoff = min(PAUSE_FIRST * PAUSE_GROWTH**steps, PAUSE_LONGEST)
     if retry_after is None or retry_after <= 0:
         return backoff
     return min(timedelta(seconds=retry_after), RETRY_AFTER_LONGEST)

@@ -85,7 +85,7 @@ class LeadDesk:
         self._clock = clock
         self._config = config
         self._on_change = on_change  # lets the event consumers catch up (cards, the CRM)
-        self.worker = Worker("client messages", self.send_due, IDLE_SECONDS)
+        self.worker = Worker("client messages", self._pass_for_worker, IDLE_SECONDS)
 
     async def lead_snapshot(self, lead_id: int) -> Mapping[str, Any] | None:
         return await self._reader.snapshot(lead_id)
@@ -160,6 +160,9 @@ class LeadDesk:
         return MessageResult(MessageOutcome.QUEUED, message_id, due)
 
     # --- the sender job -----------------------------------------------------------------
+
+    async def _pass_for_worker(self) -> None:
+        await self.send_due()
 
     async def send_due(self) -> int:
         """Sends every message that is due; returns how many went out."""

@@ -69,7 +69,7 @@ class SalesDesk:
         self._on_change = on_change  # the card shows the CRM's id once it is known
         self._linked = False
         self._rng = rng or random.Random()
-        self.worker = Worker("sales desk", self.deliver_due, IDLE_SECONDS)
+        self.worker = Worker("sales desk", self._pass_for_worker, IDLE_SECONDS)
         self._unavailable_in_a_row = 0
         self._paused_until: datetime | None = None
         self._pass = asyncio.Lock()
@@ -115,6 +115,13 @@ class SalesDesk:
 
     def _paused(self) -> bool:
         return self._paused_until is not None and self._clock.now() < self._paused_until
+
+    async def _pass_for_worker(self) -> float | None:
+        """A pass; then the seconds until the pause ends, so the probe is not late."""
+        await self.deliver_due()
+        if self._paused_until is None:
+            return None
+        return (self._paused_until - self._clock.now()).total_seconds()
 
     async def deliver_due(self) -> int:
         """One pass: delivers every due event (heads of each lead, in order); returns how

@@ -11,13 +11,14 @@ logger = logging.getLogger(__name__)
 
 
 class Worker:
-    """Runs `step` until stopped: at once when `wake()` is called, else every `idle` s.
+    """Runs `step` until stopped: at once when `wake()` is called, else every `idle` s, or
+    sooner when the step returns how many seconds until it has work again.
 
     `stop()` lets the step in progress finish (the owner checks `stopping` between items)
     and ends `run()`; the database holds the work, so nothing is lost either way.
     """
 
-    def __init__(self, name: str, step: Callable[[], Awaitable[object]], idle: float) -> None:
+    def __init__(self, name: str, step: Callable[[], Awaitable[float | None]], idle: float) -> None:
         self._name = name
         self._step = step
         self._idle = idle
@@ -33,10 +34,14 @@ class Worker:
 
     async def run(self) -> None:
         while not self.stopping:
+            wait = self._idle
             try:
-                await self._step()
+                due_in = await self._step()
             except Exception:
                 logger.exception("%s: a pass failed; trying again later", self._name)
+            else:
+                if due_in is not None:
+                    wait = max(0.0, min(wait, due_in))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._idle)
+                await asyncio.wait_for(self._wakeup.wait(), wait)
             self._wakeup.clear()

@@ -59,15 +59,15 @@ def test_jitter_spreads_events_that_failed_together() -> None:
 @pytest.mark.parametrize(
     ("failures", "retry_after", "pause"),
     [
-        (1, None, timedelta(seconds=5)),
-        (2, None, timedelta(seconds=10)),
-        (3, None, timedelta(seconds=20)),
-        (4, None, timedelta(seconds=40)),
-        (5, None, PAUSE_LONGEST),
-        (100, None, PAUSE_LONGEST),
+        (1, None, timedelta(seconds=1)),
+        (2, None, timedelta(seconds=1.5)),
+        (3, None, timedelta(seconds=2.25)),
+        (10, None, timedelta(seconds=1.5**9)),
+        (12, None, PAUSE_LONGEST),
+        (10_000, None, PAUSE_LONGEST),
         (1, 30.0, timedelta(seconds=30)),  # the CRM's Retry-After wins
         (5, 2.0, timedelta(seconds=2)),
-        (1, 0.0, timedelta(seconds=5)),
+        (1, 0.0, timedelta(seconds=1)),
         (1, 86_400.0, RETRY_AFTER_LONGEST),  # a day off is not believed
     ],
 )
