@@ -17,11 +17,11 @@ from aiogram.types import CallbackQuery, Message
 from bot.services.notifier import Notifier
 from bot.services.replies import (
     Ask,
-    Document,
     Keyboard,
     MarkAnswered,
     Memory,
     Replace,
+    Reply,
     Send,
     Stage,
     Toast,
@@ -70,9 +70,72 @@ def written(message: Message) -> Where:
     return Where(message.chat.id)
 
 
-async def memory_of(state: FSMContext) -> Memory:
-    data: dict[str, Any] = await state.get_data()
-    stored = await state.get_state()
+class Chat:
+    """One update's chat: its memory in, the turn's replies out (some at once, through
+    `do` as a use case's sink, the rest in `finish`)."""
+
+    def __init__(self, notifier: Notifier, where: Where, state: FSMContext | None) -> None:
+        self._notifier = notifier
+        self._where = where
+        self._state = state
+        self._data: dict[str, Any] = {}
+        self._toasted = False
+        self.memory = Memory()
+
+    @classmethod
+    async def open(cls, notifier: Notifier, where: Where, state: FSMContext | None = None) -> Chat:
+        chat = cls(notifier, where, state)
+        if state is not None:
+            chat._data = await state.get_data()
+            chat.memory = _memory(await state.get_state(), chat._data)
+        return chat
+
+    async def do(self, reply: Reply) -> None:
+        notifier, where = self._notifier, self._where
+        if isinstance(reply, Toast):
+            if where.query_id is not None and not self._toasted:
+                await notifier.answer_callback(where.query_id, reply.text)
+                self._toasted = True
+        elif isinstance(reply, Send):
+            await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
+        elif isinstance(reply, Ask):
+            sent = await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
+            self._data[_ASKED] = None if sent is None else sent.message_id
+        elif isinstance(reply, Replace):
+            await _replace(notifier, where, reply)
+        elif isinstance(reply, MarkAnswered):
+            target = where.message_id if where.query_id is not None else self._data.get(_ASKED)
+            if target is not None:
+                await notifier.edit(where.chat_id, target, reply.text)
+            self._data[_ASKED] = None
+        elif isinstance(reply, Keyboard):
+            if where.message_id is not None:
+                await notifier.edit_markup(where.chat_id, where.message_id, reply.markup)
+        elif isinstance(reply, Venue):
+            await notifier.send_venue(
+                reply.chat_id, reply.latitude, reply.longitude, reply.title, reply.address
+            )
+        else:
+            await notifier.send_document(
+                reply.chat_id, reply.filename, reply.data, caption=reply.caption
+            )
+
+    async def finish(self, turn: Turn) -> None:
+        """The rest of the replies, in order; then the memory, when the chat has one."""
+        for reply in turn.replies:
+            await self.do(reply)
+        if self._state is not None:
+            await _save(self._state, turn.memory, self._data.get(_ASKED))
+
+
+async def carry_out(
+    turn: Turn, notifier: Notifier, where: Where, state: FSMContext | None = None
+) -> None:
+    """For replies to people who are not this chat's prospect (staff, managers)."""
+    await (await Chat.open(notifier, where, state)).finish(turn)
+
+
+def _memory(stored: str | None, data: dict[str, Any]) -> Memory:
     selection = data.get("sel") or {}
     return Memory(
         stage=None if stored is None else _STAGES.get(stored),
@@ -81,45 +144,6 @@ async def memory_of(state: FSMContext) -> Memory:
         question=data.get("q"),
         selection={qid: tuple(ids) for qid, ids in selection.items()},
     )
-
-
-async def carry_out(
-    turn: Turn, notifier: Notifier, where: Where, state: FSMContext | None = None
-) -> None:
-    """Does what the turn says, in order; saves the memory when the chat has one."""
-    data: dict[str, Any] = {} if state is None else await state.get_data()
-    asked = data.get(_ASKED)
-    toasted = False
-    for reply in turn.replies:
-        if isinstance(reply, Toast):
-            if where.query_id is not None and not toasted:
-                await notifier.answer_callback(where.query_id, reply.text)
-                toasted = True
-        elif isinstance(reply, Send):
-            await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
-        elif isinstance(reply, Ask):
-            sent = await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
-            asked = None if sent is None else sent.message_id
-        elif isinstance(reply, Replace):
-            await _replace(notifier, where, reply)
-        elif isinstance(reply, MarkAnswered):
-            target = where.message_id if where.query_id is not None else asked
-            if target is not None:
-                await notifier.edit(where.chat_id, target, reply.text)
-            asked = None
-        elif isinstance(reply, Keyboard):
-            if where.message_id is not None:
-                await notifier.edit_markup(where.chat_id, where.message_id, reply.markup)
-        elif isinstance(reply, Venue):
-            await notifier.send_venue(
-                reply.chat_id, reply.latitude, reply.longitude, reply.title, reply.address
-            )
-        elif isinstance(reply, Document):
-            await notifier.send_document(
-                reply.chat_id, reply.filename, reply.data, caption=reply.caption
-            )
-    if state is not None:
-        await _save(state, turn.memory, asked)
 
 
 async def _replace(notifier: Notifier, where: Where, reply: Replace) -> None:

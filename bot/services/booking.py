@@ -46,6 +46,7 @@ from bot.services.replies import (
     Plan,
     Replace,
     Send,
+    Sink,
     Stage,
     Toast,
     Turn,
@@ -212,15 +213,18 @@ class Booking:
             await self._show_days(plan, lead, None, t, replace=False)
         return plan.turn()
 
-    async def day(self, tap: Tap, cb: ViewingDayCb, memory: Memory) -> Turn:
-        plan = Plan(memory)
+    async def day(
+        self, tap: Tap, cb: ViewingDayCb, memory: Memory, sink: Sink | None = None
+    ) -> Turn:
+        plan = Plan(memory, sink)
         found = await self._picker_lead(plan, tap, cb.a, cb.s)
         if found is None:
             return plan.turn()
         lead, moving = found
         t = self._t(lead.language)
-        picker, team = await self._picker(lead, moving)
         plan.add(Toast())
+        await plan.flush()
+        picker, team = await self._picker(lead, moving)
         if picker is None:
             plan.add(Send(lead.chat_id, Screen(t("viewing.manager_will_call"))))
             return plan.turn()
@@ -323,8 +327,10 @@ class Booking:
 
     # --- actions on a viewing -----------------------------------------------------------
 
-    async def action(self, tap: Tap, cb: ViewingCb, memory: Memory) -> Turn:
-        plan = Plan(memory)
+    async def action(
+        self, tap: Tap, cb: ViewingCb, memory: Memory, sink: Sink | None = None
+    ) -> Turn:
+        plan = Plan(memory, sink)
         found = await self._picker_lead(plan, tap, cb.a, cb.s)
         if found is None:
             return plan.turn()
@@ -332,6 +338,7 @@ class Booking:
         t = self._t(lead.language)
         if cb.do in (ViewingAction.BOOK, ViewingAction.DAYS, ViewingAction.RESCHEDULE):
             plan.add(Toast())
+            await plan.flush()
             # A reschedule opens a new picker below the confirmation, which stays as it is.
             replace = cb.do != ViewingAction.RESCHEDULE
             await self._show_days(plan, lead, current, t, replace=replace)

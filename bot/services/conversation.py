@@ -46,6 +46,7 @@ from bot.services.replies import (
     Plan,
     Replace,
     Send,
+    Sink,
     Stage,
     Toast,
     Turn,
@@ -120,14 +121,17 @@ class Conversation:
         await self._resume(plan, prospect, lead, greet=True)
         return plan.turn()
 
-    async def consent(self, prospect: Prospect, agree: bool, memory: Memory) -> Turn:
-        plan = Plan(memory)
+    async def consent(
+        self, prospect: Prospect, agree: bool, memory: Memory, sink: Sink | None = None
+    ) -> Turn:
+        plan = Plan(memory, sink)
         lead = await self._load(prospect)
         if lead is not None or memory.stage is not Stage.CONSENT:
             await self._closed(plan, prospect, lead, pressed=True)
             return plan.turn()
         t = self._t(memory.language)
         plan.add(Toast())
+        await plan.flush()
         if not agree:
             plan.memory = Memory()
             plan.add(Replace(Screen(t("consent.declined"))))
@@ -157,9 +161,14 @@ class Conversation:
         return plan.turn()
 
     async def choose(
-        self, prospect: Prospect, question_id: str, option_id: str, memory: Memory
+        self,
+        prospect: Prospect,
+        question_id: str,
+        option_id: str,
+        memory: Memory,
+        sink: Sink | None = None,
     ) -> Turn:
-        plan = Plan(memory)
+        plan = Plan(memory, sink)
         found = await self._expect(plan, prospect, question_id, True, QuestionKind.SINGLE)
         if found is None:
             return plan.turn()
@@ -193,8 +202,10 @@ class Conversation:
         plan.add(Toast(), Keyboard(keyboard))
         return plan.turn()
 
-    async def done(self, prospect: Prospect, question_id: str, memory: Memory) -> Turn:
-        plan = Plan(memory)
+    async def done(
+        self, prospect: Prospect, question_id: str, memory: Memory, sink: Sink | None = None
+    ) -> Turn:
+        plan = Plan(memory, sink)
         found = await self._expect(plan, prospect, question_id, True, QuestionKind.MULTI)
         if found is None:
             return plan.turn()
@@ -210,16 +221,28 @@ class Conversation:
         return plan.turn()
 
     async def skip(
-        self, prospect: Prospect, question_id: str, memory: Memory, *, pressed: bool
+        self,
+        prospect: Prospect,
+        question_id: str,
+        memory: Memory,
+        sink: Sink | None = None,
+        *,
+        pressed: bool,
     ) -> Turn:
-        plan = Plan(memory)
+        plan = Plan(memory, sink)
         await self._skip(plan, prospect, question_id, pressed=pressed)
         return plan.turn()
 
     async def back(
-        self, prospect: Prospect, question_id: str, memory: Memory, *, pressed: bool
+        self,
+        prospect: Prospect,
+        question_id: str,
+        memory: Memory,
+        sink: Sink | None = None,
+        *,
+        pressed: bool,
     ) -> Turn:
-        plan = Plan(memory)
+        plan = Plan(memory, sink)
         await self._back(plan, prospect, question_id, pressed=pressed)
         return plan.turn()
 
@@ -286,11 +309,14 @@ class Conversation:
         await self._resume(plan, prospect, lead, greet=False)
         return plan.turn()
 
-    async def restart(self, prospect: Prospect, memory: Memory, *, pressed: bool) -> Turn:
-        plan = Plan(memory)
-        lead = await self._load(prospect)
+    async def restart(
+        self, prospect: Prospect, memory: Memory, sink: Sink | None = None, *, pressed: bool
+    ) -> Turn:
+        plan = Plan(memory, sink)
         if pressed:
             plan.add(Toast(), Keyboard(None))
+            await plan.flush()
+        lead = await self._load(prospect)
         if lead is None:
             plan.extend(await self.start(prospect, None, plan.memory))
             return plan.turn()
@@ -383,6 +409,7 @@ class Conversation:
             return
         if pressed:
             plan.add(Toast(), Keyboard(None))
+            await plan.flush()
         dropped = [qid for qid in lead.answers if qid not in remaining]
         async with self._db.transaction() as tx:
             await leads.delete_answers(tx, lead.id, dropped)
@@ -412,6 +439,7 @@ class Conversation:
         *,
         pressed: bool,
     ) -> None:
+        await plan.flush()  # the press is answered before the answer is saved
         now = self._clock.now()
         position = self._checklist.questions.index(question)
         async with self._db.transaction() as tx:

@@ -8,7 +8,7 @@ bot/handlers/render.py answers the press, edits the pressed message or sends new
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -100,6 +100,8 @@ class Document:
 
 
 Reply = Toast | Send | Ask | Replace | MarkAnswered | Keyboard | Venue | Document
+# Carries out one reply at once: lets a use case answer a press before its slow work.
+Sink = Callable[[Reply], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,24 @@ class Turn:
 
 
 class Plan:
-    """Collects a use case's replies and memory changes in order."""
+    """Collects a use case's replies and memory changes in order.
 
-    def __init__(self, memory: Memory | None = None) -> None:
+    With a sink, `flush()` hands over the replies so far at once (a button press is
+    answered before the database work, as people expect a button to react at once); the
+    turn then holds only the rest.
+    """
+
+    def __init__(self, memory: Memory | None = None, sink: Sink | None = None) -> None:
         self.memory = memory or Memory()
         self.replies: list[Reply] = []
+        self._sink = sink
+
+    async def flush(self) -> None:
+        if self._sink is None:
+            return
+        pending, self.replies = self.replies, []
+        for reply in pending:
+            await self._sink(reply)
 
     def add(self, *replies: Reply) -> None:
         self.replies.extend(replies)

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.render import carry_out, memory_of, pressed, written
+from bot.handlers.render import Chat, pressed, written
 from bot.keyboards.callbacks import (
     BackCb,
     ConsentCb,
@@ -29,8 +29,9 @@ async def consent(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.consent(prospect, callback_data.agree, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.consent(prospect, callback_data.agree, chat.memory, chat.do)
+    await chat.finish(turn)
 
 
 async def option(
@@ -41,9 +42,11 @@ async def option(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    memory = await memory_of(state)
-    turn = await conversation.choose(prospect, callback_data.q, callback_data.o, memory)
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.choose(
+        prospect, callback_data.q, callback_data.o, chat.memory, chat.do
+    )
+    await chat.finish(turn)
 
 
 async def toggle(
@@ -54,9 +57,9 @@ async def toggle(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    memory = await memory_of(state)
-    turn = await conversation.toggle(prospect, callback_data.q, callback_data.o, memory)
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.toggle(prospect, callback_data.q, callback_data.o, chat.memory)
+    await chat.finish(turn)
 
 
 async def done(
@@ -67,8 +70,9 @@ async def done(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.done(prospect, callback_data.q, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.done(prospect, callback_data.q, chat.memory, chat.do)
+    await chat.finish(turn)
 
 
 async def skip(
@@ -79,9 +83,9 @@ async def skip(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    memory = await memory_of(state)
-    turn = await conversation.skip(prospect, callback_data.q, memory, pressed=True)
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.skip(prospect, callback_data.q, chat.memory, chat.do, pressed=True)
+    await chat.finish(turn)
 
 
 async def back(
@@ -92,9 +96,9 @@ async def back(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    memory = await memory_of(state)
-    turn = await conversation.back(prospect, callback_data.q, memory, pressed=True)
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.back(prospect, callback_data.q, chat.memory, chat.do, pressed=True)
+    await chat.finish(turn)
 
 
 async def restart(
@@ -104,8 +108,9 @@ async def restart(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.restart(prospect, await memory_of(state), pressed=True)
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.restart(prospect, chat.memory, chat.do, pressed=True)
+    await chat.finish(turn)
 
 
 async def language(
@@ -116,8 +121,9 @@ async def language(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.set_language(prospect, callback_data.lang, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.set_language(prospect, callback_data.lang, chat.memory)
+    await chat.finish(turn)
 
 
 async def unknown_button(
@@ -128,8 +134,9 @@ async def unknown_button(
     state: FSMContext,
 ) -> None:
     """Buttons from an older version of the bot: harmless, answered as closed."""
-    turn = await conversation.stale_button(prospect, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await conversation.stale_button(prospect, chat.memory)
+    await chat.finish(turn)
 
 
 async def contact(
@@ -141,9 +148,9 @@ async def contact(
 ) -> None:
     assert message.contact is not None
     shared = message.contact
-    memory = await memory_of(state)
-    turn = await conversation.contact(prospect, shared.user_id, shared.phone_number, memory)
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.contact(prospect, shared.user_id, shared.phone_number, chat.memory)
+    await chat.finish(turn)
 
 
 async def text(
@@ -153,8 +160,9 @@ async def text(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.text(prospect, message.text or "", await memory_of(state))
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.text(prospect, message.text or "", chat.memory)
+    await chat.finish(turn)
 
 
 async def anything_else(
@@ -164,8 +172,9 @@ async def anything_else(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.unsupported(prospect, await memory_of(state))
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.unsupported(prospect, chat.memory)
+    await chat.finish(turn)
 
 
 def build_router() -> Router:

@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.handlers.render import carry_out, memory_of, written
+from bot.handlers.render import Chat, written
 from bot.services.conversation import Conversation, Prospect
 from bot.services.notifier import Notifier
 
@@ -20,8 +20,9 @@ async def start(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.start(prospect, command.args, await memory_of(state))
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.start(prospect, command.args, chat.memory)
+    await chat.finish(turn)
 
 
 async def restart(
@@ -31,8 +32,9 @@ async def restart(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.restart(prospect, await memory_of(state), pressed=False)
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.restart(prospect, chat.memory, pressed=False)
+    await chat.finish(turn)
 
 
 async def language(
@@ -42,8 +44,9 @@ async def language(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.language_menu(prospect, await memory_of(state))
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.language_menu(prospect, chat.memory)
+    await chat.finish(turn)
 
 
 async def forget(
@@ -53,8 +56,9 @@ async def forget(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await conversation.forget(prospect, await memory_of(state))
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await conversation.forget(prospect, chat.memory)
+    await chat.finish(turn)
 
 
 def build_router() -> Router:

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.render import BookingState, carry_out, memory_of, pressed, written
+from bot.handlers.render import BookingState, Chat, pressed, written
 from bot.keyboards.callbacks import ViewingCb, ViewingDayCb, ViewingTimeCb
 from bot.services.booking import Booking, Tap
 from bot.services.notifier import Notifier
@@ -23,8 +23,9 @@ async def day(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await booking.day(_tap(query), callback_data, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await booking.day(_tap(query), callback_data, chat.memory, chat.do)
+    await chat.finish(turn)
 
 
 async def time(
@@ -34,8 +35,9 @@ async def time(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await booking.time(_tap(query), callback_data, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await booking.time(_tap(query), callback_data, chat.memory)
+    await chat.finish(turn)
 
 
 async def action(
@@ -45,14 +47,16 @@ async def action(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    turn = await booking.action(_tap(query), callback_data, await memory_of(state))
-    await carry_out(turn, notifier, pressed(query), state)
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await booking.action(_tap(query), callback_data, chat.memory, chat.do)
+    await chat.finish(turn)
 
 
 async def wish(message: Message, booking: Booking, notifier: Notifier, state: FSMContext) -> None:
     assert message.from_user is not None and message.text is not None
-    turn = await booking.wish(message.from_user.id, message.text, await memory_of(state))
-    await carry_out(turn, notifier, written(message), state)
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await booking.wish(message.from_user.id, message.text, chat.memory)
+    await chat.finish(turn)
 
 
 def build_router() -> Router:
