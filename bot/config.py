@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     def _event_types(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
-        names = tuple(part.strip() for part in value.split(",") if part.strip())
+        names = _comma_list(value)
         known = {event.value for event in EventType}
         unknown = [name for name in names if name not in known]
         if unknown:
@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     def _verdicts(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
-        names = tuple(part.strip() for part in value.split(",") if part.strip())
+        names = _comma_list(value)
         known = {verdict.value for verdict in Verdict}
         unknown = [name for name in names if name not in known]
         if unknown or not names:
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
             return value
         mapping: dict[str, str] = {}
         known = [v.value for v in Verdict] + [s.value for s in LeadStatus]
-        for part in filter(None, (item.strip() for item in value.split(","))):
+        for part in _comma_list(value):
             key, sep, status = part.partition("=")
             if not sep or key.strip() not in known or not status.strip():
                 raise ValueError(
@@ -204,6 +204,10 @@ class Settings(BaseSettings):
     @property
     def quiet(self) -> QuietHours:
         return parse_quiet_hours(self.quiet_hours)
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def load_settings(**overrides: object) -> Settings:
