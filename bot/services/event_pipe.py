@@ -62,8 +62,9 @@ class EventPipe:
             runner.again = True
             while runner.again:
                 runner.again = False
-                while await self._batch(runner):
-                    pass
+                more = True
+                while more:  # full batches mean there may be more behind them
+                    more = await self._batch(runner)
 
     async def _batch(self, runner: _Runner) -> bool:
         """Handles one batch; False when there was nothing to do (or the consumer failed)."""

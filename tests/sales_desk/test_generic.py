@@ -22,7 +22,12 @@ import pytest
 from standardwebhooks import Webhook
 
 from bot.integrations.sales_desk import generic
-from bot.integrations.sales_desk.base import OutboundEvent, Outcome, SalesDeskTarget
+from bot.integrations.sales_desk.base import (
+    OutboundEvent,
+    Outcome,
+    SalesDeskTarget,
+    retry_after_seconds,
+)
 from bot.integrations.sales_desk.generic import GenericClient
 from tests.sales_desk.generic_receiver import GenericReceiver, Received, Refusal
 
@@ -291,7 +296,7 @@ async def test_retry_after_on_a_503_and_in_the_past(
 )
 def test_retry_after_parsing(header: str | None, expected: float | None) -> None:
     now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC).timestamp()
-    assert generic._retry_after(header, now) == expected
+    assert retry_after_seconds(header, now) == expected
 
 
 async def test_410_disables(client: GenericClient, receiver: GenericReceiver) -> None:

@@ -23,8 +23,6 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -34,6 +32,7 @@ from bot.integrations.sales_desk.base import (
     Outcome,
     Result,
     SalesDeskTarget,
+    retry_after_seconds,
 )
 
 logger = logging.getLogger(__name__)
@@ -332,21 +331,7 @@ def _retry_after(response: httpx.Response, body: Any) -> float | None:
         value = body.get("retry_after")
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
             return float(value)
-    header = response.headers.get("Retry-After")
-    if header is None:
-        return None
-    header = header.strip()
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return retry_after_seconds(response.headers.get("Retry-After"), time.time())
 
 
 def _with_crm_id(result: Result, crm_id: str) -> Result:

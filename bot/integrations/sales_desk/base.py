@@ -7,9 +7,11 @@ for the CRM's answers or for network failures: everything comes back as a result
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -74,3 +76,20 @@ class SalesDeskClient(Protocol):
     async def deliver(self, event: OutboundEvent) -> Result: ...
 
     async def aclose(self) -> None: ...
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date, RFC 9110);
+    None when absent or unusable. `now` is the wall clock (unix seconds)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if re.fullmatch(r"[0-9]+", value):  # delay-seconds is 1*DIGIT, ASCII only
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # "-0000": UTC with an unknown local zone
+    return max(0.0, when.timestamp() - now)

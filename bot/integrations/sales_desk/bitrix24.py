@@ -19,13 +19,17 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 
 import httpx
 
-from bot.integrations.sales_desk.base import OutboundEvent, Outcome, Result, SalesDeskTarget
+from bot.integrations.sales_desk.base import (
+    OutboundEvent,
+    Outcome,
+    Result,
+    SalesDeskTarget,
+    retry_after_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +212,7 @@ def _raise_for_answer(
             Result(Outcome.DISABLED, status=status, error=f"{method}: gone (HTTP 410)")
         )
     if code in _BUSY_CODES or _is_busy_status(status):
-        retry_after = _retry_after(response)
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"), time.time())
         if retry_after is None:
             retry_after = _DEFAULT_RETRY_AFTER.get(code)
         raise _CallFailed(_unavailable(method, status, code or "busy", retry_after))
@@ -266,26 +270,6 @@ def _description(body: Mapping[str, Any]) -> str:
     # ("Not found", "Access denied."); those texts name no client data.
     description = body.get("error_description")
     return str(description)[:_CODE_LIMIT] if description else ""
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if any."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _found_leads(found: Any) -> list[int]:

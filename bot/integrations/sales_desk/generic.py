@@ -24,12 +24,11 @@ import socket
 import ssl
 import time
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 from standardwebhooks import Webhook
 
-from .base import OutboundEvent, Outcome, Result, SalesDeskTarget
+from .base import OutboundEvent, Outcome, Result, SalesDeskTarget, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -169,26 +168,10 @@ def _result(response: httpx.Response) -> Result:
     if status == 410:
         return Result(Outcome.DISABLED, status=status, error=error)
     if status in _UNAVAILABLE_STATUSES or status >= 500:
-        retry_after = _retry_after(response.headers.get("retry-after"), time.time())
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), time.time())
         return Result(Outcome.UNAVAILABLE, status=status, error=error, retry_after=retry_after)
     # Other 4xx, and 3xx (a redirect is not followed: only a 2xx is a delivery).
     return Result(Outcome.REFUSED, status=status, error=error)
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After of delay-seconds or an HTTP-date; None if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if _DIGITS.fullmatch(value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # "-0000": UTC with an unknown local zone
-    return max(0.0, when.timestamp() - now)
 
 
 def _transport_error(exc: httpx.TransportError) -> str:
