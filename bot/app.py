@@ -34,6 +34,7 @@ from bot.jobs import build_scheduler
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
@@ -271,11 +272,9 @@ async def build_application(
         db,
         translations,
         clock,
-        checklist,
+        Availability(db, clock, checklist, settings.slot_policy, settings.routing_rule),
         calendar,
-        BookingConfig(
-            policy=settings.slot_policy, rule=settings.routing_rule, quiet=settings.quiet
-        ),
+        BookingConfig(policy=settings.slot_policy, quiet=settings.quiet),
     )
     reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
     conversation = Conversation(

@@ -7,8 +7,16 @@ earlier answer) are kept in storage but never count.
 
 from __future__ import annotations
 
-from bot.domain.answers import Answer, Answers
-from bot.domain.checklist import Checklist, Question
+from bot.domain.answers import (
+    Answer,
+    AnswerError,
+    AnswerErrorCode,
+    Answers,
+    normalize_phone,
+    validate_number,
+    validate_text,
+)
+from bot.domain.checklist import Checklist, Question, QuestionKind
 from bot.domain.conditions import matches
 
 
@@ -80,3 +88,14 @@ def step_back(
         key: value for key, value in answers.items() if key not in order or order[key] < cut
     }
     return remaining, previous
+
+
+def parse_typed(question: Question, text: str, phone_region: str) -> Answer:
+    """A typed answer to the question, or AnswerError (a choice wants its buttons)."""
+    if question.kind is QuestionKind.NUMBER:
+        return validate_number(question, text)
+    if question.kind is QuestionKind.TEXT:
+        return validate_text(question, text)
+    if question.kind is QuestionKind.PHONE:
+        return normalize_phone(text, phone_region)
+    raise AnswerError(AnswerErrorCode.CHOOSE_OPTION)

@@ -1,5 +1,6 @@
 """Booking viewings in the chat: routing a target lead, the slot pickers, booking,
-moving and cancelling, the manager's report after the slot.
+moving and cancelling, the manager's report after the slot. Who has free time when is
+read by bot/services/availability.py.
 
 Every button carries the viewing it was shown for and that viewing's version
 (SEQUENCE); a press on anything older is answered "this has changed" and the
@@ -9,24 +10,16 @@ current state is shown instead. Each step returns a `Turn` for the chat adapter.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from bot.clock import Clock
-from bot.domain.checklist import Checklist
 from bot.domain.events import EventType, viewing_facts
 from bot.domain.leads import Lead, LeadId, LeadStatus, check_transition
 from bot.domain.reminders import QuietHours, ReminderKind, plan_viewing_reminders
-from bot.domain.routing import Candidate, RouteDecision, RoutingRule, route
 from bot.domain.slots import (
-    Busy,
-    ManagerAvailability,
-    SiteAvailability,
     SlotPolicy,
-    free_slots,
     manager_claim,
-    search,
     site_claim,
 )
 from bot.domain.viewings import (
@@ -38,6 +31,7 @@ from bot.domain.viewings import (
 )
 from bot.i18n import Translations, Translator
 from bot.keyboards.callbacks import OutcomeCb, ViewingCb, ViewingDayCb, ViewingTimeCb
+from bot.services.availability import Availability
 from bot.services.calendar import CalendarDesk, ChangeKind
 from bot.services.replies import (
     Document,
@@ -52,12 +46,11 @@ from bot.services.replies import (
     Turn,
     Venue,
 )
-from bot.storage import appointments, events, leads, managers, reminders, sites
+from bot.storage import appointments, events, leads, managers, reminders
 from bot.storage.appointments import Claim, SlotTaken
 from bot.storage.db import Connection, Database
 from bot.views import Screen
 from bot.views.viewings import (
-    Picker,
     ViewingAction,
     cancel_question_screen,
     cancelled_screen,
@@ -82,7 +75,6 @@ _CAN_BOOK = frozenset({LeadStatus.TARGET, LeadStatus.NO_SHOW, LeadStatus.CANCELL
 @dataclass(frozen=True)
 class BookingConfig:
     policy: SlotPolicy
-    rule: RoutingRule
     quiet: QuietHours
 
 
@@ -94,30 +86,20 @@ class Tap:
     chat_id: int
 
 
-@dataclass(frozen=True)
-class _Team:
-    """Managers and sites with the time they already hold, read in one go."""
-
-    managers: Mapping[int, Manager]
-    sites: Mapping[int, Site]
-    availability: Mapping[int, ManagerAvailability]
-    site_availability: Mapping[int, SiteAvailability]
-
-
 class Booking:
     def __init__(
         self,
         db: Database,
         translations: Translations,
         clock: Clock,
-        checklist: Checklist,
+        availability: Availability,
         calendar: CalendarDesk,
         config: BookingConfig,
     ) -> None:
         self._db = db
         self._translations = translations
         self._clock = clock
-        self._checklist = checklist
+        self._availability = availability
         self._calendar = calendar
         self._config = config
 
@@ -127,7 +109,7 @@ class Booking:
         """A lead just became target: pick their manager and show free days."""
         plan = Plan(memory)
         now = self._clock.now()
-        decision = await self._route(lead, now)
+        decision = await self._availability.route(lead, now)
         async with self._db.transaction() as tx:
             await leads.set_route(
                 tx,
@@ -173,32 +155,6 @@ class Booking:
             await self._show_days(plan, assigned, None, t, replace=False)
         return assigned, plan.turn()
 
-    async def _route(self, lead: Lead, now: datetime) -> RouteDecision:
-        async with self._db.read() as conn:
-            team = await self._team(conn, now, ignore=None)
-            upcoming = await appointments.upcoming_count(conn, now)
-        searchable = [team.availability[m] for m in team.availability]
-        free = {
-            manager_id
-            for slot in search(searchable, team.site_availability, self._config.policy, now)
-            for manager_id in slot.manager_ids
-        }
-        candidates = [
-            Candidate(
-                manager_id=manager.id,
-                covers=manager.covers,
-                weight=manager.weight,
-                active=manager.active and manager.id in team.availability,
-                assigned=manager.assigned,
-                last_assigned_at=manager.last_assigned_at,
-                upcoming=upcoming.get(manager.id, 0),
-                has_free_slot=manager.id in free,
-            )
-            for manager in team.managers.values()
-        ]
-        wanted = self._checklist.routing_wanted(lead.answers)
-        return route(wanted, candidates, self._config.rule, lead.manager_id)
-
     # --- the pickers --------------------------------------------------------------------
 
     async def show_current(self, lead: Lead, memory: Memory) -> Turn:
@@ -224,12 +180,12 @@ class Booking:
         t = self._t(lead.language)
         plan.add(Toast())
         await plan.flush()
-        picker, team = await self._picker(lead, moving)
+        picker, team = await self._availability.picker(lead, moving)
         if picker is None:
             plan.add(Send(lead.chat_id, Screen(t("viewing.manager_will_call"))))
             return plan.turn()
         day = datetime.strptime(cb.day, "%Y%m%d").date()
-        starts = self._free_on(picker, team, day)
+        starts = self._availability.free_on(picker, team, day)
         if not starts:
             plan.add(Send(lead.chat_id, Screen(t("viewing.day_full"))))
             await self._show_days(plan, lead, moving, t, replace=True)
@@ -244,9 +200,9 @@ class Booking:
             return plan.turn()
         lead, moving = found
         t = self._t(lead.language)
-        picker, team = await self._picker(lead, moving)
+        picker, team = await self._availability.picker(lead, moving)
         start = datetime.fromtimestamp(cb.t * 60, UTC)
-        if picker is None or start not in self._free(picker, team):
+        if picker is None or start not in self._availability.free(picker, team):
             plan.add(Toast(t("viewing.taken")))
             await self._show_fresh_times(plan, lead, moving, start, t)
             return plan.turn()
@@ -350,7 +306,7 @@ class Booking:
         if current is None:
             plan.add(Toast(t("viewing.changed")))
             return plan.turn()
-        site, manager = await self._place(current)
+        site, manager = await self._availability.place(current)
         if cb.do == ViewingAction.CANCEL:
             plan.add(Toast(), Send(lead.chat_id, cancel_question_screen(current, site, t)))
         elif cb.do == ViewingAction.KEEP:
@@ -407,7 +363,7 @@ class Booking:
 
     async def _cancel(self, lead: Lead, current: Appointment, *, actor: str) -> Appointment:
         now = self._clock.now()
-        site, _ = await self._place(current)
+        site, _ = await self._availability.place(current)
         async with self._db.transaction() as tx:
             cancelled = await appointments.set_status(tx, current, AppointmentStatus.CANCELLED, now)
             await reminders.cancel_for_appointment(tx, current.id, now)
@@ -448,7 +404,7 @@ class Booking:
             Outcome.NO_SHOW: (AppointmentStatus.NO_SHOW, LeadStatus.NO_SHOW),
             Outcome.MOVED: (AppointmentStatus.MOVED, LeadStatus.TARGET),
         }[outcome]
-        site, _ = await self._place(current)
+        site, _ = await self._availability.place(current)
         async with self._db.transaction() as tx:
             changed = await appointments.set_status(tx, current, status, now)
             await reminders.cancel_for_appointment(tx, current.id, now)
@@ -505,45 +461,15 @@ class Booking:
             await self._show_days(plan, lead, None, t, replace=False)
         return None
 
-    async def _picker(self, lead: Lead, moving: Appointment | None) -> tuple[Picker | None, _Team]:
-        """The manager and site slots are offered for: a moved viewing keeps both."""
-        now = self._clock.now()
-        async with self._db.read() as conn:
-            team = await self._team(conn, now, ignore=moving)
-        manager_id = moving.manager_id if moving is not None else lead.manager_id
-        manager = team.managers.get(manager_id) if manager_id is not None else None
-        if manager is None or manager.id not in team.availability:
-            return None, team
-        site = team.sites[team.availability[manager.id].site_id]
-        picker = Picker(
-            appointment_id=0 if moving is None else moving.id,
-            sequence=0 if moving is None else moving.sequence,
-            site=site,
-            manager=manager,
-        )
-        return picker, team
-
-    def _free(self, picker: Picker, team: _Team) -> list[datetime]:
-        return free_slots(
-            team.availability[picker.manager.id],
-            team.site_availability[picker.site.id],
-            self._config.policy,
-            self._clock.now(),
-        )
-
-    def _free_on(self, picker: Picker, team: _Team, day: date) -> list[datetime]:
-        """Free starts on one day of the site's calendar."""
-        return [s for s in self._free(picker, team) if s.astimezone(picker.site.zone).date() == day]
-
     async def _show_days(
         self, plan: Plan, lead: Lead, moving: Appointment | None, t: Translator, *, replace: bool
     ) -> None:
-        picker, team = await self._picker(lead, moving)
+        picker, team = await self._availability.picker(lead, moving)
         if picker is None:
             self._put(plan, lead, Screen(t("viewing.manager_will_call")), replace=replace)
             return
         counts: dict[date, int] = {}
-        for start in self._free(picker, team):
+        for start in self._availability.free(picker, team):
             day = start.astimezone(picker.site.zone).date()
             counts[day] = counts.get(day, 0) + 1
         if not counts:
@@ -556,12 +482,12 @@ class Booking:
         self, plan: Plan, lead: Lead, moving: Appointment | None, wanted: datetime, t: Translator
     ) -> None:
         """After a time was taken: the times still free that day, on the picker message."""
-        picker, team = await self._picker(lead, moving)
+        picker, team = await self._availability.picker(lead, moving)
         if picker is None:
             plan.add(Replace(Screen(t("viewing.manager_will_call"))))
             return
         day = wanted.astimezone(picker.site.zone).date()
-        starts = self._free_on(picker, team, day)
+        starts = self._availability.free_on(picker, team, day)
         if starts:
             plan.add(Replace(times_screen(picker, day, starts, t)))
         else:
@@ -579,7 +505,7 @@ class Booking:
     ) -> None:
         """The viewing's details; a fresh booking or move replaces the picker and also brings
         the pin and a file for the prospect's calendar."""
-        site, manager = await self._place(appointment)
+        site, manager = await self._availability.place(appointment)
         screen = confirmation_screen(appointment, site, manager, t, moved=moved)
         self._put(plan, lead, screen, replace=fresh)
         if not fresh:
@@ -588,50 +514,6 @@ class Booking:
             plan.add(Venue(lead.chat_id, site.latitude, site.longitude, site.name, site.address))
         ics = await self._calendar.prospect_file(appointment)
         plan.add(Document(lead.chat_id, t("viewing.ics_filename"), ics, t("viewing.ics_caption")))
-
-    async def _place(self, appointment: Appointment) -> tuple[Site, Manager]:
-        async with self._db.read() as conn:
-            site = await sites.get(conn, appointment.site_id)
-            manager = await managers.get(conn, appointment.manager_id)
-        assert site is not None and manager is not None
-        return site, manager
-
-    async def _team(self, conn: Connection, now: datetime, *, ignore: Appointment | None) -> _Team:
-        policy = self._config.policy
-        window_start = now - policy.length - policy.buffer - timedelta(days=1)
-        window_end = now + timedelta(days=policy.horizon_days + 2)
-        all_sites: dict[int, Site] = {site.id: site for site in await sites.all_sites(conn)}
-        team: dict[int, Manager] = {m.id: m for m in await managers.listed(conn)}
-        holding = [
-            a
-            for a in await appointments.holding_between(conn, window_start, window_end)
-            if ignore is None or a.id != ignore.id
-        ]
-        blocks = await managers.blocks_between(conn, window_start, window_end)
-        site_availability: dict[int, SiteAvailability] = {
-            site.id: SiteAvailability(
-                site_id=site.id,
-                zone=site.zone,
-                capacity=site.capacity,
-                viewings=[Busy(a.start, a.end) for a in holding if a.site_id == site.id],
-            )
-            for site in all_sites.values()
-            if site.active
-        }
-        availability: dict[int, ManagerAvailability] = {
-            manager.id: ManagerAvailability(
-                manager_id=manager.id,
-                zone=manager.zone,
-                schedule=manager.schedule,
-                daily_cap=manager.daily_cap,
-                site_id=manager.site_id,
-                viewings=[Busy(a.start, a.end) for a in holding if a.manager_id == manager.id],
-                blocked=blocks.get(manager.id, []),
-            )
-            for manager in team.values()
-            if manager.active and manager.site_id in site_availability
-        }
-        return _Team(team, all_sites, availability, site_availability)
 
     @staticmethod
     def _put(plan: Plan, lead: Lead, screen: Screen, *, replace: bool) -> None:

@@ -10,34 +10,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain.answers import (
     Answer,
     AnswerError,
-    AnswerErrorCode,
     normalize_phone,
     validate_multi,
-    validate_number,
-    validate_text,
 )
 from bot.domain.checklist import Checklist, Question, QuestionKind
-from bot.domain.events import EventType
-from bot.domain.flow import next_question, progress, relevant_answers, step_back
+from bot.domain.flow import next_question, parse_typed, progress, step_back
 from bot.domain.leads import (
     REQUALIFIABLE,
-    VERDICT_STATUS,
     Lead,
     LeadStatus,
-    check_transition,
     parse_source,
 )
-from bot.domain.scoring import Assessment, Verdict, assess
 from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
 from bot.services.booking import Booking
+from bot.services.qualification import move, qualify
 from bot.services.replies import (
     Ask,
     Keyboard,
@@ -52,7 +45,7 @@ from bot.services.replies import (
     Turn,
 )
 from bot.storage import leads
-from bot.storage.db import Connection, Database
+from bot.storage.db import Database
 from bot.views import Screen
 from bot.views.prospect import (
     answer_saved_screen,
@@ -152,7 +145,7 @@ class Conversation:
             )
             created = await leads.get(tx, lead_id)
             assert created is not None
-            await _move(tx, created, LeadStatus.QUALIFYING, now, "prospect", "checklist started")
+            await move(tx, created, LeadStatus.QUALIFYING, now, "prospect", "checklist started")
             lead = await leads.get(tx, lead_id)
         assert lead is not None
         plan.memory = Memory(Stage.ANSWERING, language=t.language)
@@ -264,7 +257,7 @@ class Conversation:
             await self._skip(plan, prospect, current.id, pressed=False)
             return plan.turn()
         try:
-            answer = self._parse_typed(current, text)
+            answer = parse_typed(current, text, self._checklist.phone_region)
         except AnswerError as error:
             self._show(plan, prospect, Screen(problem_text(error, t)))
             if current.is_choice:
@@ -326,7 +319,7 @@ class Conversation:
             return plan.turn()
         async with self._db.transaction() as tx:
             await leads.clear_answers(tx, lead.id)
-            await _move(tx, lead, LeadStatus.QUALIFYING, self._clock.now(), "prospect", "restart")
+            await move(tx, lead, LeadStatus.QUALIFYING, self._clock.now(), "prospect", "restart")
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         plan.memory = Memory(Stage.ANSWERING, language=lead.language)
@@ -420,15 +413,6 @@ class Conversation:
 
     # --- the checklist ------------------------------------------------------------------
 
-    def _parse_typed(self, question: Question, text: str) -> Answer:
-        if question.kind is QuestionKind.NUMBER:
-            return validate_number(question, text)
-        if question.kind is QuestionKind.TEXT:
-            return validate_text(question, text)
-        if question.kind is QuestionKind.PHONE:
-            return normalize_phone(text, self._checklist.phone_region)
-        raise AnswerError(AnswerErrorCode.CHOOSE_OPTION)
-
     async def _accept(
         self,
         plan: Plan,
@@ -477,54 +461,13 @@ class Conversation:
         plan.remember(stage=Stage.ANSWERING, question=question.id)
 
     async def _finish(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
-        answers = relevant_answers(self._checklist, lead.answers)
-        assessment = assess(self._checklist, answers)
-        now = self._clock.now()
-        follow_up = (
-            now + timedelta(days=assessment.follow_up_days)
-            if assessment.verdict is Verdict.NURTURE and assessment.follow_up_days
-            else None
-        )
         async with self._db.transaction() as tx:
-            await leads.save_assessment(
-                tx,
-                lead.id,
-                score=assessment.score,
-                max_score=assessment.max_score,
-                verdict=assessment.verdict,
-                reasons=assessment.reasons,
-                follow_up_at=follow_up,
-                name=self._answer_text(answers, self._checklist.name_question),
-                phone=self._answer_text(answers, self._checklist.phone_question),
-                checklist_id=self._checklist.id,
-                checklist_version=self._checklist.version,
-                at=now,
-            )
-            verdict_status = VERDICT_STATUS[assessment.verdict]
-            await _move(
-                tx,
-                lead,
-                verdict_status,
-                now,
-                "checklist",
-                _verdict_reason(assessment),
-                event=EventType.QUALIFIED,
-                data=_verdict_facts(assessment),
-            )
-            finished = await leads.get(tx, lead.id)
-        assert finished is not None
+            finished, assessment = await qualify(tx, lead, self._checklist, self._clock.now())
         plan.memory = Memory(Stage.DONE, language=finished.language)
         t = self._t(finished.language)
         self._show(plan, prospect, outcome_screen(finished, assessment, t, self._zone))
         if finished.status is LeadStatus.TARGET:
             plan.extend(await self._booking.offer(finished, plan.memory))
-
-    @staticmethod
-    def _answer_text(answers: dict[str, Answer | None], question: Question | None) -> str | None:
-        if question is None:
-            return None
-        value = answers.get(question.id)
-        return value if isinstance(value, str) else None
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -621,40 +564,3 @@ class Conversation:
     @staticmethod
     def _show(plan: Plan, prospect: Prospect, screen: Screen) -> None:
         plan.add(Send(prospect.chat_id, screen))
-
-
-async def _move(
-    tx: Connection,
-    lead: Lead,
-    to_status: LeadStatus,
-    at: datetime,
-    actor: str,
-    reason: str,
-    *,
-    event: EventType = EventType.STATUS_CHANGED,
-    data: dict[str, object] | None = None,
-) -> None:
-    """A status change the lead's state machine allows, recorded as an event."""
-    check_transition(lead.status, to_status)
-    await leads.set_status(
-        tx, lead, to_status, at=at, actor=actor, reason=reason, event=event, data=data
-    )
-
-
-def _verdict_facts(assessment: Assessment) -> dict[str, object]:
-    return {
-        "verdict": assessment.verdict.value,
-        "score": assessment.score,
-        "max_score": assessment.max_score,
-        "rules": [r.rule_id for r in assessment.reasons if r.kind == "rule"],
-    }
-
-
-def _verdict_reason(assessment: Assessment) -> str:
-    parts = [
-        f"rule:{reason.rule_id}"
-        if reason.kind == "rule"
-        else f"score {reason.score}/{assessment.max_score}"
-        for reason in assessment.reasons
-    ]
-    return ", ".join(parts)
