@@ -46,6 +46,7 @@ from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
 from bot.services.team import Team, TeamConfig
+from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
@@ -268,14 +269,16 @@ async def build_application(
     calendar = CalendarDesk(
         db, notifier, translations, clock, CalDavClient(http), company=settings.company_name
     )
+    availability = Availability(db, clock, checklist, settings.slot_policy, settings.routing_rule)
     booking = Booking(
         db,
         translations,
         clock,
-        Availability(db, clock, checklist, settings.slot_policy, settings.routing_rule),
+        availability,
         calendar,
         BookingConfig(policy=settings.slot_policy, quiet=settings.quiet),
     )
+    viewing_reports = ViewingReports(db, translations, clock, availability, calendar, booking)
     reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
     conversation = Conversation(
         db,
@@ -346,6 +349,7 @@ async def build_application(
         staff_t=staff_t,
         team=team,
         booking=booking,
+        viewing_reports=viewing_reports,
         calendar_desk=calendar,
         reminder_desk=reminder_desk,
         public_url=settings.public_url,

@@ -1,6 +1,6 @@
 """Booking viewings in the chat: routing a target lead, the slot pickers, booking,
-moving and cancelling, the manager's report after the slot. Who has free time when is
-read by bot/services/availability.py.
+moving and cancelling. Who has free time when is read by bot/services/availability.py;
+the manager's report after the slot is bot/services/viewing_reports.py.
 
 Every button carries the viewing it was shown for and that viewing's version
 (SEQUENCE); a press on anything older is answered "this has changed" and the
@@ -26,16 +26,14 @@ from bot.domain.viewings import (
     Appointment,
     AppointmentStatus,
     Manager,
-    Outcome,
     Site,
 )
 from bot.i18n import Translations, Translator
-from bot.keyboards.callbacks import OutcomeCb, ViewingCb, ViewingDayCb, ViewingTimeCb
+from bot.keyboards.callbacks import ViewingCb, ViewingDayCb, ViewingTimeCb
 from bot.services.availability import Availability
 from bot.services.calendar import CalendarDesk, ChangeKind
 from bot.services.replies import (
     Document,
-    Keyboard,
     Memory,
     Plan,
     Replace,
@@ -62,12 +60,6 @@ from bot.views.viewings import (
 logger = logging.getLogger(__name__)
 
 MAX_WISH_LENGTH = 300
-_OUTCOME_EVENT = {
-    Outcome.ATTENDED: EventType.VIEWING_ATTENDED,
-    Outcome.NO_SHOW: EventType.VIEWING_NO_SHOW,
-    # The manager says it did not happen as booked: the prospect picks a new time.
-    Outcome.MOVED: EventType.VIEWING_CANCELLED,
-}
 # Statuses from which a lead may book a new viewing.
 _CAN_BOOK = frozenset({LeadStatus.TARGET, LeadStatus.NO_SHOW, LeadStatus.CANCELLED})
 
@@ -128,7 +120,7 @@ class Booking:
         if decision.manager_id is None:
             plan.add(Send(routed.chat_id, Screen(t("viewing.manager_will_call"))))
         else:
-            await self._show_days(plan, routed, None, t, replace=False)
+            await self.show_days(plan, routed, None, t, replace=False)
         return plan.turn()
 
     async def assign(
@@ -152,7 +144,7 @@ class Booking:
         await self._calendar.tell_assigned(manager, assigned)
         if assigned.status in _CAN_BOOK:
             t = self._t(assigned.language)
-            await self._show_days(plan, assigned, None, t, replace=False)
+            await self.show_days(plan, assigned, None, t, replace=False)
         return assigned, plan.turn()
 
     # --- the pickers --------------------------------------------------------------------
@@ -166,7 +158,7 @@ class Booking:
         if current is not None:
             await self._send_confirmation(plan, lead, current, t, moved=False, fresh=False)
         elif lead.status in _CAN_BOOK and lead.manager_id is not None:
-            await self._show_days(plan, lead, None, t, replace=False)
+            await self.show_days(plan, lead, None, t, replace=False)
         return plan.turn()
 
     async def day(
@@ -188,7 +180,7 @@ class Booking:
         starts = self._availability.free_on(picker, team, day)
         if not starts:
             plan.add(Send(lead.chat_id, Screen(t("viewing.day_full"))))
-            await self._show_days(plan, lead, moving, t, replace=True)
+            await self.show_days(plan, lead, moving, t, replace=True)
             return plan.turn()
         plan.add(Replace(times_screen(picker, day, starts, t)))
         return plan.turn()
@@ -297,7 +289,7 @@ class Booking:
             await plan.flush()
             # A reschedule opens a new picker below the confirmation, which stays as it is.
             replace = cb.do != ViewingAction.RESCHEDULE
-            await self._show_days(plan, lead, current, t, replace=replace)
+            await self.show_days(plan, lead, current, t, replace=replace)
             return plan.turn()
         if cb.do == ViewingAction.NONE_SUIT:
             plan.add(Toast(), Replace(Screen(t("viewing.wish_question"))))
@@ -380,57 +372,6 @@ class Booking:
         await self._calendar.tell_manager(ChangeKind.CANCELLED, cancelled)
         return cancelled
 
-    # --- after the slot -----------------------------------------------------------------
-
-    async def outcome(self, manager_user_id: int, cb: OutcomeCb) -> Turn:
-        """The manager's report after the slot; replies go to the manager's chat (the press)
-        and to the prospect's."""
-        plan = Plan()
-        now = self._clock.now()
-        outcome = Outcome(cb.o)
-        async with self._db.read() as conn:
-            manager = await managers.by_user(conn, manager_user_id)
-            current = await appointments.get(conn, cb.a)
-            lead = None if current is None else await leads.get(conn, current.lead_id)
-        t = self._t(None if manager is None else manager.language)
-        if manager is None or current is None or lead is None or current.manager_id != manager.id:
-            plan.add(Toast(t("question.closed")))
-            return plan.turn()
-        if current.status is not AppointmentStatus.BOOKED:
-            plan.add(Toast(t(f"manager.outcome.recorded.{current.status}")))
-            return plan.turn()
-        status, lead_status = {
-            Outcome.ATTENDED: (AppointmentStatus.ATTENDED, LeadStatus.ATTENDED),
-            Outcome.NO_SHOW: (AppointmentStatus.NO_SHOW, LeadStatus.NO_SHOW),
-            Outcome.MOVED: (AppointmentStatus.MOVED, LeadStatus.TARGET),
-        }[outcome]
-        site, _ = await self._availability.place(current)
-        async with self._db.transaction() as tx:
-            changed = await appointments.set_status(tx, current, status, now)
-            await reminders.cancel_for_appointment(tx, current.id, now)
-            await leads.set_status(
-                tx,
-                lead,
-                lead_status,
-                at=now,
-                actor=f"manager:{manager.id}",
-                reason=f"viewing {current.id}: {outcome}",
-                event=_OUTCOME_EVENT[outcome],
-                data={**viewing_facts(current, site), "outcome": outcome.value},
-            )
-            updated = await leads.get(tx, lead.id)
-        assert updated is not None
-        recorded = t(f"manager.outcome.recorded.{status}")
-        plan.add(Toast(recorded), Keyboard(None), Send(manager.chat_id, Screen(recorded)))
-        if outcome is Outcome.MOVED:
-            await self._calendar.tell_manager(ChangeKind.CANCELLED, changed)
-        if outcome in (Outcome.NO_SHOW, Outcome.MOVED):
-            prospect_t = self._t(updated.language)
-            after = Screen(prospect_t(f"viewing.after_{outcome}"))
-            plan.add(Send(updated.chat_id, after))
-            await self._show_days(plan, updated, None, prospect_t, replace=False)
-        return plan.turn()
-
     # --- helpers ------------------------------------------------------------------------
 
     async def _picker_lead(
@@ -458,10 +399,10 @@ class Booking:
         if current is not None:
             await self._send_confirmation(plan, lead, current, t, moved=False, fresh=False)
         elif lead.status in _CAN_BOOK and lead.manager_id is not None:
-            await self._show_days(plan, lead, None, t, replace=False)
+            await self.show_days(plan, lead, None, t, replace=False)
         return None
 
-    async def _show_days(
+    async def show_days(
         self, plan: Plan, lead: Lead, moving: Appointment | None, t: Translator, *, replace: bool
     ) -> None:
         picker, team = await self._availability.picker(lead, moving)
@@ -491,7 +432,7 @@ class Booking:
         if starts:
             plan.add(Replace(times_screen(picker, day, starts, t)))
         else:
-            await self._show_days(plan, lead, moving, t, replace=True)
+            await self.show_days(plan, lead, moving, t, replace=True)
 
     async def _send_confirmation(
         self,

@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.domain.leads import LeadStatus
-from bot.storage import appointments
+from bot.domain.leads import LeadEvent, LeadId, LeadStatus
+from bot.storage import appointments, leads
 from tests.conftest import SALES_DESK_SECRET as SECRET
 from tests.conftest import STAFF_CHAT, Harness, free_port
 from tests.handlers.flows import serious_buyer
@@ -73,7 +73,7 @@ async def test_the_desk_cancels_a_viewing_and_everything_follows(
     live: tuple[Harness, Api], receiver: GenericReceiver
 ) -> None:
     harness, api = live
-    user = await booked_lead(harness)
+    await booked_lead(harness)
     body = {"status": "cancelled", "comment": "client called: bought elsewhere"}
     status, answer = await api.call("POST", "/leads/1/status", body)
     assert status == 200
@@ -95,7 +95,9 @@ async def test_the_desk_cancels_a_viewing_and_everything_follows(
     status, problem = await api.call("POST", "/leads/1/status", {"status": "deal"})
     assert status == 409
     assert "cancelled" in problem["detail"]
-    assert user.last_text() is not None
+    unchanged = await harness.lead()
+    assert unchanged is not None and unchanged.status is LeadStatus.CANCELLED
+    assert [e.to_status for e in await lead_history(harness)][-1] is LeadStatus.CANCELLED
 
 
 async def test_the_desk_messages_the_client_now_and_after_quiet_hours(
@@ -180,3 +182,8 @@ async def test_back_to_target_frees_the_viewing(
         "booked",
         "target",
     )
+
+
+async def lead_history(harness: Harness) -> list[LeadEvent]:
+    async with harness.app.db.read() as conn:
+        return await leads.events(conn, LeadId(1))

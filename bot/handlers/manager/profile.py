@@ -18,11 +18,11 @@ from bot.handlers.render import carry_out, pressed
 from bot.i18n import Translator
 from bot.integrations.caldav import CalDavError
 from bot.keyboards.callbacks import OutcomeCb
-from bot.services.booking import Booking
 from bot.services.calendar import CalendarDesk
 from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
 from bot.services.team import Team
+from bot.services.viewing_reports import ViewingReports
 from bot.views.manager import (
     MANAGER_COMMANDS,
     calendar_text,
@@ -143,9 +143,12 @@ async def agenda(
 
 
 async def outcome(
-    query: CallbackQuery, callback_data: OutcomeCb, booking: Booking, notifier: Notifier
+    query: CallbackQuery,
+    callback_data: OutcomeCb,
+    viewing_reports: ViewingReports,
+    notifier: Notifier,
 ) -> None:
-    turn = await booking.outcome(query.from_user.id, callback_data)
+    turn = await viewing_reports.outcome(query.from_user.id, callback_data)
     await carry_out(turn, notifier, pressed(query))
 
 
