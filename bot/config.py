@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.checklist import BUNDLED_CHECKLIST
 from bot.domain.events import EventType
+from bot.domain.hours import ScheduleError, WeeklySchedule, parse_schedule
 from bot.domain.leads import LeadStatus
 from bot.domain.reminders import QuietHours, parse_quiet_hours
 from bot.domain.routing import RoutingRule
@@ -20,6 +21,7 @@ from bot.domain.scoring import Verdict
 from bot.domain.slots import CELL, SlotPolicy
 
 BUNDLED_SITES: Path = Path(__file__).resolve().parent / "checklists" / "sites.yaml"
+BUNDLED_KNOWLEDGE: Path = Path(__file__).resolve().parent / "checklists" / "knowledge.yaml"
 
 Language = Literal["ru", "en"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -74,6 +76,15 @@ class Settings(BaseSettings):
     booking_horizon_days: int = Field(default=14, ge=1, le=90)
     quiet_hours: str = "21:00-09:00"
     invite_valid_days: int = Field(default=7, ge=1, le=90)
+    # The lead-managers' desk.
+    head_of_sales_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    desk_hours: str = "mon-fri 09:00-19:00"
+    sla_take_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    sla_first_contact_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    sla_reply_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    inflow_min_per_hour: float | None = Field(default=None, ge=0)
+    digest_time: str = "09:00"
+    knowledge_path: Path = BUNDLED_KNOWLEDGE
 
     @field_validator("bot_token")
     @classmethod
@@ -82,7 +93,7 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a Telegram bot token (expected 123456:ABC-...)")
         return SecretStr(value.get_secret_value().strip())
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "head_of_sales_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -170,6 +181,25 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a multiple of {cell_minutes} minutes")
         return value
 
+    @field_validator("desk_hours")
+    @classmethod
+    def _desk_hours(cls, value: str) -> str:
+        try:
+            parse_schedule(value.replace(",", ";"), today=date.today())
+        except ScheduleError as error:
+            raise ValueError(
+                f"{value!r} is not a schedule like 'mon-fri 09:00-19:00; sat 10:00-16:00'"
+                f" ({error.code})"
+            ) from None
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"{value!r} is not a time like 09:00")
+        return value.strip()
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_hours(cls, value: str) -> str:
@@ -200,6 +230,11 @@ class Settings(BaseSettings):
             notice=timedelta(minutes=self.booking_notice_minutes),
             horizon_days=self.booking_horizon_days,
         )
+
+    @property
+    def desk_schedule(self) -> WeeklySchedule:
+        """DESK_HOURS as a schedule; dates off in it are read against today."""
+        return parse_schedule(self.desk_hours.replace(",", ";"), today=date.today())
 
     @property
     def quiet(self) -> QuietHours:

@@ -29,6 +29,24 @@ class EventType(StrEnum):
     VIEWING_CONFIRMED = "viewing.confirmed"
     VIEWING_ATTENDED = "viewing.attended"
     VIEWING_NO_SHOW = "viewing.no_show"
+    # The lead-managers' desk. Actor "staff:<telegram id>" for a person, "system" for timers.
+    DESK_OWNER_SET = "desk.owner_set"  # owner, previous, how: take / assign / reassign
+    DESK_VERDICT_OVERRIDDEN = "desk.verdict_overridden"  # from, to (reason text: see below)
+    DESK_CALL_LOGGED = "desk.call_logged"  # outcome: reached / no_answer / wrong_number
+    DESK_NEXT_CALL_SET = "desk.next_call_set"  # at
+    DESK_CLOSED = "desk.closed"  # reason: a code from CLOSE_REASONS
+    DESK_HUMAN_REQUESTED = "desk.human_requested"  # via: button / command / checklist
+    DESK_CLIENT_MESSAGE = "desk.client_message"  # kind: text / photo / ...; never the text
+    DESK_STAFF_REPLIED = "desk.staff_replied"  # kind
+    DESK_NOTE_ADDED = "desk.note_added"
+    DESK_SLA_BREACHED = "desk.sla_breached"  # kind: take / first_contact / reply / next_call
+    DESK_SLA_ESCALATED = "desk.sla_escalated"  # kind, rung: 2 = the head of sales told
+    DESK_KB_ANSWERED = "desk.kb_answered"  # entry: the knowledge-base answer's id
+
+
+# Keys of event data that may hold free text a person typed. They are blanked when the
+# lead is erased; every other key holds facts only.
+FREE_TEXT_KEYS = ("reason_text", "note")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from bot.domain.events import Event, EventType
+from bot.domain.events import FREE_TEXT_KEYS, Event, EventType
 from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
 
@@ -31,6 +31,12 @@ WHERE excluded.position > event_consumers.position
 # Set when the running task appended an event: the update middleware drains the
 # consumers only then, so an update that changed no lead costs no extra query.
 _appended: ContextVar[bool] = ContextVar("events_appended", default=False)
+
+
+_SCRUB = """
+UPDATE events SET data = json_remove(data, ?)
+WHERE lead_id = ? AND json_extract(data, ?) IS NOT NULL
+"""
 
 
 def appended_in_this_task() -> bool:
@@ -56,6 +62,12 @@ async def append(
     if cursor.lastrowid is None:
         raise RuntimeError("insert returned no id")
     return cursor.lastrowid
+
+
+async def scrub_free_text(tx: Connection, lead_id: int) -> None:
+    """Blanks what people typed (an override reason, a note) in an erased lead's events."""
+    for key in FREE_TEXT_KEYS:
+        await tx.execute(_SCRUB, (f"$.{key}", lead_id, f"$.{key}"))
 
 
 def _event(row: Any) -> Event:

@@ -351,6 +351,7 @@ async def erase(tx: Connection, lead: Lead, *, at: datetime, actor: str) -> None
     The event keeps only where the lead's card was, so staff can be told; nothing personal.
     """
     await tx.execute(_DELETE_LEAD, (lead.id,))
+    await event_log.scrub_free_text(tx, lead.id)
     where = {"staff_chat_id": lead.staff_chat_id, "staff_thread_id": lead.staff_thread_id}
     await event_log.append(tx, lead.id, EventType.ERASED, at=at, actor=actor, data=where)
 
