@@ -52,11 +52,21 @@ def event_summary(event: Event, facts: LeadFacts | None, t: Translator) -> str:
         params["wish"] = wish or ""
     if event.type.value.startswith("desk."):
         # Desk events carry their facts flat; missing ones read as a dash.
-        params = {key: "—" for key in _DESK_PARAMS} | dict(data) | params
+        params = dict.fromkeys(_DESK_PARAMS, "—") | dict(data) | params
     return t(f"desk.event.{event.type}", **params)
 
 
-_DESK_PARAMS = ("owner_name", "from", "to", "reason_text", "outcome", "at", "reason", "kind", "note")
+_DESK_PARAMS = (
+    "owner_name",
+    "from",
+    "to",
+    "reason_text",
+    "outcome",
+    "at",
+    "reason",
+    "kind",
+    "note",
+)
 
 
 def answers_text(lead: Mapping[str, Any]) -> str:
