@@ -106,6 +106,27 @@ class OutboxCb(CallbackData, prefix="ob"):
     lead_id: int
 
 
+class DeskAction(StrEnum):
+    """What a lead-manager does from the card (and the head of sales from an escalation)."""
+
+    TAKE = "take"
+    ASSIGN = "assign"  # opens the list of people; `arg` then names one
+    OVERRIDE = "override"
+    CALL = "call"  # `arg`: reached / no_answer / wrong_number
+    NEXT_CALL = "next"  # `arg`: a day, then a time (unix minutes)
+    CLOSE = "close"  # `arg`: a close reason
+    BOOK = "book"
+    BACK = "back"  # from a sub-menu to the card's own buttons
+
+
+class DeskCb(CallbackData, prefix="dk"):
+    """A button on a lead's card. `arg` is empty for the first press of a sub-menu."""
+
+    action: DeskAction
+    lead_id: int
+    arg: str = ""
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -122,4 +143,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ManagerAdminCb,
     AssignCb,
     OutboxCb,
+    DeskCb,
 )
