@@ -12,7 +12,7 @@ import pytest
 
 from bot.domain.events import Event, EventType
 from bot.services.event_pipe import BATCH_SIZE, EventPipe
-from bot.storage import events
+from bot.storage import events, leads
 from bot.storage.db import Database
 from bot.storage.migrations import apply_migrations
 
@@ -128,3 +128,44 @@ async def test_positions_survive_a_restart_and_new_consumers_start_at_the_head(
     await append(db, 1)
     await restarted.drain()
     assert len(digest.seen) == 1
+
+
+async def test_erasure_blanks_typed_text_in_events_and_keeps_the_facts(db: Database) -> None:
+    async with db.transaction() as tx:
+        lead_id = await leads.create(
+            tx,
+            telegram_user_id=77,
+            chat_id=77,
+            username=None,
+            language="en",
+            source="vk_spring",
+            checklist_id="flats",
+            checklist_version=1,
+            consent_version="1",
+            at=AT,
+        )
+        await events.append(
+            tx,
+            lead_id,
+            EventType.DESK_VERDICT_OVERRIDDEN,
+            at=AT,
+            actor="staff:9",
+            data={"from": "reject", "to": "target", "reason_text": "Anna called, +7 916 …"},
+        )
+        await events.append(
+            tx, lead_id, EventType.DESK_NOTE_ADDED, at=AT, actor="staff:9", data={"note": "x"}
+        )
+        other = await events.append(
+            tx, lead_id + 1, EventType.DESK_NOTE_ADDED, at=AT, actor="staff:9", data={"note": "y"}
+        )
+        lead = await leads.get(tx, lead_id)
+        assert lead is not None
+        await leads.erase(tx, lead, at=AT, actor="prospect")
+
+    async with db.read() as conn:
+        kept = await events.after(conn, 0, 100)
+    by_type = {event.type: event.data for event in kept if event.lead_id == lead_id}
+    assert by_type[EventType.DESK_VERDICT_OVERRIDDEN] == {"from": "reject", "to": "target"}
+    assert by_type[EventType.DESK_NOTE_ADDED] == {}
+    assert by_type[EventType.CREATED]["source"] == "vk_spring"  # the counts survive
+    assert next(e for e in kept if e.id == other).data == {"note": "y"}  # another lead's
