@@ -38,6 +38,9 @@ RECOVER_TAIL = 0.10
 RECOVER_RATIO = 0.75
 FLOOR_RECOVER_RATIO = 1.25
 SOURCES_SHOWN = 5
+# A source "stopped" when it brought none of usually 2+ (an empty hour at 2 happens 14% of
+# the time; at 1, 37%: too common to point at).
+STOPPED_MIN_USUAL = 2.0
 
 
 class Basis(StrEnum):
@@ -141,9 +144,12 @@ def source_shares(
     for source in sources:
         usual = float(median(week.get(source, 0) for week in weekly)) if weekly else None
         count = now.get(source, 0)
-        stopped = count == 0 and usual is not None and usual >= 1
+        stopped = count == 0 and usual is not None and usual >= STOPPED_MIN_USUAL
         shares.append(SourceShare(source=source, now=count, usual=usual, stopped=stopped))
-    shares.sort(key=lambda s: (-((s.usual or 0.0) - s.now), -s.now, s.source))
+    # Shortfall first; then the sources that usually (or now) bring the most.
+    shares.sort(
+        key=lambda s: (-max((s.usual or 0.0) - s.now, 0.0), -(s.usual or 0.0), -s.now, s.source)
+    )
     return shares[:limit]
 
 
