@@ -212,3 +212,32 @@ async def test_telegram_silent_about_updates_is_itself_a_finding(
     [head], _ = notices(harness, ALERT)
     assert "Telegram did not answer when asked how updates reach the bot" in head
     # The refusal itself was an error in the bot's log; the next alert would count it.
+
+
+async def test_an_alert_telegram_did_not_take_is_sent_on_the_next_run_once(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness = await start(make_harness)
+    harness.expected_errors.append("gave up on sendMessage")
+    await seed_history(harness)
+    harness.telegram.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        times=5,
+        chat_id=HEAD,
+    )
+
+    await harness.app.watchdog.check()  # the head of sales' copy waits out five 429s
+    assert [len(found) for found in notices(harness, ALERT)] == [0, 1]
+
+    # A restart in between changes nothing: what is left to send is in the database.
+    await harness.app.close()
+    harness = await start(make_harness)
+    harness.clock.advance(minutes=5)
+    await harness.app.watchdog.check()
+    harness.clock.advance(minutes=5)
+    await harness.app.watchdog.check()
+    [head], [group] = notices(harness, ALERT)
+    assert head == group
