@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import EventType
+from bot.jobs import WATCHDOG_SECONDS, build_scheduler
 from bot.storage import events, sales_desk
 from tests.conftest import STAFF_CHAT, Harness
 from tests.handlers.flows import consent
@@ -241,3 +242,15 @@ async def test_an_alert_telegram_did_not_take_is_sent_on_the_next_run_once(
     await harness.app.watchdog.check()
     [head], [group] = notices(harness, ALERT)
     assert head == group
+
+
+async def test_the_scheduler_runs_the_watchdog(make_harness: Callable[..., Any]) -> None:
+    harness = await start(make_harness)
+    app = harness.app
+    scheduler = build_scheduler(
+        app.staff, app.reminders, app.calendar, app.pipe, watchdog=app.watchdog
+    )
+    job = scheduler.get_job("inflow_watchdog")
+    assert job is not None
+    assert job.func == app.watchdog.check
+    assert job.trigger.interval == timedelta(seconds=WATCHDOG_SECONDS)
