@@ -33,12 +33,14 @@ from bot.integrations.sales_desk.factory import build_client
 from bot.jobs import build_scheduler
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
+from bot.middlewares.last_update import LastUpdate
 from bot.middlewares.locale import LocaleMiddleware
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.event_pipe import EventPipe
+from bot.services.health import ErrorCount
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
@@ -47,6 +49,7 @@ from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
+from bot.services.watchdog import Watchdog, WatchdogConfig
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
@@ -84,6 +87,8 @@ class Application:
     sales_desk: SalesDesk
     lead_desk: LeadDesk
     sales_desk_http: httpx.AsyncClient
+    watchdog: Watchdog
+    error_count: ErrorCount
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -94,6 +99,7 @@ class Application:
         if self._closed:
             return
         self._closed = True
+        logging.getLogger().removeHandler(self.error_count)
         # Polling has stopped, but updates already taken may still be answering.
         await self.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
         if self._scheduler is not None:
@@ -148,7 +154,9 @@ class Application:
 
     async def start_workers(self) -> None:
         """The alarm clock for due rows, and the two workers that wait for new work."""
-        self._scheduler = build_scheduler(self.staff, self.reminders, self.calendar, self.pipe)
+        self._scheduler = build_scheduler(
+            self.staff, self.reminders, self.calendar, self.pipe, watchdog=self.watchdog
+        )
         self._scheduler.start()
         self._workers = [
             asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
@@ -358,6 +366,26 @@ async def build_application(
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
+    # The inflow watchdog's self-check: when the last update came, how many errors lately.
+    last_update = LastUpdate(clock)
+    dispatcher.update.outer_middleware(last_update)
+    error_count = ErrorCount(clock)
+    logging.getLogger().addHandler(error_count)
+    watchdog = Watchdog(
+        db,
+        notifier,
+        staff_t,
+        clock,
+        WatchdogConfig(
+            head_of_sales_ids=settings.head_of_sales_ids,
+            schedule=settings.desk_schedule,
+            zone=settings.zone,
+            floor=settings.inflow_min_per_hour,
+        ),
+        last_update=last_update,
+        errors=error_count,
+        staff_chat=lambda: staff_desk.chat_id,
+    )
     dispatcher.update.outer_middleware(DrainEvents(pipe))
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
@@ -389,4 +417,6 @@ async def build_application(
         sales_desk=sales_desk,
         lead_desk=lead_desk,
         sales_desk_http=sales_desk_http,
+        watchdog=watchdog,
+        error_count=error_count,
     )

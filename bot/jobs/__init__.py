@@ -8,6 +8,7 @@ from bot.services.calendar import CalendarDesk
 from bot.services.event_pipe import EventPipe
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
+from bot.services.watchdog import Watchdog
 
 # How often leads whose card could not be posted (Telegram down, no group yet) are retried.
 STAFF_CARD_RETRY_SECONDS = 60
@@ -16,10 +17,17 @@ CALDAV_PUSH_SECONDS = 60
 CALDAV_PULL_SECONDS = 300
 # Consumers are drained after every change; this catches what a failed pass left behind.
 EVENTS_SECONDS = 30
+# The inflow watchdog looks at the last hour; a few minutes' delay in noticing is fine.
+WATCHDOG_SECONDS = 300
 
 
 def build_scheduler(
-    staff: StaffDesk, reminders: ReminderDesk, calendar: CalendarDesk, pipe: EventPipe
+    staff: StaffDesk,
+    reminders: ReminderDesk,
+    calendar: CalendarDesk,
+    pipe: EventPipe,
+    *,
+    watchdog: Watchdog | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs = (
@@ -29,6 +37,15 @@ def build_scheduler(
         (calendar.pull_busy, CALDAV_PULL_SECONDS, "caldav_pull"),
         (pipe.drain, EVENTS_SECONDS, "events"),
     )
+    if watchdog is not None:
+        scheduler.add_job(
+            watchdog.check,
+            "interval",
+            seconds=WATCHDOG_SECONDS,
+            id="inflow_watchdog",
+            max_instances=1,
+            coalesce=True,
+        )
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler
