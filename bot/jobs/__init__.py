@@ -5,6 +5,7 @@ from __future__ import annotations
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.calendar import CalendarDesk
+from bot.services.desk_timers import DeskTimers
 from bot.services.event_pipe import EventPipe
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
@@ -16,10 +17,17 @@ CALDAV_PUSH_SECONDS = 60
 CALDAV_PULL_SECONDS = 300
 # Consumers are drained after every change; this catches what a failed pass left behind.
 EVENTS_SECONDS = 30
+# Time limits: breaches climb a rung, owed notices are sent.
+DESK_TIMERS_SECONDS = 30
 
 
 def build_scheduler(
-    staff: StaffDesk, reminders: ReminderDesk, calendar: CalendarDesk, pipe: EventPipe
+    staff: StaffDesk,
+    reminders: ReminderDesk,
+    calendar: CalendarDesk,
+    pipe: EventPipe,
+    *,
+    desk_timers: DeskTimers | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs = (
@@ -31,4 +39,13 @@ def build_scheduler(
     )
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
+    if desk_timers is not None:
+        scheduler.add_job(
+            desk_timers.run_due,
+            "interval",
+            seconds=DESK_TIMERS_SECONDS,
+            id="desk_timers",
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler
