@@ -46,6 +46,7 @@ CLAIM_FOR = timedelta(minutes=5)  # a sender that died lets go of its notice aft
 MAX_ATTEMPTS = 10
 RETRY_AFTER = timedelta(minutes=1)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_UNREACHABLE = frozenset({"blocked", "refused", None})
 
 
 class StaffChat(Protocol):
@@ -225,6 +226,10 @@ class DeskTimers:
                 await deadlines.notice_retry(tx, notice.id, now + RETRY_AFTER)
             else:
                 await deadlines.notice_done(tx, notice.id, now, outcome or "gave_up")
+                if notice.audience == "head" and outcome in _UNREACHABLE and deadline:
+                    # A head of sales who never started the bot (or blocked it): the
+                    # escalation must not vanish, so the staff group hears it instead.
+                    await deadlines.add_notice(tx, deadline, notice.rung, "group", 0, now)
         return int(outcome == "sent")
 
     async def _deliver(

@@ -238,3 +238,19 @@ async def test_a_blocked_client_is_not_chased(harness: Harness) -> None:
     assert len(h.telegram.sent(PROSPECT_ID, "sendMessage", ok=False)) == 1
     lead = await h.lead()
     assert lead is not None and lead.unreachable_at is not None
+
+
+async def test_a_head_of_sales_the_bot_cannot_reach_is_replaced_by_the_group(
+    make_harness: Callable[..., Any],
+) -> None:
+    h: Harness = await make_harness(head_of_sales_ids=(HEAD_ID,))
+    h.telegram.block_user(HEAD_ID)  # never started the bot, or blocked it
+    await qualified_lead(h, moscow(2026, 11, 30, 10, 0))
+    h.clock.current = moscow(2026, 11, 30, 10, 16)
+    await h.app.desk_timers.run_due()
+    h.clock.current = moscow(2026, 11, 30, 10, 31)
+    await h.app.desk_timers.run_due()
+    await h.app.desk_timers.run_due()
+    assert h.telegram.bot_messages(HEAD_ID) == []
+    escalations = [m for m in sla_messages(h) if m.visible_text.startswith("🚨")]
+    assert len(escalations) == 1
