@@ -26,6 +26,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.domain.sites_file import load_sites_file
+from bot.domain.sla import SlaLimits
 from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
 from bot.integrations.caldav import CalDavClient
@@ -39,6 +40,7 @@ from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.desk_timers import DeskTimers, DeskTimersConfig
 from bot.services.event_pipe import EventPipe
 from bot.services.health import ErrorCount
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
@@ -89,6 +91,7 @@ class Application:
     sales_desk_http: httpx.AsyncClient
     watchdog: Watchdog
     error_count: ErrorCount
+    desk_timers: DeskTimers
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -155,7 +158,12 @@ class Application:
     async def start_workers(self) -> None:
         """The alarm clock for due rows, and the two workers that wait for new work."""
         self._scheduler = build_scheduler(
-            self.staff, self.reminders, self.calendar, self.pipe, watchdog=self.watchdog
+            self.staff,
+            self.reminders,
+            self.calendar,
+            self.pipe,
+            watchdog=self.watchdog,
+            desk_timers=self.desk_timers,
         )
         self._scheduler.start()
         self._workers = [
@@ -343,6 +351,27 @@ async def build_application(
         LeadDeskConfig(zone=settings.zone, quiet=settings.quiet),
         on_change=pipe.drain,
     )
+    desk_timers = DeskTimers(
+        db,
+        notifier,
+        translations,
+        staff_t,
+        staff_desk,
+        clock,
+        DeskTimersConfig(
+            schedule=settings.desk_schedule,
+            zone=settings.zone,
+            limits=SlaLimits(
+                take=settings.sla_take_minutes,
+                first_contact=settings.sla_first_contact_minutes,
+                reply=settings.sla_reply_minutes,
+            ),
+            head_of_sales_ids=settings.head_of_sales_ids,
+        ),
+        on_change=pipe.drain,
+    )
+    # Before the card: a card rendered for a batch sees the deadlines that batch opened.
+    pipe.register("desk_timers", desk_timers)
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
@@ -419,4 +448,5 @@ async def build_application(
         sales_desk_http=sales_desk_http,
         watchdog=watchdog,
         error_count=error_count,
+        desk_timers=desk_timers,
     )

@@ -4,7 +4,7 @@ Friday is due at 09:10 on Monday."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.hours import WeeklySchedule
@@ -19,10 +19,11 @@ def _open_spans(
     day: date = since.astimezone(zone).date()
     for _ in range(_SEARCH_DAYS):
         for interval in schedule.intervals_on(day):
-            # Aware arithmetic is wall-clock here: 09:00 stays 09:00 across a DST change.
+            # Wall-clock arithmetic in the zone (09:00 stays 09:00 across a DST change),
+            # then UTC, so lengths and sums below are real elapsed time.
             midnight = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-            start = midnight + timedelta(minutes=interval.start_minute)
-            end = midnight + timedelta(minutes=interval.end_minute)
+            start = (midnight + timedelta(minutes=interval.start_minute)).astimezone(UTC)
+            end = (midnight + timedelta(minutes=interval.end_minute)).astimezone(UTC)
             if end <= since:
                 continue
             yield max(start, since), end

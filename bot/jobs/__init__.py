@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.calendar import CalendarDesk
+from bot.services.desk_timers import DeskTimers
 from bot.services.event_pipe import EventPipe
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
@@ -19,6 +22,8 @@ CALDAV_PULL_SECONDS = 300
 EVENTS_SECONDS = 30
 # The inflow watchdog looks at the last hour; a few minutes' delay in noticing is fine.
 WATCHDOG_SECONDS = 300
+# Time limits: breaches climb a rung, owed notices are sent.
+DESK_TIMERS_SECONDS = 30
 
 
 def build_scheduler(
@@ -28,24 +33,20 @@ def build_scheduler(
     pipe: EventPipe,
     *,
     watchdog: Watchdog | None = None,
+    desk_timers: DeskTimers | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    jobs = (
+    jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
         (staff.publish_pending, STAFF_CARD_RETRY_SECONDS, "staff_cards"),
         (reminders.run_due, REMINDER_SECONDS, "reminders"),
         (calendar.push_pending, CALDAV_PUSH_SECONDS, "caldav_push"),
         (calendar.pull_busy, CALDAV_PULL_SECONDS, "caldav_pull"),
         (pipe.drain, EVENTS_SECONDS, "events"),
-    )
+    ]
     if watchdog is not None:
-        scheduler.add_job(
-            watchdog.check,
-            "interval",
-            seconds=WATCHDOG_SECONDS,
-            id="inflow_watchdog",
-            max_instances=1,
-            coalesce=True,
-        )
+        jobs.append((watchdog.check, WATCHDOG_SECONDS, "inflow_watchdog"))
+    if desk_timers is not None:
+        jobs.append((desk_timers.run_due, DESK_TIMERS_SECONDS, "desk_timers"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

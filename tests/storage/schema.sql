@@ -86,7 +86,7 @@ CREATE TABLE desk_deadlines (
     rung INTEGER NOT NULL DEFAULT 0,
     next_rung_at TEXT,
     client_told_at TEXT
-);
+, opened_by INTEGER, closed_by INTEGER, outcome TEXT);
 
 CREATE TABLE desk_leads (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
@@ -305,6 +305,23 @@ CREATE TABLE sites (
     active INTEGER NOT NULL DEFAULT 1
 );
 
+CREATE TABLE sla_notices (
+    id INTEGER PRIMARY KEY,
+    deadline_id INTEGER NOT NULL REFERENCES desk_deadlines (id) ON DELETE CASCADE,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    rung INTEGER NOT NULL,
+    audience TEXT NOT NULL CHECK (audience IN ('owner', 'head', 'group', 'client')),
+    target INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at TEXT NOT NULL,
+    -- A sender working on the notice; another run leaves it alone until then.
+    claimed_until TEXT,
+    done_at TEXT,
+    -- sent / blocked / refused / gave_up
+    outcome TEXT
+);
+
 CREATE INDEX appointments_manager ON appointments (manager_id, starts_at);
 
 CREATE UNIQUE INDEX appointments_one_open_per_lead ON appointments (lead_id)
@@ -317,6 +334,11 @@ CREATE INDEX client_messages_due ON client_messages (due_at) WHERE state = 'pend
 CREATE INDEX desk_deadlines_due ON desk_deadlines (due_at) WHERE met_at IS NULL;
 
 CREATE UNIQUE INDEX desk_deadlines_open ON desk_deadlines (lead_id, kind) WHERE met_at IS NULL;
+
+CREATE UNIQUE INDEX desk_deadlines_opened_by ON desk_deadlines (lead_id, kind, opened_by);
+
+CREATE INDEX desk_deadlines_rung ON desk_deadlines (next_rung_at)
+    WHERE met_at IS NULL AND next_rung_at IS NOT NULL;
 
 CREATE INDEX desk_leads_next_call ON desk_leads (next_call_at) WHERE next_call_at IS NOT NULL;
 
@@ -350,3 +372,7 @@ WHERE state = 'pending';
 CREATE INDEX sales_desk_state ON sales_desk_deliveries (state, event_id);
 
 CREATE INDEX site_cells_appointment ON site_cells (appointment_id);
+
+CREATE INDEX sla_notices_due ON sla_notices (next_try_at) WHERE done_at IS NULL;
+
+CREATE UNIQUE INDEX sla_notices_once ON sla_notices (deadline_id, rung, audience, target);
