@@ -140,5 +140,7 @@ def preview(answer_html: str, length: int = 60) -> str:
     """A short plain-text start of a saved answer, escaped for HTML."""
     text = " ".join(html.unescape(_TAG_RE.sub("", answer_html)).split())
     if len(text) > length:
-        text = text[: length - 1].rstrip() + "…"
+        cut = text[: length - 1]
+        # End on a whole word when there is one to end on.
+        text = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
     return html.escape(text)

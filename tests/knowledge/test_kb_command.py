@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.domain.knowledge_file import KnowledgeError
-from bot.services.knowledge import KnowledgeBase
+from bot.services.knowledge import KnowledgeBase, preview
 from tests.conftest import MANAGER_ID, OUTSIDER_ID, STAFF_CHAT, Harness
 from tests.fakegram import GroupMember
 from tests.fakegram.server import StoredMessage
@@ -179,3 +179,8 @@ async def test_a_broken_knowledge_file_stops_the_start(
     broken.write_text("languages: [ru]\nentries: []\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"kb\.yaml:2: entries: missing or empty"):
         await make_harness(knowledge_path=broken)
+
+
+def test_the_list_previews_plain_text() -> None:
+    assert preview("<b>Да</b> &amp; <i>нет</i>") == "Да &amp; нет"
+    assert preview("слово " * 20, length=20) == "слово слово слово…"
