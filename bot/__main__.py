@@ -1,4 +1,4 @@
-"""python -m bot [run | migrate | check-checklist [PATH]]"""
+"""python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH]]"""
 
 from __future__ import annotations
 
@@ -11,15 +11,23 @@ import sys
 from pathlib import Path
 
 from bot.app import build_application
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import BUNDLED_KNOWLEDGE, ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError, load_checklist
+from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
 from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations
 
 EXIT_CONFIG = 2
-_STARTUP_ERRORS = (ConfigError, ChecklistError, SitesFileError, CatalogError, MigrationError)
+_STARTUP_ERRORS = (
+    ConfigError,
+    ChecklistError,
+    SitesFileError,
+    CatalogError,
+    MigrationError,
+    KnowledgeError,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument(
         "path", nargs="?", type=Path, help="default: CHECKLIST_PATH or the bundled one"
     )
+    check_kb = commands.add_parser(
+        "check-knowledge", help="validate a knowledge-base file and exit"
+    )
+    check_kb.add_argument(
+        "path", nargs="?", type=Path, help="default: KNOWLEDGE_PATH or the bundled one"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "check-checklist":
             return _check_checklist(args.path)
+        if args.command == "check-knowledge":
+            return _check_knowledge(args.path)
         settings = load_settings()
         logging.basicConfig(
             level=settings.log_level,
@@ -59,6 +75,16 @@ def _check_checklist(path: Path | None) -> int:
     checklist = load_checklist(path)
     sys.stdout.write(
         f"{path}: OK, {checklist.id} v{checklist.version}, {len(checklist.questions)} questions\n"
+    )
+    return 0
+
+
+def _check_knowledge(path: Path | None) -> int:
+    path = path or Path(os.environ.get("KNOWLEDGE_PATH") or BUNDLED_KNOWLEDGE)
+    knowledge = load_knowledge(path)
+    sys.stdout.write(
+        f"{path}: OK, v{knowledge.version}, {len(knowledge.entries)} entries "
+        f"({', '.join(knowledge.languages)})\n"
     )
     return 0
 

@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist, load_checklist
+from bot.domain.knowledge_file import load_knowledge
 from bot.domain.sites_file import load_sites_file
 from bot.domain.sla import SlaLimits
 from bot.handlers import errors, manager, prospect, staff
@@ -43,6 +44,7 @@ from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.desk_timers import DeskTimers, DeskTimersConfig
 from bot.services.event_pipe import EventPipe
 from bot.services.health import ErrorCount
+from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
@@ -232,6 +234,7 @@ async def build_application(
         routing_values=set(checklist.routing_values()),
         today=clock.now().astimezone(settings.zone).date(),
     )
+    knowledge_file = load_knowledge(settings.knowledge_path)
     translations = Translations(settings.default_language)
     db = Database(settings.database_path)
     await db.connect()
@@ -310,6 +313,7 @@ async def build_application(
         zone=settings.zone,
     )
     pipe = EventPipe(db, clock)
+    knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     reader = LeadReader(db, checklist, settings.default_language)
     sales_desk_http = httpx.AsyncClient(
         timeout=httpx.Timeout(SALES_DESK_TIMEOUT_SECONDS), follow_redirects=False
@@ -392,6 +396,7 @@ async def build_application(
         public_url=settings.public_url,
         sales_desk=sales_desk,
         staff_zone=settings.zone,
+        knowledge=knowledge,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
