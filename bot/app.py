@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -38,13 +38,16 @@ from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.digest import Digest, DigestConfig
 from bot.services.event_pipe import EventPipe
+from bot.services.export import Export
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
+from bot.services.stats import Stats
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
@@ -84,6 +87,7 @@ class Application:
     sales_desk: SalesDesk
     lead_desk: LeadDesk
     sales_desk_http: httpx.AsyncClient
+    digest: Digest
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -148,7 +152,9 @@ class Application:
 
     async def start_workers(self) -> None:
         """The alarm clock for due rows, and the two workers that wait for new work."""
-        self._scheduler = build_scheduler(self.staff, self.reminders, self.calendar, self.pipe)
+        self._scheduler = build_scheduler(
+            self.staff, self.reminders, self.calendar, self.pipe, self.digest
+        )
         self._scheduler.start()
         self._workers = [
             asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
@@ -336,6 +342,20 @@ async def build_application(
         on_change=pipe.drain,
     )
     pipe.register("staff_card", staff_desk)
+    stats = Stats(db, clock, staff_t, settings.zone, settings.desk_schedule)
+    export = Export(db, checklist, staff_t, settings.zone)
+    digest = Digest(
+        db,
+        clock,
+        stats,
+        notifier,
+        lambda: staff_desk.chat_id,
+        DigestConfig(
+            at=time.fromisoformat(settings.digest_time.zfill(5)),
+            zone=settings.zone,
+            head_of_sales_ids=settings.head_of_sales_ids,
+        ),
+    )
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db, clock),
@@ -355,6 +375,8 @@ async def build_application(
         public_url=settings.public_url,
         sales_desk=sales_desk,
         staff_zone=settings.zone,
+        stats_desk=stats,
+        export_desk=export,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -389,4 +411,5 @@ async def build_application(
         sales_desk=sales_desk,
         lead_desk=lead_desk,
         sales_desk_http=sales_desk_http,
+        digest=digest,
     )
