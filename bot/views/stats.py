@@ -13,6 +13,8 @@ from bot.storage.stats import Searchable
 
 # /find answers with at most this many leads; more means the query is too vague.
 FIND_LIMIT = 10
+# Rows per slice: sources come from links anyone can make, and a message has 4096 chars.
+SLICE_LIMIT = 12
 
 
 def period_label(period: Period) -> str:
@@ -49,6 +51,14 @@ def _slice(name: str, row: Row, t: Translator) -> str:
     )
 
 
+def _slices(title: str, rows: list[tuple[str, Row]], t: Translator) -> list[str]:
+    lines = ["", f"<b>{title}</b>"]
+    lines += [_slice(name, row, t) for name, row in rows[:SLICE_LIMIT]]
+    if len(rows) > SLICE_LIMIT:
+        lines.append(t("stats.more", count=len(rows) - SLICE_LIMIT))
+    return lines
+
+
 def _verdict(verdict: str, t: Translator) -> str:
     if verdict in ("target", "nurture", "reject"):
         return t(f"staff.verdict.{verdict}")
@@ -76,17 +86,15 @@ def stats_text(
     if funnel.by_verdict:
         lines += ["", f"<b>{t('stats.by_verdict')}</b>"]
         lines += [f"{_verdict(v, t)}: {count}" for v, count in funnel.by_verdict.items()]
-    lines += ["", f"<b>{t('stats.by_source')}</b>"]
-    lines += [_slice(source, row, t) for source, row in funnel.by_source.items()]
+    lines += _slices(t("stats.by_source"), list(funnel.by_source.items()), t)
     if funnel.by_owner:
-        lines += ["", f"<b>{t('stats.by_owner')}</b>"]
-        lines += [_slice(owner, row, t) for owner, row in funnel.by_owner.items()]
+        lines += _slices(t("stats.by_owner"), list(funnel.by_owner.items()), t)
     if funnel.by_sales_manager:
-        lines += ["", f"<b>{t('stats.by_manager')}</b>"]
-        lines += [
-            _slice(managers.get(manager_id, f"#{manager_id}"), row, t)
+        named = [
+            (managers.get(manager_id, f"#{manager_id}"), row)
             for manager_id, row in funnel.by_sales_manager.items()
         ]
+        lines += _slices(t("stats.by_manager"), named, t)
     lines += [
         "",
         t("stats.median_take", value=duration(funnel.median_take, t)),

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.events import Event
+from bot.domain.events import Event, EventType
 from bot.domain.funnel import Stage, funnel
 from bot.domain.lead_search import matches, phone_digits
 from bot.domain.periods import Period, PeriodError, PeriodKind, parse_period
+from bot.i18n import Translations
+from bot.views.stats import SLICE_LIMIT, stats_text
 from tests.stats.seed import COHORT, utc
 
 TODAY = date(2026, 11, 22)  # a Sunday
@@ -137,3 +139,16 @@ def test_find_matches(query: str, name: str | None, phone: str | None, found: bo
 def test_phone_queries_keep_the_last_ten_digits() -> None:
     assert phone_digits("8 (916) 123-45-67") == "9161234567"
     assert phone_digits("Anna 916") is None
+
+
+def test_a_long_tail_of_sources_is_cut_to_fit_a_message() -> None:
+    created = [
+        Event(i, i, EventType.CREATED, utc("2026-11-20 10:00"), "prospect", {"source": f"s{i}"})
+        for i in range(1, 16)
+    ]
+    start, end = parse_period("2026-11-20", TODAY).bounds(MOSCOW)
+    t = Translations("ru").get("ru")
+    period = parse_period("2026-11-20", TODAY)
+    lines = stats_text(funnel(created, start, end), period, {}, t).splitlines()
+    assert sum(1 for line in lines if line.startswith("s")) == SLICE_LIMIT
+    assert f"… и ещё {15 - SLICE_LIMIT}" in lines
