@@ -14,10 +14,11 @@ from bot.domain.leads import LeadId
 from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
 
-# Times are stored as UTC ISO strings, so they compare as text.
+# Times are stored as UTC ISO strings, so they compare as text. The cohort is found by
+# (type, at); "+type" keeps SQLite on the per-lead index for the outer read.
 _COHORT_EVENTS = f"""
 SELECT id, lead_id, type, at, actor, data FROM events
-WHERE type IN ({", ".join("?" for _ in FUNNEL_EVENTS)})
+WHERE +type IN ({", ".join("?" for _ in FUNNEL_EVENTS)})
   AND lead_id IN (
       SELECT lead_id FROM events WHERE type = ? AND at >= ? AND at < ?
   )
