@@ -111,5 +111,5 @@ class Digest:
         if await self._notifier.send(chat_id, report.text) is None:
             return False
         # The chart is a bonus: its failure does not send the text again.
-        await self._notifier.send_document(chat_id, report.chart_name, report.chart)
+        await self._notifier.send_photo(chat_id, report.chart_name, report.chart)
         return True

@@ -45,7 +45,7 @@ async def test_stats_figures_for_a_range_count_the_cohort_and_erased_leads(
     # The lead that came on Sunday night Moscow time is not Saturday's.
     assert not any(line.startswith("direct") for line in lines)
 
-    assert chart.upload is not None
+    assert chart.upload is not None and "photo" in chart.content
     assert chart.upload.filename == "funnel_2026-11-20_2026-11-21.png"
     assert chart.upload.data.startswith(PNG_SIGNATURE)
     pixels = image.imread(io.BytesIO(chart.upload.data), format="png")
@@ -74,14 +74,14 @@ async def test_a_period_without_leads_says_so(harness: Harness) -> None:
 
 async def test_a_bad_period_gets_examples_and_nothing_else(harness: Harness) -> None:
     manager = harness.staff_member(MANAGER_ID)
-    before = len(harness.telegram.sent(method="sendDocument"))
+    before = len(harness.telegram.sent(method="sendPhoto"))
     await manager.send("/stats last week")
     answer = manager.last_text() or ""
     assert answer.startswith("«last week» — такого периода я не знаю.")
     assert "/stats 2026-11-01..2026-11-15" in answer
     await manager.send("/stats 2026-11-15..2026-11-01")
     assert (manager.last_text() or "").startswith("В «2026-11-15..2026-11-01» период заканчи")
-    assert len(harness.telegram.sent(method="sendDocument")) == before
+    assert len(harness.telegram.sent(method="sendPhoto")) == before
 
 
 async def test_stats_in_a_topic_answer_in_that_topic(harness: Harness) -> None:
@@ -92,7 +92,7 @@ async def test_stats_in_a_topic_answer_in_that_topic(harness: Harness) -> None:
     await manager.send("/stats week", thread_id=topic)
     in_topic = harness.telegram.bot_messages(STAFF_CHAT, topic)
     assert in_topic[-2].visible_text.startswith("📊 Воронка, 2026-11-16 – 2026-11-22")
-    assert in_topic[-1].upload is not None
+    assert "photo" in in_topic[-1].content
 
 
 async def test_numbers_commands_are_refused_to_strangers(harness: Harness) -> None:
@@ -106,3 +106,4 @@ async def test_numbers_commands_are_refused_to_strangers(harness: Harness) -> No
     await left.send("/find 916")
     assert left.last_text() == "Эта команда доступна только участникам группы отдела продаж."
     assert harness.telegram.sent(method="sendDocument") == []
+    assert harness.telegram.sent(method="sendPhoto") == []

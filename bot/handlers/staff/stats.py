@@ -23,7 +23,7 @@ def _thread(message: Message) -> int | None:
 
 
 async def _send_file(
-    notifier: Notifier, message: Message, name: str, data: bytes, caption: str | None = None
+    notifier: Notifier, message: Message, name: str, data: bytes, caption: str
 ) -> None:
     method = SendDocument(
         chat_id=message.chat.id,
@@ -49,7 +49,9 @@ async def stats(
         return
     report = await stats_desk.report(period)
     await notifier.send(message.chat.id, report.text, thread_id=_thread(message))
-    await _send_file(notifier, message, report.chart_name, report.chart)
+    await notifier.send_photo(
+        message.chat.id, report.chart_name, report.chart, thread_id=_thread(message)
+    )
 
 
 async def export(
