@@ -90,3 +90,21 @@ async def test_without_a_staff_group_the_head_still_gets_it(
     harness.clock.current = utc("2026-11-21 07:00")
     assert await harness.app.digest.run_due() == 1
     assert len(_digests(harness, HEAD)) == 1
+
+
+async def test_a_429_on_the_digest_waits_and_sends_it_once(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness: Harness = await make_harness()
+    harness.telegram.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        chat_id=STAFF_CHAT,
+    )
+    harness.clock.current = utc("2026-11-21 07:00")
+    assert await harness.app.digest.run_due() == 1
+    assert len(_digests(harness, STAFF_CHAT)) == 1
+    assert await harness.app.digest.run_due() == 0
+    assert len(harness.telegram.sent(chat_id=STAFF_CHAT, method="sendMessage", ok=False)) == 1

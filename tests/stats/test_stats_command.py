@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from matplotlib import image
@@ -107,3 +108,17 @@ async def test_numbers_commands_are_refused_to_strangers(harness: Harness) -> No
     assert left.last_text() == "Эта команда доступна только участникам группы отдела продаж."
     assert harness.telegram.sent(method="sendDocument") == []
     assert harness.telegram.sent(method="sendPhoto") == []
+
+
+async def test_two_stats_at_once_each_get_their_text_and_chart(harness: Harness) -> None:
+    await seed(harness.app.db, *COHORT)
+    olga = harness.staff_member(MANAGER_ID)
+    await asyncio.gather(olga.send("/stats week"), olga.send("/stats month"))
+    texts = [m.visible_text.splitlines()[0] for m in olga.bot_messages() if m.text]
+    assert sorted(texts) == [
+        "📊 Воронка, 2026-11-01 – 2026-11-22",
+        "📊 Воронка, 2026-11-16 – 2026-11-22",
+    ]
+    charts = [m.upload for m in olga.bot_messages() if m.upload is not None]
+    assert len(charts) == 2
+    assert all(chart.data.startswith(PNG_SIGNATURE) for chart in charts)
