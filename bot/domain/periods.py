@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 # A range longer than this is most likely a typo in the year.
 MAX_DAYS = 366
 
-_RANGE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:\.\.|—|–|-)\s*(\d{4}-\d{2}-\d{2})")
-_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ISO dates, and the day-first dates people in Russia type (20.11.2026).
+_DATE = r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}"
+_RANGE_RE = re.compile(rf"({_DATE})\s*(?:\.\.|—|–|-)\s*({_DATE})")
+_DAY_RE = re.compile(_DATE)
 
 
 class PeriodKind(StrEnum):
@@ -83,7 +85,8 @@ def day(kind: PeriodKind, today: date) -> Period:
 
 
 def parse_period(text: str | None, today: date) -> Period:
-    """`today`, `week`, `month`, `yesterday`, `2026-11-01..2026-11-15` or one date."""
+    """`today`, `week`, `month`, `yesterday`, `2026-11-01..2026-11-15` or one date
+    (ISO or day-first: `01.11.2026..15.11.2026`)."""
     cleaned = (text or "").strip().lower()
     if cleaned in _WORDS:
         return day(_WORDS[cleaned], today)
@@ -103,6 +106,9 @@ def parse_period(text: str | None, today: date) -> Period:
 
 def _date(text: str) -> date:
     try:
+        if "." in text:
+            day_, month, year = (int(part) for part in text.split("."))
+            return date(year, month, day_)
         return date.fromisoformat(text)
     except ValueError:
         raise PeriodError("bad_date") from None

@@ -35,6 +35,9 @@ MOSCOW = ZoneInfo("Europe/Moscow")
         ("2026-11-01—2026-11-15", date(2026, 11, 1), date(2026, 11, 15)),
         ("2026-02-28..2026-03-01", date(2026, 2, 28), date(2026, 3, 1)),
         ("2026-11-03", date(2026, 11, 3), date(2026, 11, 3)),
+        ("01.11.2026..15.11.2026", date(2026, 11, 1), date(2026, 11, 15)),
+        ("3.11.2026", date(2026, 11, 3), date(2026, 11, 3)),
+        ("01.11.2026 - 2026-11-15", date(2026, 11, 1), date(2026, 11, 15)),
     ],
 )
 def test_periods_people_type(text: str | None, first: date, last: date) -> None:
@@ -48,7 +51,9 @@ def test_periods_people_type(text: str | None, first: date, last: date) -> None:
         ("weak", "unknown"),
         ("last week", "unknown"),
         ("2026-11", "unknown"),
-        ("01.11.2026", "unknown"),
+        ("11/01/2026", "unknown"),
+        ("01.11.26", "unknown"),
+        ("31.11.2026", "bad_date"),
         ("2026-11-15..", "unknown"),
         ("2026-02-30", "bad_date"),
         ("2026-13-01..2026-13-05", "bad_date"),

@@ -79,7 +79,7 @@ async def test_a_bad_period_gets_examples_and_nothing_else(harness: Harness) -> 
     await manager.send("/stats last week")
     answer = manager.last_text() or ""
     assert answer.startswith("«last week» — такого периода я не знаю.")
-    assert "/stats 2026-11-01..2026-11-15" in answer
+    assert "/stats 01.11.2026..15.11.2026" in answer
     await manager.send("/stats 2026-11-15..2026-11-01")
     assert (manager.last_text() or "").startswith("В «2026-11-15..2026-11-01» период заканчи")
     assert len(harness.telegram.sent(method="sendPhoto")) == before
