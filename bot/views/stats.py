@@ -14,7 +14,7 @@ from bot.storage.stats import Searchable
 # /find answers with at most this many leads; more means the query is too vague.
 FIND_LIMIT = 10
 # Rows per slice: sources come from links anyone can make, and a message has 4096 chars.
-SLICE_LIMIT = 12
+SLICE_LIMIT = 10
 
 
 def period_label(period: Period) -> str:

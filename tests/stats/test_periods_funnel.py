@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,3 +158,30 @@ def test_a_long_tail_of_sources_is_cut_to_fit_a_message() -> None:
     lines = stats_text(funnel(created, start, end), period, {}, t).splitlines()
     assert sum(1 for line in lines if line.startswith("s")) == SLICE_LIMIT
     assert f"… и ещё {15 - SLICE_LIMIT}" in lines
+
+
+def test_the_longest_stats_text_fits_one_telegram_message() -> None:
+    rows: list[Event] = []
+    for i in range(1, 31):
+        at = utc("2026-11-20 10:00")
+        rows += [
+            Event(4 * i, i, EventType.CREATED, at, "prospect", {"source": f"{i:02d}" + "x" * 62}),
+            Event(4 * i + 1, i, EventType.QUALIFIED, at, "checklist", {"verdict": "target"}),
+            Event(
+                4 * i + 2,
+                i,
+                EventType.DESK_OWNER_SET,
+                at,
+                "staff:1",
+                {"owner_name": f"{i:02d}" + "Я" * 62},
+            ),
+            Event(4 * i + 3, i, EventType.VIEWING_BOOKED, at, "prospect", {"manager_id": i}),
+        ]
+    start, end = parse_period("2026-11-20", TODAY).bounds(MOSCOW)
+    names = {i: f"{i:02d}" + "Ж" * 62 for i in range(1, 31)}
+    kinds = ("take", "first_contact", "reply", "next_call")
+    result = replace(funnel(rows, start, end), breaches=dict.fromkeys(kinds, 999))
+    text = stats_text(
+        result, parse_period("2026-11-20", TODAY), names, Translations("ru").get("ru")
+    )
+    assert len(text) < 4096  # with the HTML tags, so the visible text is shorter still
