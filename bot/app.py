@@ -342,6 +342,8 @@ async def build_application(
         on_change=pipe.drain,
     )
     pipe.register("staff_card", staff_desk)
+    pipe.register("sales_desk", sales_desk)
+    # The numbers: /stats, /export, /find and the daily digest.
     stats = Stats(db, clock, staff_t, settings.zone, settings.desk_schedule)
     export = Export(db, checklist, staff_t, settings.zone)
     digest = Digest(
@@ -356,7 +358,6 @@ async def build_application(
             head_of_sales_ids=settings.head_of_sales_ids,
         ),
     )
-    pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db, clock),
         events_isolation=SimpleEventIsolation(),
