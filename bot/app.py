@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -42,7 +42,9 @@ from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.desk_timers import DeskTimers, DeskTimersConfig
+from bot.services.digest import Digest, DigestConfig
 from bot.services.event_pipe import EventPipe
+from bot.services.export import Export
 from bot.services.health import ErrorCount
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
@@ -51,6 +53,7 @@ from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
+from bot.services.stats import Stats
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.services.watchdog import Watchdog, WatchdogConfig
@@ -94,6 +97,7 @@ class Application:
     watchdog: Watchdog
     error_count: ErrorCount
     desk_timers: DeskTimers
+    digest: Digest
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -166,6 +170,7 @@ class Application:
             self.pipe,
             watchdog=self.watchdog,
             desk_timers=self.desk_timers,
+            digest=self.digest,
         )
         self._scheduler.start()
         self._workers = [
@@ -378,6 +383,21 @@ async def build_application(
     pipe.register("desk_timers", desk_timers)
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
+    # The numbers: /stats, /export, /find and the daily digest.
+    stats = Stats(db, clock, staff_t, settings.zone, settings.desk_schedule)
+    export = Export(db, checklist, staff_t, settings.zone)
+    digest = Digest(
+        db,
+        clock,
+        stats,
+        notifier,
+        lambda: staff_desk.chat_id,
+        DigestConfig(
+            at=time.fromisoformat(settings.digest_time.zfill(5)),
+            zone=settings.zone,
+            head_of_sales_ids=settings.head_of_sales_ids,
+        ),
+    )
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db, clock),
         events_isolation=SimpleEventIsolation(),
@@ -397,6 +417,8 @@ async def build_application(
         sales_desk=sales_desk,
         staff_zone=settings.zone,
         knowledge=knowledge,
+        stats_desk=stats,
+        export_desk=export,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -454,4 +476,5 @@ async def build_application(
         watchdog=watchdog,
         error_count=error_count,
         desk_timers=desk_timers,
+        digest=digest,
     )

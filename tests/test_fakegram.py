@@ -570,6 +570,23 @@ async def test_documents_locations_and_commands(server: FakeTelegram, bot: Bot) 
     assert len(take_violations(server)) == 1
 
 
+async def test_photos_carry_their_size_and_refuse_what_is_not_an_image(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (800).to_bytes(4, "big")
+    png += (450).to_bytes(4, "big") + b"\x08\x06\x00\x00\x00"
+    sent = await bot.send_photo(
+        42, BufferedInputFile(png, filename="funnel.png"), caption="<b>Funnel</b>"
+    )
+    assert sent.photo is not None
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (800, 450)
+    [photo] = [m for m in server.bot_messages(42) if m.upload]
+    assert photo.upload is not None and photo.upload.data == png
+    assert photo.caption == "Funnel"
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(42, BufferedInputFile(b"not an image", filename="x.png"))
+
+
 async def test_wrong_token_is_unauthorized(server: FakeTelegram) -> None:
     bot = make_bot(server, token="987654:wrong")
     try:

@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.calendar import CalendarDesk
 from bot.services.desk_timers import DeskTimers
+from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
@@ -24,6 +25,8 @@ EVENTS_SECONDS = 30
 WATCHDOG_SECONDS = 300
 # Time limits: breaches climb a rung, owed notices are sent.
 DESK_TIMERS_SECONDS = 30
+# The digest job only checks whether today's digest is due and not yet sent.
+DIGEST_SECONDS = 60
 
 
 def build_scheduler(
@@ -34,6 +37,7 @@ def build_scheduler(
     *,
     watchdog: Watchdog | None = None,
     desk_timers: DeskTimers | None = None,
+    digest: Digest | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -47,6 +51,8 @@ def build_scheduler(
         jobs.append((watchdog.check, WATCHDOG_SECONDS, "inflow_watchdog"))
     if desk_timers is not None:
         jobs.append((desk_timers.run_due, DESK_TIMERS_SECONDS, "desk_timers"))
+    if digest is not None:
+        jobs.append((digest.run_due, DIGEST_SECONDS, "digest"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

@@ -28,6 +28,7 @@ from aiogram.methods import (
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     SendVenue,
     TelegramMethod,
 )
@@ -191,6 +192,23 @@ class Notifier:
             document=BufferedInputFile(data, filename=filename),
             caption=caption,
             reply_markup=markup,
+        )
+        return await self.call(method, chat_id)
+
+    async def send_photo(
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+    ) -> Message | None:
+        method = SendPhoto(
+            chat_id=chat_id,
+            photo=BufferedInputFile(data, filename=filename),
+            caption=caption,
+            message_thread_id=thread_id,
         )
         return await self.call(method, chat_id)
 

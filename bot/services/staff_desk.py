@@ -22,7 +22,7 @@ from bot.i18n import Translator
 from bot.services.notifier import Delivery, Notifier, ThreadNotFound
 from bot.storage import appointments, bot_settings, leads, managers, sales_desk, sites
 from bot.storage.db import Database
-from bot.views.staff import Booking, card_markup, lead_card, stats_text, topic_title
+from bot.views.staff import Booking, card_markup, lead_card, topic_title
 
 logger = logging.getLogger(__name__)
 
@@ -222,15 +222,6 @@ class StaffDesk:
             await self._notifier.send(self._chat_id, text, thread_id=thread_id)
         except ThreadNotFound:
             await self._notifier.send(self._chat_id, text)
-
-    async def stats_text(self) -> str:
-        # "Today" as the staff see it, in the configured time zone.
-        since = self._clock.now().astimezone(self._config.zone)
-        since = since.replace(hour=0, minute=0, second=0, microsecond=0)
-        async with self._db.transaction() as tx:
-            counts = await leads.count_by_status(tx)
-            sources = await leads.count_by_source(tx, since)
-        return stats_text(counts, sources, self._t)
 
     async def card_text(self, lead_id: LeadId) -> str | None:
         async with self._db.transaction() as tx:

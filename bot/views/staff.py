@@ -177,16 +177,3 @@ def lead_card(
         value = escape(shown) if shown is not None else t("answer.skipped")
         lines.append(f"<i>{escape(question.text.get(language))}</i>\n{value}")
     return "\n".join(lines)
-
-
-def stats_text(counts: dict[LeadStatus, int], sources: list[tuple[str, int]], t: Translator) -> str:
-    lines = [f"<b>{t('staff.stats.title')}</b>"]
-    total = sum(counts.values())
-    lines.append(t("staff.stats.total", count=total))
-    for status in LeadStatus:
-        if counts.get(status):
-            lines.append(f"{t(f'staff.status.{status}')}: {counts[status]}")
-    if sources:
-        lines += ["", f"<b>{t('staff.stats.sources')}</b>"]
-        lines += [f"{escape(source)}: {count}" for source, count in sources]
-    return "\n".join(lines)

@@ -71,6 +71,15 @@ def _bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
 
+def _image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of an uploaded photo; Telegram refuses what is not an image."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        return 800, 600  # a JPEG: its size is not read, any will do for tests
+    raise _bad("IMAGE_PROCESS_FAILED")
+
+
 @dataclass(slots=True)
 class Request:
     """One request the bot made, as decoded by the stand-in, and what it was answered."""
@@ -114,7 +123,7 @@ class StoredMessage:
     reply_to: StoredMessage | None = None
     message_thread_id: int | None = None
     content: dict[str, Any] = field(default_factory=dict)  # document/location/contact/...
-    upload: UploadedFile | None = None  # the file a sendDocument carried
+    upload: UploadedFile | None = None  # the file a sendDocument/sendPhoto carried
     edit_date: int | None = None
     deleted: bool = False
 
@@ -1047,6 +1056,32 @@ class FakeTelegram:
         _, message = self._send_common(
             checked,
             content={"document": info},
+            upload=upload,
+            caption=caption.text if caption else None,
+            caption_entities=caption.entities if caption else (),
+            source_text=params.get("caption"),
+            parse_mode=params.get("parse_mode"),
+        )
+        return message.to_dict()
+
+    def _m_sendPhoto(self, checked: CheckedRequest) -> dict[str, Any]:
+        params = checked.params
+        photo = params["photo"]
+        upload = photo if isinstance(photo, UploadedFile) else None
+        width, height = _image_size(upload.data) if upload is not None else (800, 600)
+        file_id, unique_id = self._file_id()
+        size: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "width": width,
+            "height": height,
+        }
+        if upload is not None:
+            size["file_size"] = len(upload.data)
+        caption = checked.texts.get("caption")
+        _, message = self._send_common(
+            checked,
+            content={"photo": [size]},
             upload=upload,
             caption=caption.text if caption else None,
             caption_entities=caption.entities if caption else (),

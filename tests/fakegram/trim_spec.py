@@ -44,6 +44,7 @@ KEPT_METHODS = (
     "answerCallbackQuery",
     "sendChatAction",
     "sendDocument",
+    "sendPhoto",
     "sendLocation",
     "sendVenue",
     "getChat",

@@ -346,6 +346,8 @@ CREATE INDEX desk_leads_owner ON desk_leads (owner_id);
 
 CREATE INDEX events_lead ON events (lead_id, id);
 
+CREATE INDEX events_type_at ON events (type, at);
+
 CREATE INDEX leads_status ON leads (status);
 
 CREATE INDEX leads_unposted ON leads (staff_posted_at) WHERE staff_posted_at IS NULL;

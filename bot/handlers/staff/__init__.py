@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.staff import commands, knowledge, outbox, refusals, setup, team
+from bot.handlers.staff import commands, knowledge, outbox, refusals, setup, stats, team
 
 
 def build_router() -> Router:
@@ -13,6 +13,7 @@ def build_router() -> Router:
     router.include_routers(
         setup.build_router(),
         commands.build_router(),
+        stats.build_router(),
         team.build_router(),
         outbox.build_router(),
         knowledge.build_router(),

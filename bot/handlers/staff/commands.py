@@ -1,4 +1,4 @@
-"""Staff-group commands: /stats (the funnel) and /lead <id> (a lead's card)."""
+"""Staff-group commands: /lead <id> (a lead's card). The numbers live in stats.py."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from aiogram.types import Message
 
 from bot.domain.leads import LeadId
 from bot.filters import StaffMember
+from bot.handlers.staff.stats import STATS_COMMANDS
 from bot.i18n import Translator
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
 
-STAFF_COMMANDS = ("stats", "lead")
+STAFF_COMMANDS = ("lead", *STATS_COMMANDS)
 
 
 def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
-
-
-async def stats(message: Message, staff: StaffDesk, notifier: Notifier) -> None:
-    await notifier.send(message.chat.id, await staff.stats_text(), thread_id=_thread(message))
 
 
 async def lead(
@@ -44,6 +41,5 @@ async def lead(
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(StaffMember())
-    router.message.register(stats, Command("stats"))
     router.message.register(lead, Command("lead"))
     return router

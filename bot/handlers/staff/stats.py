@@ -1,0 +1,102 @@
+"""Staff-group numbers: /stats [period], /export [period], /find <phone or name>."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendDocument
+from aiogram.types import BufferedInputFile, Message
+
+from bot.domain.periods import PeriodError
+from bot.filters import StaffMember
+from bot.i18n import Translator
+from bot.services.export import Export
+from bot.services.notifier import Notifier
+from bot.services.stats import Stats
+from bot.views.stats import bad_period_text, found_text, period_label
+
+STATS_COMMANDS = ("stats", "export", "find")
+
+
+def _thread(message: Message) -> int | None:
+    return message.message_thread_id if message.is_topic_message else None
+
+
+async def _send_file(
+    notifier: Notifier, message: Message, name: str, data: bytes, caption: str
+) -> None:
+    method = SendDocument(
+        chat_id=message.chat.id,
+        document=BufferedInputFile(data, filename=name),
+        caption=caption,
+        message_thread_id=_thread(message),
+    )
+    await notifier.call(method, message.chat.id)
+
+
+async def stats(
+    message: Message,
+    command: CommandObject,
+    stats_desk: Stats,
+    notifier: Notifier,
+    staff_t: Translator,
+) -> None:
+    try:
+        period = stats_desk.parse(command.args)
+    except PeriodError as error:
+        text = bad_period_text(error, command.args or "", "stats", staff_t)
+        await notifier.send(message.chat.id, text, thread_id=_thread(message))
+        return
+    report = await stats_desk.report(period)
+    await notifier.send(message.chat.id, report.text, thread_id=_thread(message))
+    await notifier.send_photo(
+        message.chat.id, report.chart_name, report.chart, thread_id=_thread(message)
+    )
+
+
+async def export(
+    message: Message,
+    command: CommandObject,
+    stats_desk: Stats,
+    export_desk: Export,
+    notifier: Notifier,
+    staff_t: Translator,
+) -> None:
+    try:
+        period = stats_desk.parse(command.args)
+    except PeriodError as error:
+        text = bad_period_text(error, command.args or "", "export", staff_t)
+        await notifier.send(message.chat.id, text, thread_id=_thread(message))
+        return
+    file = await export_desk.csv_file(period)
+    label = period_label(period)
+    if file.count == 0:
+        text = staff_t("export.empty", period=label)
+        await notifier.send(message.chat.id, text, thread_id=_thread(message))
+        return
+    caption = staff_t("export.caption", period=label, count=file.count)
+    await _send_file(notifier, message, file.filename, file.data, caption)
+
+
+async def find(
+    message: Message,
+    command: CommandObject,
+    export_desk: Export,
+    notifier: Notifier,
+    staff_t: Translator,
+) -> None:
+    query = (command.args or "").strip()
+    if not query:
+        text = staff_t("find.usage")
+    else:
+        text = found_text(query, await export_desk.find(query), staff_t)
+    await notifier.send(message.chat.id, text, thread_id=_thread(message))
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(StaffMember())
+    router.message.register(stats, Command("stats"))
+    router.message.register(export, Command("export"))
+    router.message.register(find, Command("find"))
+    return router
