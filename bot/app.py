@@ -38,6 +38,7 @@ from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.desk_work import DeskWork, DeskWorkConfig
 from bot.services.event_pipe import EventPipe
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
@@ -252,6 +253,7 @@ async def build_application(
             configured_chat_id=settings.staff_chat_id,
             zone=settings.zone,
             admin_ids=frozenset(settings.admin_ids),
+            desk_schedule=settings.desk_schedule,
         ),
     )
     await staff_desk.prepare()
@@ -335,6 +337,20 @@ async def build_application(
         LeadDeskConfig(zone=settings.zone, quiet=settings.quiet),
         on_change=pipe.drain,
     )
+    desk_work = DeskWork(
+        db,
+        clock,
+        booking,
+        staff_desk,
+        translations,
+        staff_t,
+        DeskWorkConfig(
+            zone=settings.zone,
+            schedule=settings.desk_schedule,
+            head_ids=frozenset(settings.head_of_sales_ids),
+            admin_ids=frozenset(settings.admin_ids),
+        ),
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
@@ -355,6 +371,7 @@ async def build_application(
         public_url=settings.public_url,
         sales_desk=sales_desk,
         staff_zone=settings.zone,
+        desk_work=desk_work,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
