@@ -200,7 +200,7 @@ def test_next_call_days_skip_the_weekend_and_times_stay_in_desk_hours() -> None:
         (
             datetime(2026, 11, 27, 15, 55, tzinfo=UTC),
             datetime(2026, 11, 30, 6, 10, tzinfo=UTC),
-            "take by 11/30/26, 9:10 AM · 15 min left",
+            "take by 11/30/26, 9:10\u202fAM · 15 min left",
         ),
         # Overdue across a night counts only desk hours.
         (
