@@ -95,7 +95,7 @@ async def test_a_logged_call_requires_a_next_call_or_a_close(office: Harness) ->
     [(actor, data)] = await events_of(office, "desk.next_call_set")
     assert actor == f"staff:{OLGA}" and data["at"] == "2026-11-23T07:30:00Z"
 
-    office.clock.advance(days=1, hours=1, minutes=30)  # Monday 10:30 in Moscow
+    office.clock.advance(hours=22, minutes=30)  # Monday 10:30 in Moscow
     await olga.click(CALL, card_message(office))
     await olga.click("дозвонились", card_message(office))
     await olga.click(CLOSE, card_message(office))
@@ -229,3 +229,35 @@ async def test_assign_to_a_lead_manager_or_hand_over_to_a_sales_manager(office: 
         event for event in await events_of(office, "lead.manager_assigned") if event[0] != "routing"
     ]
     assert actor == f"staff:{OLGA}" and data["route"] == "manual"
+
+
+async def test_the_card_shows_what_is_due_and_what_the_client_said(office: Harness) -> None:
+    await serious_buyer(office.prospect(language_code="en"))
+    # What the SLA and relay parts write; the card reads it when it is next rendered.
+    async with office.app.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO desk_deadlines (lead_id, kind, started_at, due_at)"
+            " VALUES (1, 'first_contact', ?, ?)",
+            ("2026-11-22T09:00:00+00:00", "2026-11-23T07:00:00+00:00"),  # Mon 10:00 Moscow
+        )
+        await tx.execute(
+            "INSERT INTO desk_leads (lead_id, updated_at, last_client_message_at,"
+            " last_client_text) VALUES (1, ?, ?, ?)",
+            ("2026-11-22T09:00:00+00:00", "2026-11-22T08:55:00+00:00", "А ипотека <есть>?"),
+        )
+        await tx.execute("UPDATE leads SET unreachable_at = ? WHERE id = 1", ("2026-11-22",))
+    await lead_manager(office, OLGA, "Olga").click(TAKE, card_message(office))
+
+    card = card_message(office).visible_text
+    # Sunday noon: the desk opens Monday 09:00, so an hour of desk time is left.
+    assert "⏱ первый звонок до 23.11.2026, 10:00 · осталось 1 ч 0 мин" in card
+    assert "💬 Клиент, 22.11.2026, 11:55: А ипотека <есть>?" in card
+    assert "Этап: целевой" in card and "Ведёт: Olga" in card
+    assert "Дальше: позвонить клиенту" in card
+    assert "vk_spring" in card  # the source, as before
+    assert "⚠️ Клиент заблокировал бота" in card
+
+    office.clock.advance(hours=22, minutes=5)  # Monday 10:05 in Moscow
+    await lead_manager(office, OLGA, "Olga").click(CALL, card_message(office))
+    await lead_manager(office, OLGA, "Olga").click("дозвонились", card_message(office))
+    assert "⏱ первый звонок: просрочено на 5 мин" in card_message(office).visible_text
