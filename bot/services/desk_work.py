@@ -192,38 +192,11 @@ class DeskWork:
         async with self._db.transaction() as tx:
             won = await desk_store.take(tx, lead.id, press.user_id, press.name, now)
             if won:
-                await self._owner_event(tx, lead.id, press, None, "take", now)
+                await _owner_set(tx, lead.id, press, (press.user_id, press.name), None, "take", now)
             desk = await desk_store.get(tx, lead.id)
         if not won:
             return DeskReply(toast=self._refused(Refusal.TAKEN, desk, lead))
         return DeskReply(toast=self._t("desk.done.taken", id=lead.id))
-
-    async def _owner_event(
-        self,
-        tx: Connection,
-        lead_id: int,
-        press: Press,
-        previous: int | None,
-        how: str,
-        now: datetime,
-        *,
-        owner_id: int | None = None,
-        owner_name: str | None = None,
-    ) -> None:
-        data = {
-            "owner": owner_id if owner_id is not None else press.user_id,
-            "owner_name": owner_name if owner_name is not None else press.name,
-            "previous": previous,
-            "how": how,
-        }
-        await events.append(
-            tx,
-            lead_id,
-            EventType.DESK_OWNER_SET,
-            at=now,
-            actor=f"staff:{press.user_id}",
-            data=data,
-        )
 
     async def _roster(self) -> list[desk_store.StaffPerson]:
         async with self._db.read() as conn:
@@ -271,9 +244,7 @@ class DeskWork:
             if current.closed:
                 return DeskReply(toast=self._t("desk.refused.closed", id=lead.id))
             await desk_store.set_owner(tx, lead.id, owner_id, name, now)
-            await self._owner_event(
-                tx, lead.id, press, current.owner_id, how, now, owner_id=owner_id, owner_name=name
-            )
+            await _owner_set(tx, lead.id, press, (owner_id, name), current.owner_id, how, now)
         told = self._t(
             "desk.told.owner",
             owner=_mention(owner_id, name),
@@ -409,7 +380,8 @@ class DeskWork:
             return DeskReply(toast=self._t("desk.refused.not_now", id=lead.id))
         now = self._clock.now()
         async with self._db.transaction() as tx:
-            await desk_store.log_call(tx, lead.id, outcome, now)
+            if not await desk_store.log_call(tx, lead.id, outcome, now):
+                return DeskReply(toast=self._t("desk.refused.closed", id=lead.id))
             await events.append(
                 tx,
                 lead.id,
@@ -438,7 +410,8 @@ class DeskWork:
         if not rules.valid_next_call(call_at, now, schedule, zone):
             return DeskReply(toast=self._t("desk.refused.time_passed"))
         async with self._db.transaction() as tx:
-            await desk_store.set_next_call(tx, lead.id, call_at, now)
+            if not await desk_store.set_next_call(tx, lead.id, call_at, now):
+                return DeskReply(toast=self._t("desk.refused.closed", id=lead.id))
             await events.append(
                 tx,
                 lead.id,
@@ -490,6 +463,20 @@ class DeskWork:
         return self._topic(
             lead, said, DeskReply(toast=self._t("desk.done.picker_sent"), prospect=turn)
         )
+
+
+async def _owner_set(
+    tx: Connection,
+    lead_id: int,
+    press: Press,
+    owner: tuple[int, str],
+    previous: int | None,
+    how: str,
+    now: datetime,
+) -> None:
+    data = {"owner": owner[0], "owner_name": owner[1], "previous": previous, "how": how}
+    actor = f"staff:{press.user_id}"
+    await events.append(tx, lead_id, EventType.DESK_OWNER_SET, at=now, actor=actor, data=data)
 
 
 def _pending(desk: DeskLead) -> dict[str, object] | None:

@@ -38,11 +38,11 @@ WHERE lead_id = ?
 _LOG_CALL = """
 UPDATE desk_leads SET last_call_outcome = ?, last_call_at = ?, next_step_required = 1,
     first_contact_at = COALESCE(first_contact_at, ?), updated_at = ?
-WHERE lead_id = ?
+WHERE lead_id = ? AND closed_at IS NULL
 """
 _SET_NEXT_CALL = """
 UPDATE desk_leads SET next_call_at = ?, next_step_required = 0, updated_at = ?
-WHERE lead_id = ?
+WHERE lead_id = ? AND closed_at IS NULL
 """
 _CLOSE = """
 UPDATE desk_leads SET closed_reason = ?, closed_at = ?, next_step_required = 0,
@@ -139,16 +139,20 @@ async def set_owner(
     await tx.execute(_SET_OWNER, (owner_id, owner_name, when, when, lead_id))
 
 
-async def log_call(tx: Connection, lead_id: int, outcome: CallOutcome, at: datetime) -> None:
-    """A call attempt counts as the first contact: it is what the contact time limit asks."""
+async def log_call(tx: Connection, lead_id: int, outcome: CallOutcome, at: datetime) -> bool:
+    """A call attempt counts as the first contact: it is what the contact time limit asks.
+    False if the lead was closed meanwhile."""
     await ensure(tx, lead_id, at)
     when = dump_time(at)
-    await tx.execute(_LOG_CALL, (outcome.value, when, when, when, lead_id))
+    cursor = await tx.execute(_LOG_CALL, (outcome.value, when, when, when, lead_id))
+    return cursor.rowcount == 1
 
 
-async def set_next_call(tx: Connection, lead_id: int, call_at: datetime, at: datetime) -> None:
+async def set_next_call(tx: Connection, lead_id: int, call_at: datetime, at: datetime) -> bool:
+    """False if the lead was closed meanwhile."""
     await ensure(tx, lead_id, at)
-    await tx.execute(_SET_NEXT_CALL, (dump_time(call_at), dump_time(at), lead_id))
+    cursor = await tx.execute(_SET_NEXT_CALL, (dump_time(call_at), dump_time(at), lead_id))
+    return cursor.rowcount == 1
 
 
 async def close(tx: Connection, lead_id: int, reason: CloseReason, at: datetime) -> None:
