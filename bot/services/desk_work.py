@@ -298,10 +298,14 @@ class DeskWork:
         )
         return self._topic(lead, ask, back)
 
-    async def awaiting(self, chat_id: int, thread_id: int, user_id: int) -> int | None:
-        """The lead whose topic this is, if `user_id` was asked to type something there."""
+    async def awaiting(self, chat_id: int, thread_id: int | None, user_id: int) -> int | None:
+        """The lead whose topic this is (in a group without topics: whose card asked), if
+        `user_id` was asked to type something there."""
         async with self._db.read() as conn:
-            lead_id = await desk_store.lead_by_thread(conn, chat_id, thread_id)
+            if thread_id is None:
+                lead_id = await desk_store.lead_awaiting(conn, chat_id, user_id)
+            else:
+                lead_id = await desk_store.lead_by_thread(conn, chat_id, thread_id)
             if lead_id is None:
                 return None
             desk = await desk_store.get(conn, lead_id)
@@ -435,9 +439,10 @@ class DeskWork:
         async with self._db.transaction() as tx:
             current = await leads.get(tx, lead.id)
             desk = await desk_store.get(tx, lead.id)
-            # Re-checked inside the transaction: a viewing may have been booked meanwhile.
-            if current is None or rules.refusal(current.status, desk, Move.CLOSE) is not None:
-                return DeskReply(toast=self._t("desk.refused.not_now", id=lead.id))
+            # Re-checked inside the transaction: closed or booked meanwhile.
+            refused = None if current is None else rules.refusal(current.status, desk, Move.CLOSE)
+            if current is None or refused is not None:
+                return DeskReply(toast=self._refused(refused or Refusal.NOT_NOW, desk, lead))
             await desk_store.close(tx, lead.id, reason, now)
             await leads.set_status(
                 tx,

@@ -56,6 +56,13 @@ WHERE lead_id = ?
 """
 _SET_PENDING = "UPDATE desk_leads SET pending_input = ?, updated_at = ? WHERE lead_id = ?"
 _LEAD_BY_THREAD = "SELECT id FROM leads WHERE staff_chat_id = ? AND staff_thread_id = ?"
+# A group without topics: the lead whose card asked this person to type something.
+_LEAD_AWAITING = """
+SELECT d.lead_id FROM desk_leads d JOIN leads l ON l.id = d.lead_id
+WHERE l.staff_chat_id = ? AND l.staff_thread_id IS NULL
+  AND json_extract(d.pending_input, '$.by') = ?
+ORDER BY d.updated_at DESC LIMIT 1
+"""
 _OPEN_DEADLINES = """
 SELECT kind, due_at, breached_at FROM desk_deadlines
 WHERE lead_id = ? AND met_at IS NULL ORDER BY due_at
@@ -175,6 +182,12 @@ async def set_pending(tx: Connection, lead_id: int, pending: str | None, at: dat
 
 async def lead_by_thread(conn: Connection, chat_id: int, thread_id: int) -> int | None:
     cursor = await conn.execute(_LEAD_BY_THREAD, (chat_id, thread_id))
+    row = await cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+async def lead_awaiting(conn: Connection, chat_id: int, user_id: int) -> int | None:
+    cursor = await conn.execute(_LEAD_AWAITING, (chat_id, user_id))
     row = await cursor.fetchone()
     return None if row is None else int(row[0])
 

@@ -261,3 +261,22 @@ async def test_the_card_shows_what_is_due_and_what_the_client_said(office: Harne
     await lead_manager(office, OLGA, "Olga").click(CALL, card_message(office))
     await lead_manager(office, OLGA, "Olga").click("дозвонились", card_message(office))
     assert "⏱ первый звонок: просрочено на 5 мин" in card_message(office).visible_text
+
+
+async def test_in_a_group_without_topics_the_reason_is_the_next_message_in_the_group(
+    make_harness: Callable[..., Any], tmp_path: Path
+) -> None:
+    harness: Harness = await make_harness(forum=False, sites_path=write_sites(tmp_path))
+    await serious_buyer(harness.prospect(language_code="en"))
+    olga = lead_manager(harness, OLGA, "Olga")
+    await olga.click(OVERRIDE, card_message(harness))
+    await olga.click("Нецелевой", card_message(harness))
+    await olga.send("/stats")  # a command is not the reason
+    assert (await desk_row(harness)).override_verdict is None
+    await olga.send("Ищет аренду, не покупку")
+
+    row = await desk_row(harness)
+    assert (row.override_verdict, row.override_reason) == ("reject", "Ищет аренду, не покупку")
+    lead = await harness.lead()
+    assert lead is not None and lead.status is LeadStatus.REJECTED
+    assert "Причина: Ищет аренду, не покупку" in card_message(harness).visible_text

@@ -96,7 +96,7 @@ async def test_old_buttons_get_a_clear_toast(office: Harness) -> None:
     before = await snapshot(office)
     take = DeskCb(action=DeskAction.CALL, lead_id=1, arg="reached")
     answer = await press_data(office, OLGA, card_message(office), take)
-    assert answer is not None and answer.text == "Лид #1 закрыт."
+    assert answer is not None and answer.text == "Лид #1 уже закрыт."
     assert await snapshot(office) == before
 
     # Erased: the prospect used /forget.
@@ -104,3 +104,21 @@ async def test_old_buttons_get_a_clear_toast(office: Harness) -> None:
     await user.send("/forget")
     answer = await press_data(office, OLGA, card, DeskCb(action=DeskAction.TAKE, lead_id=1))
     assert answer is not None and answer.text == "Лида #1 больше нет (данные удалены)."
+
+
+async def test_two_closes_at_once_close_the_lead_once(office: Harness) -> None:
+    await serious_buyer(office.prospect(language_code="en"))
+    olga, pavel = lead_manager(office, OLGA, "Olga"), lead_manager(office, PAVEL, "Pavel")
+    await olga.click(TAKE, card_message(office))
+    await olga.click("🔒 Закрыть ▸", card_message(office))
+    card = card_message(office)
+
+    first, second = await asyncio.gather(olga.click("спам", card), pavel.click("дубль", card))
+
+    assert first is not None and second is not None
+    assert sorted([first.text or "", second.text or ""]) == sorted(
+        ["Лид #1 закрыт.", "Лид #1 уже закрыт."]
+    )
+    assert len(await events_of(office, "desk.closed")) == 1
+    lead = await office.lead()
+    assert lead is not None and lead.status is LeadStatus.CLOSED

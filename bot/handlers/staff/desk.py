@@ -49,16 +49,14 @@ class AwaitedInput(BaseFilter):
         if (
             staff.chat_id is None
             or message.chat.id != staff.chat_id
-            or not message.is_topic_message
-            or message.message_thread_id is None
             or message.from_user is None
             or not message.text
             or message.text.startswith("/")
         ):
             return False
-        lead_id = await desk_work.awaiting(
-            message.chat.id, message.message_thread_id, message.from_user.id
-        )
+        # The General topic of a forum has no thread id: no lead's topic, nothing awaited.
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        lead_id = await desk_work.awaiting(message.chat.id, thread_id, message.from_user.id)
         return False if lead_id is None else {"lead_id": lead_id}
 
 
