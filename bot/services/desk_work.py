@@ -81,6 +81,8 @@ class DeskReply:
     topic_chat_id: int | None = None
     topic_thread_id: int | None = None
     prospect: Turn | None = None
+    # Shown instead of the toast and the topic line if the prospect's messages did not go.
+    prospect_failed: str | None = None
 
 
 def _menu(markup: InlineKeyboardMarkup) -> DeskReply:
@@ -457,6 +459,8 @@ class DeskWork:
 
     async def _book(self, lead: Lead, press: Press) -> DeskReply:
         """Sends the prospect the slot picker (routing them to a manager first if needed)."""
+        if lead.unreachable_at is not None:
+            return DeskReply(toast=self._t("desk.refused.not_delivered"))
         if lead.manager_id is None:
             turn = await self._booking.offer(lead, Memory())
         else:
@@ -465,9 +469,12 @@ class DeskWork:
             await self._booking.show_days(plan, lead, None, t, replace=False)
             turn = plan.turn()
         said = self._t("desk.told.picker_sent", who=escape(press.name), id=lead.id)
-        return self._topic(
-            lead, said, DeskReply(toast=self._t("desk.done.picker_sent"), prospect=turn)
+        sent = DeskReply(
+            toast=self._t("desk.done.picker_sent"),
+            prospect=turn,
+            prospect_failed=self._t("desk.refused.not_delivered"),
         )
+        return self._topic(lead, said, sent)
 
 
 async def _owner_set(

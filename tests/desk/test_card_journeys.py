@@ -280,3 +280,23 @@ async def test_in_a_group_without_topics_the_reason_is_the_next_message_in_the_g
     lead = await harness.lead()
     assert lead is not None and lead.status is LeadStatus.REJECTED
     assert "Причина: Ищет аренду, не покупку" in card_message(harness).visible_text
+
+
+async def test_book_viewing_for_a_prospect_who_blocked_the_bot(office: Harness) -> None:
+    user = office.prospect(language_code="en")
+    await serious_buyer(user)
+    olga = lead_manager(office, OLGA, "Olga")
+    await olga.click(TAKE, card_message(office))
+    office.telegram.block_user(1001)
+
+    answer = await olga.click(BOOK, card_message(office))
+
+    refused = "Не удалось отправить клиенту: он заблокировал бота. Позвоните ему."
+    assert answer is not None and answer.text == refused
+    lead = await office.lead()
+    assert lead is not None and lead.unreachable_at is not None
+    topic = office.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
+    assert not any("отправил(а) клиенту" in m.visible_text for m in topic)
+    again = await olga.click(BOOK, card_message(office))  # no second try at a blocked chat
+    assert again is not None and again.text == refused
+    assert len(office.telegram.sent(1001, "sendMessage", ok=False)) == 1

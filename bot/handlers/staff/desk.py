@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.keyboards.callbacks import DeskAction, DeskCb
 from bot.services.desk_work import DeskReply, DeskWork, Press
 from bot.services.notifier import Notifier, ThreadNotFound
+from bot.services.replies import Send, Turn
 from bot.services.staff_desk import StaffDesk
 
 
@@ -82,7 +83,25 @@ class SeeStaff(BaseMiddleware):
         return await handler(event, data)
 
 
+async def _to_prospect(turn: Turn, notifier: Notifier) -> bool:
+    """Carries out the prospect's replies; False if a message did not go (blocked)."""
+    delivered = True
+    for one in turn.replies:
+        if isinstance(one, Send):
+            screen = one.screen
+            sent = await notifier.send(one.chat_id, screen.text, markup=screen.markup)
+            delivered = delivered and sent is not None
+        else:
+            await carry_out(Turn(turn.memory, (one,)), notifier, Where(0))
+    return delivered
+
+
 async def show(reply: DeskReply, notifier: Notifier, query: CallbackQuery | None) -> None:
+    # The prospect first: whether it went decides what staff are told.
+    if reply.prospect is not None:
+        delivered = await _to_prospect(reply.prospect, notifier)
+        if not delivered and reply.prospect_failed is not None:
+            reply = DeskReply(toast=reply.prospect_failed)
     if query is not None:
         await notifier.answer_callback(query.id, reply.toast)
         message = query.message
@@ -95,8 +114,6 @@ async def show(reply: DeskReply, notifier: Notifier, query: CallbackQuery | None
             )
         except ThreadNotFound:
             await notifier.send(reply.topic_chat_id, reply.topic_text)
-    if reply.prospect is not None:
-        await carry_out(reply.prospect, notifier, Where(0))
 
 
 async def press(
