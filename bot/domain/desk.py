@@ -6,6 +6,7 @@ Pure: no Telegram, no database. The card, the use cases and the tests read the s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -108,6 +109,35 @@ class DeskLead:
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+
+@dataclass(frozen=True)
+class AwaitedReason:
+    """A staff member was asked why they override the verdict; their next message in the
+    lead's topic is the reason. Kept in `desk_leads.pending_input`, so it survives a
+    restart."""
+
+    by: int
+    verdict: Verdict
+
+    def to_text(self) -> str:
+        return json.dumps({"kind": _REASON_KIND, "by": self.by, "verdict": self.verdict.value})
+
+
+_REASON_KIND = "override_reason"
+
+
+def awaited_reason(pending_input: str | None) -> AwaitedReason | None:
+    """What `pending_input` awaits, if it is an override reason (anything else: None)."""
+    if pending_input is None:
+        return None
+    try:
+        raw = json.loads(pending_input)
+        if raw.get("kind") != _REASON_KIND:
+            return None
+        return AwaitedReason(by=int(raw["by"]), verdict=Verdict(raw["verdict"]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def is_closed(status: LeadStatus, desk: DeskLead) -> bool:

@@ -6,10 +6,9 @@ transaction, so the card consumer re-renders the card and the CRM hears of it.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import datetime
 from html import escape
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -36,7 +35,6 @@ from bot.views import desk_card
 logger = logging.getLogger(__name__)
 
 MAX_REASON_LENGTH = 500
-_OVERRIDE_INPUT = "override_reason"
 
 
 class Members(Protocol):
@@ -282,9 +280,7 @@ class DeskWork:
             verdict = None
         if verdict is None or verdict not in choices:
             return DeskReply(toast=self._t("desk.refused.not_now", id=lead.id))
-        pending = json.dumps(
-            {"kind": _OVERRIDE_INPUT, "by": press.user_id, "verdict": verdict.value}
-        )
+        pending = rules.AwaitedReason(by=press.user_id, verdict=verdict).to_text()
         async with self._db.transaction() as tx:
             await desk_store.set_pending(tx, lead.id, pending, self._clock.now())
         ask = self._t(
@@ -311,8 +307,8 @@ class DeskWork:
             if lead_id is None:
                 return None
             desk = await desk_store.get(conn, lead_id)
-        pending = _pending(desk)
-        return lead_id if pending is not None and pending.get("by") == user_id else None
+        pending = rules.awaited_reason(desk.pending_input)
+        return lead_id if pending is not None and pending.by == user_id else None
 
     async def give_reason(self, lead_id: int, user_id: int, name: str, text: str) -> DeskReply:
         """The override reason typed in the topic: the verdict changes and the reason stays;
@@ -322,10 +318,10 @@ class DeskWork:
         async with self._db.transaction() as tx:
             lead = await leads.get(tx, LeadId(lead_id))
             desk = await desk_store.get(tx, lead_id)
-            pending = _pending(desk)
-            if lead is None or pending is None or pending.get("by") != user_id:
+            pending = rules.awaited_reason(desk.pending_input)
+            if lead is None or pending is None or pending.by != user_id:
                 return DeskReply()
-            verdict = Verdict(str(pending["verdict"]))
+            verdict = pending.verdict
             if rules.is_closed(lead.status, desk):
                 await desk_store.set_pending(tx, lead_id, None, now)
                 return self._topic(lead, self._t("desk.refused.closed", id=lead.id))
@@ -388,43 +384,33 @@ class DeskWork:
         async with self._db.transaction() as tx:
             if not await desk_store.log_call(tx, lead.id, outcome, now):
                 return DeskReply(toast=self._t("desk.refused.closed", id=lead.id))
-            await events.append(
-                tx,
-                lead.id,
-                EventType.DESK_CALL_LOGGED,
-                at=now,
-                actor=f"staff:{press.user_id}",
-                data={"outcome": outcome.value},
+            await _append(
+                tx, lead.id, EventType.DESK_CALL_LOGGED, press, now, {"outcome": outcome.value}
             )
         return DeskReply(toast=self._t("desk.done.call_logged"))
 
     async def _next_call(self, lead: Lead, press: Press) -> DeskReply:
         now, schedule, zone = self._clock.now(), self._config.schedule, self._config.zone
         arg = press.arg
-        if arg.startswith(desk_card.DAY_PREFIX):
-            day = parse_day(arg[1:])
-            times = [] if day is None else rules.next_call_times(day, now, schedule, zone)
+        day = desk_card.parse_day_arg(arg)
+        if day is not None:
+            times = rules.next_call_times(day, now, schedule, zone)
             if times:
                 return _menu(desk_card.times_menu(lead.id, times, zone, self._t))
             arg = ""  # that day has no time left: the days again
         if not arg:
             days = rules.next_call_days(now, schedule, zone)
             return _menu(desk_card.days_menu(lead.id, days, self._t))
-        if not arg.startswith(desk_card.TIME_PREFIX) or not arg[1:].isdigit():
+        call_at = desk_card.parse_time_arg(arg)
+        if call_at is None:
             return DeskReply(toast=self._t("desk.refused.not_now", id=lead.id))
-        call_at = datetime.fromtimestamp(int(arg[1:]) * 60, tz=UTC)
         if not rules.valid_next_call(call_at, now, schedule, zone):
             return DeskReply(toast=self._t("desk.refused.time_passed"))
         async with self._db.transaction() as tx:
             if not await desk_store.set_next_call(tx, lead.id, call_at, now):
                 return DeskReply(toast=self._t("desk.refused.closed", id=lead.id))
-            await events.append(
-                tx,
-                lead.id,
-                EventType.DESK_NEXT_CALL_SET,
-                at=now,
-                actor=f"staff:{press.user_id}",
-                data={"at": utc_text(call_at)},
+            await _append(
+                tx, lead.id, EventType.DESK_NEXT_CALL_SET, press, now, {"at": utc_text(call_at)}
             )
         return DeskReply(toast=self._t("desk.done.next_call_set"))
 
@@ -487,24 +473,17 @@ async def _owner_set(
     now: datetime,
 ) -> None:
     data = {"owner": owner[0], "owner_name": owner[1], "previous": previous, "how": how}
+    await _append(tx, lead_id, EventType.DESK_OWNER_SET, press, now, data)
+
+
+async def _append(
+    tx: Connection,
+    lead_id: int,
+    type_: EventType,
+    press: Press,
+    now: datetime,
+    data: dict[str, object],
+) -> None:
+    """A desk event, by the person who pressed."""
     actor = f"staff:{press.user_id}"
-    await events.append(tx, lead_id, EventType.DESK_OWNER_SET, at=now, actor=actor, data=data)
-
-
-def _pending(desk: DeskLead) -> dict[str, object] | None:
-    if desk.pending_input is None:
-        return None
-    try:
-        pending = json.loads(desk.pending_input)
-    except ValueError:
-        return None
-    if not isinstance(pending, dict) or pending.get("kind") != _OVERRIDE_INPUT:
-        return None
-    return pending
-
-
-def parse_day(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%Y%m%d").replace(tzinfo=UTC).date()
-    except ValueError:
-        return None
+    await events.append(tx, lead_id, type_, at=now, actor=actor, data=data)

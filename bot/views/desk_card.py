@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,23 @@ STAFF_PREFIX = "s"  # Assign ▸ a lead-manager (Telegram id)
 MANAGER_PREFIX = "m"  # Assign ▸ a sales manager (managers.id)
 DAY_PREFIX = "d"  # Next call ▸ a day (YYYYMMDD)
 TIME_PREFIX = "t"  # Next call ▸ a time (unix minutes)
+
+
+def parse_day_arg(arg: str) -> date | None:
+    """The day of a `DAY_PREFIX` argument, or None."""
+    if not arg.startswith(DAY_PREFIX):
+        return None
+    try:
+        return datetime.strptime(arg[1:], "%Y%m%d").replace(tzinfo=UTC).date()
+    except ValueError:
+        return None
+
+
+def parse_time_arg(arg: str) -> datetime | None:
+    """The moment of a `TIME_PREFIX` argument (unix minutes), or None."""
+    if not arg.startswith(TIME_PREFIX) or not arg[1:].isdigit():
+        return None
+    return datetime.fromtimestamp(int(arg[1:]) * 60, tz=UTC)
 
 
 @dataclass(frozen=True)

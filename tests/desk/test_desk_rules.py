@@ -13,11 +13,13 @@ from babel.messages.pofile import read_po
 
 from bot.domain.desk import (
     CLOSE_REASONS,
+    AwaitedReason,
     CallOutcome,
     DeskLead,
     Move,
     NextAction,
     Refusal,
+    awaited_reason,
     next_action,
     next_call_days,
     next_call_times,
@@ -249,3 +251,16 @@ def test_every_literal_key_of_the_desk_code_exists() -> None:
         used |= set(_LITERAL.findall((root / name).read_text(encoding="utf-8")))
     assert len(used) > 20
     assert used - _en_keys() == set()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [None, "", "not json", "[]", '{"kind": "note"}', '{"kind": "override_reason", "by": 1}'],
+)
+def test_only_an_override_reason_is_awaited(stored: str | None) -> None:
+    assert awaited_reason(stored) is None
+
+
+def test_an_awaited_reason_survives_being_stored() -> None:
+    asked = AwaitedReason(by=6001, verdict=Verdict.NURTURE)
+    assert awaited_reason(asked.to_text()) == asked
