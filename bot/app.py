@@ -42,6 +42,7 @@ from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.desk_timers import DeskTimers, DeskTimersConfig
+from bot.services.desk_work import DeskWork, DeskWorkConfig
 from bot.services.digest import Digest, DigestConfig
 from bot.services.event_pipe import EventPipe
 from bot.services.export import Export
@@ -276,6 +277,7 @@ async def build_application(
             configured_chat_id=settings.staff_chat_id,
             zone=settings.zone,
             admin_ids=frozenset(settings.admin_ids),
+            desk_schedule=settings.desk_schedule,
         ),
     )
     await staff_desk.prepare()
@@ -381,6 +383,20 @@ async def build_application(
     )
     # Before the card: a card rendered for a batch sees the deadlines that batch opened.
     pipe.register("desk_timers", desk_timers)
+    desk_work = DeskWork(
+        db,
+        clock,
+        booking,
+        staff_desk,
+        translations,
+        staff_t,
+        DeskWorkConfig(
+            zone=settings.zone,
+            schedule=settings.desk_schedule,
+            head_ids=frozenset(settings.head_of_sales_ids),
+            admin_ids=frozenset(settings.admin_ids),
+        ),
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     # The numbers: /stats, /export, /find and the daily digest.
@@ -419,6 +435,7 @@ async def build_application(
         knowledge=knowledge,
         stats_desk=stats,
         export_desk=export,
+        desk_work=desk_work,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)

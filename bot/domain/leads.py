@@ -44,10 +44,25 @@ _ALLOWED: dict[LeadStatus, frozenset[LeadStatus]] = {
     LeadStatus.QUALIFYING: frozenset(
         {LeadStatus.QUALIFYING, LeadStatus.TARGET, LeadStatus.NURTURE, LeadStatus.REJECTED}
     ),
-    LeadStatus.TARGET: frozenset({LeadStatus.QUALIFYING, LeadStatus.BOOKED}),
-    LeadStatus.NURTURE: frozenset({LeadStatus.QUALIFYING}),
-    LeadStatus.REJECTED: frozenset({LeadStatus.QUALIFYING}),
+    # Between the three verdict statuses: a lead-manager overrides the checklist's verdict.
+    # → closed: the desk closes a lead with a reason (bought elsewhere, spam, ...).
+    LeadStatus.TARGET: frozenset(
+        {
+            LeadStatus.QUALIFYING,
+            LeadStatus.BOOKED,
+            LeadStatus.NURTURE,
+            LeadStatus.REJECTED,
+            LeadStatus.CLOSED,
+        }
+    ),
+    LeadStatus.NURTURE: frozenset(
+        {LeadStatus.QUALIFYING, LeadStatus.TARGET, LeadStatus.REJECTED, LeadStatus.CLOSED}
+    ),
+    LeadStatus.REJECTED: frozenset(
+        {LeadStatus.QUALIFYING, LeadStatus.TARGET, LeadStatus.NURTURE, LeadStatus.CLOSED}
+    ),
     # Booked → target: the manager reports the viewing moved, the prospect picks a new time.
+    # A booked lead is not closed from the desk: its viewing is cancelled first.
     LeadStatus.BOOKED: frozenset(
         {
             LeadStatus.ATTENDED,
@@ -57,9 +72,9 @@ _ALLOWED: dict[LeadStatus, frozenset[LeadStatus]] = {
             LeadStatus.TARGET,
         }
     ),
-    LeadStatus.ATTENDED: frozenset({LeadStatus.DEAL}),
-    LeadStatus.NO_SHOW: frozenset({LeadStatus.BOOKED, LeadStatus.QUALIFYING}),
-    LeadStatus.CANCELLED: frozenset({LeadStatus.BOOKED, LeadStatus.QUALIFYING}),
+    LeadStatus.ATTENDED: frozenset({LeadStatus.DEAL, LeadStatus.CLOSED}),
+    LeadStatus.NO_SHOW: frozenset({LeadStatus.BOOKED, LeadStatus.QUALIFYING, LeadStatus.CLOSED}),
+    LeadStatus.CANCELLED: frozenset({LeadStatus.BOOKED, LeadStatus.QUALIFYING, LeadStatus.CLOSED}),
     LeadStatus.DEAL: frozenset({LeadStatus.CLOSED}),
     LeadStatus.CLOSED: frozenset(),
 }

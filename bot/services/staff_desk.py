@@ -17,11 +17,13 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
 from bot.domain.events import Event, EventType
+from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead, LeadId
 from bot.i18n import Translator
 from bot.services.notifier import Delivery, Notifier, ThreadNotFound
-from bot.storage import appointments, bot_settings, leads, managers, sales_desk, sites
+from bot.storage import appointments, bot_settings, desk, leads, managers, sales_desk, sites
 from bot.storage.db import Database
+from bot.views.desk_card import CardClock, desk_lines, desk_markup
 from bot.views.staff import Booking, card_markup, lead_card, topic_title
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class StaffDeskConfig:
     configured_chat_id: int | None
     zone: ZoneInfo
     admin_ids: frozenset[int] = frozenset()
+    # Desk hours, for "12 min left" on the card (working time only).
+    desk_schedule: WeeklySchedule = WeeklySchedule.DEFAULT
 
 
 class StaffDesk:
@@ -264,9 +268,16 @@ class StaffDesk:
             site = None if appointment is None else await sites.get(conn, appointment.site_id)
             team = [m for m in await managers.listed(conn) if m.active]
             crm_id = await sales_desk.crm_id(conn, lead.id)
+            work = await desk.get(conn, lead.id)
+            deadlines = await desk.open_deadlines(conn, lead.id)
         booking = Booking(manager=manager, appointment=appointment, site=site)
-        card = lead_card(lead, self._checklist, self._t, self._config.zone, booking, crm_id)
-        return card, card_markup(lead, team, self._t)
+        # Rendered on events only: "12 min left" is as of the last change.
+        clock = CardClock(self._clock.now(), self._config.desk_schedule, self._config.zone)
+        work_lines = desk_lines(lead, work, deadlines, clock, self._t)
+        card = lead_card(
+            lead, self._checklist, self._t, self._config.zone, booking, crm_id, work_lines
+        )
+        return card, card_markup(lead, team, self._t, desk_markup(lead, work, self._t))
 
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:

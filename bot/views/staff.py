@@ -114,10 +114,17 @@ def booking_lines(lead: Lead, booking: Booking, t: Translator) -> list[str]:
     return lines
 
 
-def card_markup(lead: Lead, team: Sequence[Manager], t: Translator) -> InlineKeyboardMarkup | None:
+def card_markup(
+    lead: Lead,
+    team: Sequence[Manager],
+    t: Translator,
+    desk: InlineKeyboardMarkup | None = None,
+) -> InlineKeyboardMarkup | None:
+    """The desk's buttons, and one-tap hand-over buttons while nobody could be routed."""
+    rows = list(desk.inline_keyboard) if desk is not None else []
     if lead.manager_id is None and lead.route_code in _NEEDS_HANDS and team:
-        return assign_keyboard(lead.id, team, t)
-    return None
+        rows += assign_keyboard(lead.id, team, t).inline_keyboard
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def lead_card(
@@ -127,6 +134,7 @@ def lead_card(
     zone: ZoneInfo,
     booking: Booking | None = None,
     crm_id: str | None = None,
+    desk_lines: Sequence[str] = (),
 ) -> str:
     language = t.language
     verdict = lead.verdict or Verdict.REJECT
@@ -136,6 +144,8 @@ def lead_card(
         t("staff.score", score=lead.score or 0, max_score=lead.max_score or 0),
     ]
     lines += [f"• {reason_text(reason, t)}" for reason in lead.reasons]
+    if desk_lines:
+        lines += ["", *desk_lines]
     lines.append("")
     contact = [escape(lead.name) if lead.name else t("staff.no_name")]
     if lead.phone:

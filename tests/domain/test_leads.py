@@ -37,7 +37,8 @@ def test_the_funnel_moves_forward(current: LeadStatus, wanted: LeadStatus) -> No
     ("current", "wanted"),
     [
         (LeadStatus.NEW, LeadStatus.TARGET),  # no verdict without the checklist
-        (LeadStatus.REJECTED, LeadStatus.TARGET),  # only by qualifying again
+        (LeadStatus.REJECTED, LeadStatus.BOOKED),  # a viewing needs a target lead
+        (LeadStatus.BOOKED, LeadStatus.CLOSED),  # its viewing is cancelled first
         (LeadStatus.BOOKED, LeadStatus.QUALIFYING),
         (LeadStatus.CLOSED, LeadStatus.QUALIFYING),
         (LeadStatus.NURTURE, LeadStatus.BOOKED),

@@ -117,6 +117,12 @@ CREATE TABLE desk_leads (
     updated_at TEXT NOT NULL
 );
 
+CREATE TABLE desk_staff (
+    telegram_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+);
+
 CREATE TABLE event_consumers (
     name TEXT PRIMARY KEY,
     position INTEGER NOT NULL,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.staff import commands, knowledge, outbox, refusals, setup, stats, team
+from bot.handlers.staff import commands, desk, knowledge, outbox, refusals, setup, stats, team
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     # Order matters: real staff commands first, then refusals for everyone else.
     router.include_routers(
+        # The desk first: a reason a staff member was asked for is not relayed elsewhere.
+        desk.build_router(),
         setup.build_router(),
         commands.build_router(),
         stats.build_router(),
