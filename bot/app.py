@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist, load_checklist
+from bot.domain.knowledge_hit import Knowledge
 from bot.domain.sites_file import load_sites_file
 from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
@@ -42,6 +43,8 @@ from bot.services.event_pipe import EventPipe
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
+from bot.services.relay import Relay
+from bot.services.relay_delivery import RelayDelivery
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
@@ -56,7 +59,7 @@ from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
 
-PROSPECT_COMMANDS = ("start", "restart", "language", "forget")
+PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget")
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
 WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
@@ -84,6 +87,7 @@ class Application:
     sales_desk: SalesDesk
     lead_desk: LeadDesk
     sales_desk_http: httpx.AsyncClient
+    relay: Relay
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -103,6 +107,7 @@ class Application:
         # restart: the receiver would see its webhook-id twice); then the rest is cancelled.
         self.sales_desk.worker.stop()
         self.lead_desk.worker.stop()
+        self.relay.delivery.worker.stop()
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=WORKER_GRACE_SECONDS)
             for worker in late:
@@ -153,6 +158,7 @@ class Application:
         self._workers = [
             asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
             asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
+            asyncio.create_task(self.relay.delivery.worker.run(), name="relay"),
         ]
 
     async def start_web(self) -> None:
@@ -335,6 +341,18 @@ async def build_application(
         LeadDeskConfig(zone=settings.zone, quiet=settings.quiet),
         on_change=pipe.drain,
     )
+    # The relay between prospects' chats and lead topics; the knowledge base answers first
+    # when there is one (None: everything goes to people).
+    knowledge: Knowledge | None = None
+    relay = Relay(
+        db,
+        notifier,
+        RelayDelivery(db, notifier, staff_desk, staff_t, clock, on_change=pipe.drain),
+        translations,
+        staff_t,
+        clock,
+        knowledge=knowledge,
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
@@ -355,6 +373,7 @@ async def build_application(
         public_url=settings.public_url,
         sales_desk=sales_desk,
         staff_zone=settings.zone,
+        relay=relay,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -389,4 +408,5 @@ async def build_application(
         sales_desk=sales_desk,
         lead_desk=lead_desk,
         sales_desk_http=sales_desk_http,
+        relay=relay,
     )

@@ -37,9 +37,9 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
+    ReactionTypeEmoji,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
-    ReactionTypeEmoji,
     ReplyParameters,
     Update,
 )

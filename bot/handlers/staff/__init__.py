@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.staff import commands, outbox, refusals, setup, team
+from bot.handlers.staff import commands, outbox, refusals, relay, setup, team
 
 
 def build_router() -> Router:
@@ -15,6 +15,8 @@ def build_router() -> Router:
         commands.build_router(),
         team.build_router(),
         outbox.build_router(),
+        # Last of the staff's own: what is left in a lead's topic goes to the prospect.
+        relay.build_router(),
         refusals.build_router(),
     )
     return router
