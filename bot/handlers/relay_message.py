@@ -11,7 +11,8 @@ _KINDS = {kind.value: kind for kind in Kind}
 
 
 def kind_of(message: Message) -> Kind:
-    return _KINDS.get(str(message.content_type), Kind.OTHER)
+    content_type = message.content_type  # aiogram's ContentType, a (str, Enum)
+    return _KINDS.get(getattr(content_type, "value", content_type), Kind.OTHER)
 
 
 def incoming(message: Message) -> Incoming:
