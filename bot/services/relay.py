@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from html import escape
 from typing import Any
@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # Album items arrive as separate updates; the album is copied once none came for this long.
 ALBUM_SETTLE = timedelta(seconds=2)
+# "Passed on to our team" once per burst of messages, not under each of them.
+ACK_QUIET = timedelta(minutes=30)
 NOTE_REACTION = "✍"
 
 
@@ -107,6 +109,7 @@ class Relay:
         """Queues the copy into the topic; returns what to answer the prospect, if anything."""
         async with self._db.read() as conn:
             state = await store.state(conn, lead.id)
+            after_bot = await store.last_answered_by_bot(conn, lead.id)
             if lead.unreachable_at is not None:
                 # They wrote to us, so they have unblocked the bot.
                 await leads.mark_reachable(conn, lead.id)
@@ -138,9 +141,20 @@ class Relay:
         t = self._translations.get(lead.language)
         if hit is not None:
             return Screen(hit.answer, ask_person_markup(t, Via.BUTTON.value))
-        if state.relay_open or (message.media_group_id is not None and message.text is None):
-            return None  # they know a person reads; an album is acknowledged once
+        if state.relay_open or not self._acknowledge(state, message, now, after_bot):
+            return None
         return Screen(t("relay.passed_on"), ask_person_markup(t, Via.BUTTON.value))
+
+    @staticmethod
+    def _acknowledge(
+        state: store.RelayState, message: Incoming, now: datetime, after_bot: bool
+    ) -> bool:
+        """Tells them a person will read it: once per burst of messages (an album's items
+        after the first have no caption), and after the bot answered the one before."""
+        if message.media_group_id is not None and message.text is None:
+            return False
+        last = state.last_client_message_at
+        return after_bot or last is None or now - last >= ACK_QUIET
 
     async def _kb_answered(
         self, tx: Connection, lead: Lead, message: Incoming, hit: KnowledgeHit

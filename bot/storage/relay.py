@@ -50,6 +50,7 @@ class Job:
 class RelayState:
     relay_open: bool
     pending_input: bool  # staff are being asked to type something (e.g. a reason)
+    last_client_message_at: datetime | None = None
 
 
 _JOB_COLUMNS = (
@@ -76,8 +77,17 @@ WHERE lead_id = ? AND direction = ? AND media_group_id = ? AND action = 'copy'
 ORDER BY message_id
 """  # noqa: S608
 _NEXT_DUE = "SELECT MIN(due_at) FROM relay_outbox WHERE state = 'pending'"
-_DONE = "UPDATE relay_outbox SET state = 'done', done_at = ? WHERE id = ? AND state = 'pending'"
-_FAILED = "UPDATE relay_outbox SET state = 'failed', attempts = attempts + 1 WHERE id = ?"
+# A carried edit keeps no copy of what the person wrote.
+_DONE = """
+UPDATE relay_outbox SET state = 'done', done_at = ?,
+    text = CASE WHEN action = 'notice' THEN text END, entities = NULL
+WHERE id = ? AND state = 'pending'
+"""
+_FAILED = """
+UPDATE relay_outbox SET state = 'failed', attempts = attempts + 1,
+    text = CASE WHEN action = 'notice' THEN text END, entities = NULL
+WHERE id = ?
+"""
 _RETRY = "UPDATE relay_outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?"
 _POSTPONE = "UPDATE relay_outbox SET due_at = ? WHERE id = ?"
 
@@ -111,7 +121,14 @@ INSERT INTO desk_leads (lead_id, relay_open, updated_at) VALUES (?, 1, ?)
 ON CONFLICT (lead_id) DO UPDATE SET relay_open = 1, updated_at = excluded.updated_at
 WHERE desk_leads.relay_open = 0
 """
-_STATE = "SELECT relay_open, pending_input FROM desk_leads WHERE lead_id = ?"
+_STATE = """
+SELECT relay_open, pending_input, last_client_message_at FROM desk_leads WHERE lead_id = ?
+"""
+_LAST_ANSWERED_BY_BOT = """
+SELECT type = 'desk.kb_answered' FROM events
+WHERE lead_id = ? AND type IN ('desk.client_message', 'desk.kb_answered')
+ORDER BY id DESC LIMIT 1
+"""
 _CLIENT_WROTE = """
 INSERT INTO desk_leads (lead_id, last_client_message_at, last_client_text, updated_at)
 VALUES (?, ?, ?, ?)
@@ -294,7 +311,18 @@ async def state(conn: Connection, lead_id: int) -> RelayState:
         row = await cursor.fetchone()
     if row is None:
         return RelayState(relay_open=False, pending_input=False)
-    return RelayState(relay_open=bool(row[0]), pending_input=row[1] is not None)
+    return RelayState(
+        relay_open=bool(row[0]),
+        pending_input=row[1] is not None,
+        last_client_message_at=load_time(row[2]),
+    )
+
+
+async def last_answered_by_bot(conn: Connection, lead_id: int) -> bool:
+    """Whether the prospect's latest message was answered from the knowledge base."""
+    async with conn.execute(_LAST_ANSWERED_BY_BOT, (lead_id,)) as cursor:
+        row = await cursor.fetchone()
+    return row is not None and bool(row[0])
 
 
 async def client_wrote(tx: Connection, lead_id: int, preview: str, at: datetime) -> None:

@@ -84,6 +84,8 @@ async def test_edits_are_mirrored_both_ways(harness: Harness) -> None:
     photo = await desk.prospect.send_photo("the plan")
     await desk.deliver()
     text_copy, photo_copy = desk.copies_in_topic()
+    passed_on = [m for m in desk.chat() if m.visible_text.startswith("Thank you! I have passed")]
+    assert len(passed_on) == 1  # once for the burst, not under each message
 
     await desk.prospect.edit(text, "I want 3 rooms")
     await desk.prospect.edit_caption(photo, "the plan, 3rd floor")
@@ -100,6 +102,11 @@ async def test_edits_are_mirrored_both_ways(harness: Harness) -> None:
     await desk.deliver()
     assert back.text == "Viewing at 6 pm?"
     assert len(desk.copies_in_chat()) == 1
+    async with harness.app.db.read() as conn:
+        kept = await (
+            await conn.execute("SELECT text FROM relay_outbox WHERE action LIKE 'edit%'")
+        ).fetchall()
+    assert [row[0] for row in kept] == [None, None, None]  # carried edits keep no text
 
     # An edited checklist answer is not the relay's: nothing is mirrored.
     mark = harness.telegram.mark()
