@@ -89,7 +89,7 @@ class RelayDelivery:
                 if job.id not in seen:
                     batch = await self._album(job)
                     seen.update(j.id for j in batch)
-                    finished += await self._carry(batch)
+                    finished += await self._carry_safely(batch)
         if finished and self._on_change is not None:
             await self._on_change()
         return finished
@@ -100,6 +100,21 @@ class RelayDelivery:
         async with self._db.read() as conn:
             items = await store.album(conn, job.lead_id, job.direction, job.media_group_id)
         return items or [job]
+
+    async def _carry_safely(self, jobs: list[Job]) -> int:
+        """A job that breaks something unforeseen is retried, then given up, so it cannot
+        hold up the others."""
+        try:
+            return await self._carry(jobs)
+        except Exception:
+            logger.exception("relay job %s failed", jobs[0].id)
+            now = self._clock.now()
+            async with self._db.transaction() as tx:
+                if jobs[0].attempts + 1 < MAX_ATTEMPTS:
+                    await store.retry_at(tx, [j.id for j in jobs], now + RETRY_AFTER)
+                else:
+                    await store.mark_failed(tx, [j.id for j in jobs])
+            return 0
 
     async def _carry(self, jobs: list[Job]) -> int:
         job = jobs[0]
@@ -121,6 +136,9 @@ class RelayDelivery:
         if lead.staff_chat_id != chat_id and lead.verdict is not None:
             await self._staff.publish(lead.id)  # the card (and its topic) first
             lead = await self._reload(lead)
+            if lead.staff_posted_at is None:
+                # No card yet (Telegram failing): not into the general topic, later.
+                return await self._settle(lead, jobs, Sent(Delivery.FAILED), staff_chat_id=chat_id)
         try:
             sent = await self._send_in(lead, chat_id, jobs)
         except ThreadNotFound:

@@ -114,3 +114,25 @@ async def test_edits_are_mirrored_both_ways(harness: Harness) -> None:
     await desk.prospect.edit(name, "Anna K.")
     await desk.deliver()
     assert [r.method for r in harness.telegram.requests[mark:] if r.method.startswith("edit")] == []
+
+
+async def test_a_copy_telegram_keeps_failing_is_retried_later_once(harness: Harness) -> None:
+    desk = await open_desk(harness)
+    harness.telegram.fail_next(
+        "copyMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        times=5,  # longer than the notifier's own tries
+    )
+    harness.expected_errors.append("gave up on copyMessage")
+    await desk.prospect.send("hello?")
+    assert await desk.deliver() == 0
+    assert desk.copies_in_topic() == []
+    assert await desk.deliver() == 0  # not due again yet: no request before its time
+    assert len(harness.telegram.sent(STAFF_CHAT, "copyMessage", ok=None)) == 5
+
+    harness.clock.advance(minutes=2)
+    assert await desk.deliver() == 1
+    [copy] = desk.copies_in_topic()
+    assert copy.text == "hello?"

@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.leads import Lead
 from bot.handlers.relay_message import incoming, kind_of
 from bot.i18n import Translations
 from bot.keyboards.callbacks import HumanCb
@@ -59,7 +60,7 @@ async def human_button(
         await notifier.send(prospect.chat_id, screen.text, markup=screen.markup)
 
 
-async def relayed(message: Message, relay_lead: Any, relay: Relay, notifier: Notifier) -> None:
+async def relayed(message: Message, relay_lead: Lead, relay: Relay, notifier: Notifier) -> None:
     screen = await relay.from_prospect(relay_lead, incoming(message))
     if screen is not None:
         await notifier.send(message.chat.id, screen.text, markup=screen.markup)
