@@ -113,9 +113,7 @@ class Relay:
             if lead.unreachable_at is not None:
                 # They wrote to us, so they have unblocked the bot.
                 await leads.mark_reachable(conn, lead.id)
-        hit = None
-        if self.knowledge is not None and asks_knowledge(state.relay_open, message.kind):
-            hit = await self.knowledge.answer(lead.language, message.text or "")
+        hit = await self._ask_knowledge(lead, state.relay_open, message)
         now = self._clock.now()
         async with self._db.transaction() as tx:
             queued = await self._queue_copy(tx, lead, Direction.IN, message, "prospect")
@@ -155,6 +153,18 @@ class Relay:
             return False
         last = state.last_client_message_at
         return after_bot or last is None or now - last >= ACK_QUIET
+
+    async def _ask_knowledge(
+        self, lead: Lead, relay_open: bool, message: Incoming
+    ) -> KnowledgeHit | None:
+        if self.knowledge is None or not asks_knowledge(relay_open, message.kind):
+            return None
+        try:
+            return await self.knowledge.answer(lead.language, message.text or "")
+        except Exception:
+            # A broken knowledge base must not keep the prospect from people.
+            logger.exception("the knowledge base failed; passing the message on to people")
+            return None
 
     async def _kb_answered(
         self, tx: Connection, lead: Lead, message: Incoming, hit: KnowledgeHit

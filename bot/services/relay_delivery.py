@@ -154,12 +154,18 @@ class RelayDelivery:
     async def _send_in(self, lead: Lead, chat_id: int, jobs: list[Job]) -> Sent[Any]:
         job = jobs[0]
         thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
+        # Without a topic (a group without topics, or a lead still in the checklist) the
+        # copy lands among everything else: a line first says whose it is.
+        header = None if thread_id is not None else self._staff_t("relay.topic.header", id=lead.id)
         if job.action is Action.NOTICE:
+            text = (job.text or "") if header is None else f"{header}\n{job.text or ''}"
             method: TelegramMethod[Any] = SendMessage(
-                chat_id=chat_id, message_thread_id=thread_id, text=job.text or ""
+                chat_id=chat_id, message_thread_id=thread_id, text=text
             )
             return await self._notifier.attempt(method, chat_id)
         if job.action is Action.COPY:
+            if header is not None:
+                await self._notifier.attempt(SendMessage(chat_id=chat_id, text=header), chat_id)
             return await self._copy(jobs, chat_id, thread_id, Direction.IN)
         return await self._edit(job, Direction.IN)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.events import EventType
 from tests.conftest import STAFF_CHAT, Harness
-from tests.handlers.flows import consent_up_to_budget
+from tests.handlers.flows import consent_up_to_budget, serious_buyer
 from tests.relay.conftest import SmallKnowledge, open_desk
 
 
@@ -82,9 +82,13 @@ async def test_human_during_the_checklist_and_before_it(harness: Harness) -> Non
     await prospect.send_photo("my current flat")  # to people, not "please use the buttons"
     assert "passed" not in (prospect.last_text() or "")
     await harness.app.relay.delivery.deliver_due()
-    # No card (and no topic) before the checklist ends: the copy lands in the group itself.
+    # No card (and no topic) before the checklist ends: the copy lands in the group itself,
+    # after a line saying whose it is.
     [copy] = harness.telegram.sent(STAFF_CHAT, "copyMessage")
     assert "message_thread_id" not in copy.params
+    *_, header, copied_photo = harness.telegram.bot_messages(STAFF_CHAT)
+    assert header.text is not None and header.text.startswith(f"💬 Пишет лид #{lead.id} ")
+    assert "photo" in copied_photo.content
     # A lead-manager answers it by replying; the checklist's buttons still work.
     manager = harness.staff_member()
     [copied] = [m for m in harness.telegram.bot_messages(STAFF_CHAT) if "photo" in m.content]
@@ -143,3 +147,23 @@ async def test_a_topic_deleted_while_a_copy_waits(harness: Harness) -> None:
     assert f"лид #{lead.id}\n" in desk.topic()[0].visible_text
     assert desk.copies_in_topic()[-1].text == "a question for you"
     assert len(harness.telegram.chat(STAFF_CHAT).topics) == 2  # one new topic, not one per try
+
+
+async def test_a_group_without_topics(make_harness: Callable[..., Any]) -> None:
+    harness: Harness = await make_harness(forum=False)
+    prospect = harness.prospect(language_code="en")
+    await serious_buyer(prospect)
+    lead = await harness.lead()
+    assert lead is not None and lead.staff_thread_id is None
+    await prospect.send("do you have 3-room flats?")
+    await harness.app.relay.delivery.deliver_due()
+    *_, header, copy = harness.telegram.bot_messages(STAFF_CHAT)
+    assert header.text is not None and header.text.startswith(f"💬 Пишет лид #{lead.id} ")
+    assert copy.text == "do you have 3-room flats?"
+
+    manager = harness.staff_member()
+    await manager.send("Yes, from 9.2 million.", reply_to=copy)
+    await manager.send("lunch, anyone?")  # not a reply to a client: stays in the group
+    await harness.app.relay.delivery.deliver_due()
+    assert prospect.last_text() == "Yes, from 9.2 million."
+    assert len(harness.telegram.sent(prospect.chat_id, "copyMessage")) == 1
