@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.leads import LeadStatus
@@ -9,6 +10,8 @@ from bot.domain.leads import LeadStatus
 # How much of a message the card shows as "the last client message".
 PREVIEW_LIMIT = 120
 NOTE_COMMAND = "note"
+# "Passed on to our team" once per burst of messages, not under each of them.
+ACK_QUIET = timedelta(minutes=30)
 
 
 class Kind(StrEnum):
@@ -68,3 +71,14 @@ def command_of(text: str | None) -> tuple[str, str] | None:
     head, *rest = text.split(None, 1)
     name = head[1:].split("@", 1)[0].lower()
     return name, rest[0].strip() if rest else ""
+
+
+def acknowledges(
+    last_message_at: datetime | None, now: datetime, *, after_bot: bool, album_item: bool
+) -> bool:
+    """Whether to tell the prospect a person will read their message: once per burst (an
+    album's items after the first have no caption), and after the bot itself answered the
+    message before (they may think the bot is all there is)."""
+    if album_item:
+        return False
+    return after_bot or last_message_at is None or now - last_message_at >= ACK_QUIET

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from html import escape
 from typing import Any
@@ -24,7 +24,15 @@ from bot.clock import Clock
 from bot.domain.events import EventType
 from bot.domain.knowledge_hit import Knowledge, KnowledgeHit
 from bot.domain.leads import Lead, LeadId
-from bot.domain.relay import NOTE_COMMAND, Kind, asks_knowledge, command_of, preview, relay_applies
+from bot.domain.relay import (
+    NOTE_COMMAND,
+    Kind,
+    acknowledges,
+    asks_knowledge,
+    command_of,
+    preview,
+    relay_applies,
+)
 from bot.i18n import Translations, Translator
 from bot.services.notifier import Notifier
 from bot.services.relay_delivery import RelayDelivery
@@ -39,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 # Album items arrive as separate updates; the album is copied once none came for this long.
 ALBUM_SETTLE = timedelta(seconds=2)
-# "Passed on to our team" once per burst of messages, not under each of them.
-ACK_QUIET = timedelta(minutes=30)
 NOTE_REACTION = "✍"
 
 
@@ -139,20 +145,12 @@ class Relay:
         t = self._translations.get(lead.language)
         if hit is not None:
             return Screen(hit.answer, ask_person_markup(t, Via.BUTTON.value))
-        if state.relay_open or not self._acknowledge(state, message, now, after_bot):
+        album_item = message.media_group_id is not None and message.text is None
+        if state.relay_open or not acknowledges(
+            state.last_client_message_at, now, after_bot=after_bot, album_item=album_item
+        ):
             return None
         return Screen(t("relay.passed_on"), ask_person_markup(t, Via.BUTTON.value))
-
-    @staticmethod
-    def _acknowledge(
-        state: store.RelayState, message: Incoming, now: datetime, after_bot: bool
-    ) -> bool:
-        """Tells them a person will read it: once per burst of messages (an album's items
-        after the first have no caption), and after the bot answered the one before."""
-        if message.media_group_id is not None and message.text is None:
-            return False
-        last = state.last_client_message_at
-        return after_bot or last is None or now - last >= ACK_QUIET
 
     async def _ask_knowledge(
         self, lead: Lead, relay_open: bool, message: Incoming

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.domain.leads import LeadStatus
-from bot.domain.relay import PREVIEW_LIMIT, Kind, asks_knowledge, command_of, preview, relay_applies
+from bot.domain.relay import (
+    ACK_QUIET,
+    PREVIEW_LIMIT,
+    Kind,
+    acknowledges,
+    asks_knowledge,
+    command_of,
+    preview,
+    relay_applies,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +66,13 @@ def test_previews() -> None:
 )
 def test_commands(text: str | None, expected: tuple[str, str] | None) -> None:
     assert command_of(text) == expected
+
+
+def test_the_prospect_is_told_once_per_burst() -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert acknowledges(None, now, after_bot=False, album_item=False)  # the first message
+    just_now = now - timedelta(minutes=1)
+    assert not acknowledges(just_now, now, after_bot=False, album_item=False)
+    assert acknowledges(now - ACK_QUIET, now, after_bot=False, album_item=False)
+    assert acknowledges(just_now, now, after_bot=True, album_item=False)
+    assert not acknowledges(None, now, after_bot=False, album_item=True)
