@@ -51,6 +51,8 @@ from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
+from bot.services.relay import Relay
+from bot.services.relay_delivery import RelayDelivery
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
@@ -67,7 +69,7 @@ from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
 
-PROSPECT_COMMANDS = ("start", "restart", "language", "forget")
+PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget")
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
 WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
@@ -99,6 +101,7 @@ class Application:
     error_count: ErrorCount
     desk_timers: DeskTimers
     digest: Digest
+    relay: Relay
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -119,6 +122,7 @@ class Application:
         # restart: the receiver would see its webhook-id twice); then the rest is cancelled.
         self.sales_desk.worker.stop()
         self.lead_desk.worker.stop()
+        self.relay.delivery.worker.stop()
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=WORKER_GRACE_SECONDS)
             for worker in late:
@@ -177,6 +181,7 @@ class Application:
         self._workers = [
             asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
             asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
+            asyncio.create_task(self.relay.delivery.worker.run(), name="relay"),
         ]
 
     async def start_web(self) -> None:
@@ -397,6 +402,16 @@ async def build_application(
             admin_ids=frozenset(settings.admin_ids),
         ),
     )
+    # The relay between prospects' chats and lead topics; the knowledge base answers first.
+    relay = Relay(
+        db,
+        notifier,
+        RelayDelivery(db, notifier, staff_desk, staff_t, clock, on_change=pipe.drain),
+        translations,
+        staff_t,
+        clock,
+        knowledge=knowledge,
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     # The numbers: /stats, /export, /find and the daily digest.
@@ -436,6 +451,7 @@ async def build_application(
         stats_desk=stats,
         export_desk=export,
         desk_work=desk_work,
+        relay=relay,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -494,4 +510,5 @@ async def build_application(
         error_count=error_count,
         desk_timers=desk_timers,
         digest=digest,
+        relay=relay,
     )

@@ -37,6 +37,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
+    ReactionTypeEmoji,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
@@ -714,3 +715,131 @@ def test_html_parser_entities_use_utf16_offsets() -> None:
     assert parsed.entities == ({"type": "bold", "offset": 3, "length": 6},)
     with pytest.raises(HtmlParseError, match="Unclosed start tag"):
         parse_html("<b")
+
+
+# ---------------------------------------------------------------------- the relay's methods
+
+
+async def test_copy_message_keeps_media_caption_and_maps_replies(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    server.add_group(STAFF_CHAT, "Sales desk", is_forum=True)
+    topic = await bot.create_forum_topic(STAFF_CHAT, "Lead")
+    thread = topic.message_thread_id
+    updates: list[Update] = []
+
+    async def keep(update: dict[str, Any]) -> None:
+        updates.append(Update.model_validate(update, context={"bot": bot}))
+
+    user = server.user(1001, deliver=keep)
+    photo = await user.send_photo("the kitchen")
+    copied = await bot.copy_message(STAFF_CHAT, 1001, photo.message_id, message_thread_id=thread)
+    [copy] = [m for m in server.bot_messages(STAFF_CHAT, thread) if "photo" in m.content]
+    assert copy.message_id == copied.message_id
+    assert copy.caption == "the kitchen"
+    assert copy.content["photo"] == photo.content["photo"]
+    assert "forward_origin" not in copy.to_dict()  # a copy, not a forward
+
+    # A reply on the prospect's side lands as a reply to the copy.
+    text = await user.send("and this?", reply_to=photo)
+    [update] = updates[-1:]
+    assert update.message is not None and update.message.reply_to_message is not None
+    assert update.message.reply_to_message.message_id == photo.message_id
+    reply = await bot.copy_message(
+        STAFF_CHAT,
+        1001,
+        text.message_id,
+        message_thread_id=thread,
+        reply_parameters=ReplyParameters(message_id=copied.message_id),
+    )
+    stored = server.chat(STAFF_CHAT).messages[reply.message_id]
+    assert stored.reply_to is copy and stored.text == "and this?"
+
+    # Gone or service messages cannot be copied.
+    with pytest.raises(TelegramBadRequest, match="message to copy not found"):
+        await bot.copy_message(STAFF_CHAT, 1001, 9999, message_thread_id=thread)
+    with pytest.raises(TelegramBadRequest, match="can't be copied"):
+        await bot.copy_message(1001, STAFF_CHAT, thread)
+    server.block_user(1001)
+    with pytest.raises(TelegramForbiddenError):
+        await bot.copy_message(1001, STAFF_CHAT, copied.message_id)
+
+
+async def test_copy_messages_keeps_the_album_together(server: FakeTelegram, bot: Bot) -> None:
+    server.add_group(STAFF_CHAT, "Sales desk", is_forum=True)
+    topic = await bot.create_forum_topic(STAFF_CHAT, "Lead")
+    updates: list[dict[str, Any]] = []
+
+    async def keep(update: dict[str, Any]) -> None:
+        updates.append(update)
+
+    user = server.user(1001, deliver=keep)
+    album = await user.send_album(3, caption="three rooms")
+    groups = {u["message"]["media_group_id"] for u in updates}
+    assert len(updates) == 3 and len(groups) == 1  # one update per item, one group id
+    ids = [m.message_id for m in album]
+    copies = await bot.copy_messages(
+        STAFF_CHAT, 1001, [*ids, 9999], message_thread_id=topic.message_thread_id
+    )
+    assert len(copies) == 3  # the missing id is skipped
+    stored = [server.chat(STAFF_CHAT).messages[c.message_id] for c in copies]
+    new_groups = {m.content["media_group_id"] for m in stored}
+    assert len(new_groups) == 1 and new_groups != groups
+    assert [m.caption for m in stored] == ["three rooms", None, None]
+    with pytest.raises(TelegramBadRequest, match="strictly increasing"):
+        await bot.copy_messages(STAFF_CHAT, 1001, [ids[1], ids[0]])
+
+
+async def test_edits_by_people_and_caption_edits_by_the_bot(server: FakeTelegram, bot: Bot) -> None:
+    updates: list[dict[str, Any]] = []
+
+    async def keep(update: dict[str, Any]) -> None:
+        updates.append(update)
+
+    user = server.user(1001, deliver=keep)
+    text = await user.send("hello")
+    await user.edit(text, "hello there")
+    edited = updates[-1]["edited_message"]
+    assert edited["text"] == "hello there" and "edit_date" in edited
+    photo = await user.send_photo("old")
+    await user.edit_caption(photo, "new")
+    assert updates[-1]["edited_message"]["caption"] == "new"
+    with pytest.raises(ValueError, match="caption"):
+        await user.edit_caption(text, "no")
+
+    copy = await bot.copy_message(1001, 1001, photo.message_id)
+    await bot.edit_message_caption(chat_id=1001, message_id=copy.message_id, caption="<b>x</b>")
+    stored = server.chat(1001).messages[copy.message_id]
+    assert stored.caption == "x"
+    with pytest.raises(TelegramBadRequest, match="not modified"):
+        await bot.edit_message_caption(chat_id=1001, message_id=copy.message_id, caption="<b>x</b>")
+    sent = await bot.send_message(1001, "plain")
+    with pytest.raises(TelegramBadRequest, match="no caption"):
+        await bot.edit_message_caption(chat_id=1001, message_id=sent.message_id, caption="y")
+
+
+async def test_group_members_send_media_and_replies_in_a_topic(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    server.add_group(STAFF_CHAT, "Sales desk", is_forum=True)
+    topic = await bot.create_forum_topic(STAFF_CHAT, "Lead")
+    thread = topic.message_thread_id
+    updates: list[dict[str, Any]] = []
+
+    async def keep(update: dict[str, Any]) -> None:
+        updates.append(update)
+
+    card = await bot.send_message(STAFF_CHAT, "card", message_thread_id=thread)
+    member = server.group_member(STAFF_CHAT, 7, deliver=keep)
+    await member.send("on it", thread, reply_to=server.chat(STAFF_CHAT).messages[card.message_id])
+    message = updates[-1]["message"]
+    assert message["reply_to_message"]["message_id"] == card.message_id
+    assert message["message_thread_id"] == thread
+    await member.send_media("voice", thread)
+    assert "voice" in updates[-1]["message"]
+    album = await member.send_album(thread, count=2)
+    assert {m.message_thread_id for m in album} == {thread}
+    assert await bot.set_message_reaction(
+        STAFF_CHAT, album[0].message_id, [ReactionTypeEmoji(emoji="✍")]
+    )
+    assert server.reactions[(STAFF_CHAT, album[0].message_id)] == ["✍"]

@@ -127,6 +127,13 @@ class DeskCb(CallbackData, prefix="dk"):
     arg: str = ""
 
 
+class HumanCb(CallbackData, prefix="hm"):
+    """The prospect's "Ask a person": opens the relay to the lead's topic. `via` says where
+    the button was (bot.services.relay.Via)."""
+
+    via: str
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -144,4 +151,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     AssignCb,
     OutboxCb,
     DeskCb,
+    HumanCb,
 )

@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.types import ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 from babel.dates import format_date
 
 from bot.domain.answers import Answer, AnswerError
@@ -15,6 +15,7 @@ from bot.domain.checklist import Question, QuestionKind, describe_answer
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Assessment, Verdict
 from bot.i18n import Translator
+from bot.keyboards.callbacks import HumanCb
 from bot.keyboards.prospect import (
     consent_keyboard,
     language_keyboard,
@@ -126,7 +127,14 @@ def outcome_screen(lead: Lead, assessment: Assessment, t: Translator, zone: Zone
             parts.append(t("outcome.reject"))
         parts.append(t("outcome.reject_closing"))
     parts.append(t("outcome.commands"))
-    return Screen("\n\n".join(parts), ReplyKeyboardRemove(remove_keyboard=True))
+    # The phone question's reply keyboard went with its confirmation, so the outcome can
+    # carry the "Ask a person" button.
+    return Screen("\n\n".join(parts), ask_person_markup(t, "checklist"))
+
+
+def ask_person_markup(t: Translator, via: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t("relay.ask_person"), callback_data=HumanCb(via=via).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 _VIEWING_STATUSES = frozenset(

@@ -299,6 +299,8 @@ class FakeTelegram:
         self.requests: list[Request] = []
         self.violations: list[str] = []
         self.callback_answers: dict[str, CallbackAnswer] = {}
+        # The bot's reaction on each message: (chat id, message id) -> emoji.
+        self.reactions: dict[tuple[int, int], list[str]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
 
@@ -309,6 +311,7 @@ class FakeTelegram:
         self._callback_queries: dict[str, _CallbackQuery] = {}
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
         self._file_ids = itertools.count(1)
+        self._media_groups = itertools.count(100_001)
         self._global_waiters: list[_Waiter] = []
         self._chat_waiters: dict[int | str, list[_Waiter]] = {}
 
@@ -848,11 +851,15 @@ class FakeTelegram:
         text: str | None = None,
         entities: tuple[dict[str, Any], ...] = (),
         content: dict[str, Any] | None = None,
+        caption: str | None = None,
+        reply_to: StoredMessage | None = None,
     ) -> StoredMessage:
         """Store a message a simulated person writes (used by users.py)."""
         chat = self.chat(chat_id)
         if thread_id is not None:
             self._thread(chat, thread_id)
+        if reply_to is not None and (reply_to.chat is not chat or reply_to.deleted):
+            raise ValueError("a person can only reply to a live message of the same chat")
         return self._new_message(
             chat,
             from_bot=False,
@@ -861,7 +868,31 @@ class FakeTelegram:
             text=text,
             entities=entities,
             content=content or {},
+            caption=caption,
+            reply_to=reply_to,
         )
+
+    def edit_user_message(
+        self, message: StoredMessage, *, text: str | None = None, caption: str | None = None
+    ) -> StoredMessage:
+        """A person edits their own message: its text, or the caption of a media message."""
+        if message.from_bot or message.deleted:
+            raise ValueError("a person can only edit their own live messages")
+        if text is not None:
+            if message.text is None:
+                raise ValueError("a media message has a caption, not a text")
+            message.text = text
+            message.entities = ()
+        if caption is not None:
+            if message.text is not None:
+                raise ValueError("a text message has no caption")
+            message.caption = caption
+            message.caption_entities = ()
+        message.edit_date = int(time.time())
+        return message
+
+    def next_media_group_id(self) -> str:
+        return f"1337{next(self._media_groups)}"
 
     def new_callback_query(self, message: StoredMessage, user_id: int) -> str:
         """Register a callback query id for a click on message (used by users.py)."""
@@ -1104,6 +1135,127 @@ class FakeTelegram:
         venue = {"location": location, "title": params["title"], "address": params["address"]}
         _, message = self._send_common(checked, content={"venue": venue, "location": location})
         return message.to_dict()
+
+    # Content a message may carry besides text; what copyMessage carries over.
+    _MEDIA_KEYS = ("photo", "document", "voice", "video", "audio", "animation", "video_note")
+
+    def _source_message(self, from_chat_id: Any, message_id: int) -> StoredMessage | None:
+        chat = self._target_chat(from_chat_id)
+        message = chat.messages.get(message_id)
+        if message is None or message.deleted:
+            return None
+        if "forum_topic_created" in message.content:
+            raise _bad("message can't be copied")
+        return message
+
+    def _copy(
+        self,
+        checked: CheckedRequest,
+        source: StoredMessage,
+        media_group_id: str | None,
+        *,
+        with_reply: bool,
+    ) -> StoredMessage:
+        """A copy of `source` sent by the bot to checked's chat (no "forwarded from")."""
+        params = checked.params
+        content = {k: v for k, v in source.content.items() if k != "media_group_id"}
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        caption, caption_entities = source.caption, source.caption_entities
+        override = checked.texts.get("caption")
+        if override is not None:
+            if source.text is not None:
+                raise _bad("message can't be copied with a caption")  # texts have none
+            caption, caption_entities = override.text, override.entities
+        if params.get("remove_caption"):
+            caption, caption_entities = None, ()
+        values: dict[str, Any] = {
+            "text": source.text,
+            "entities": source.entities,
+            "caption": caption,
+            "caption_entities": caption_entities,
+            "content": content,
+        }
+        if not with_reply:
+            checked = CheckedRequest(
+                method=checked.method,
+                params={k: v for k, v in params.items() if k != "reply_parameters"},
+                problems=checked.problems,
+                texts=checked.texts,
+            )
+        _, message = self._send_common(checked, **values)
+        return message
+
+    def _m_copyMessage(self, checked: CheckedRequest) -> dict[str, Any]:
+        params = checked.params
+        source = self._source_message(params["from_chat_id"], params["message_id"])
+        if source is None:
+            raise _bad("message to copy not found")
+        message = self._copy(checked, source, None, with_reply=True)
+        return {"message_id": message.message_id}
+
+    def _m_copyMessages(self, checked: CheckedRequest) -> list[dict[str, Any]]:
+        params = checked.params
+        ids: list[int] = params["message_ids"]
+        if not 1 <= len(ids) <= 100:
+            raise _bad("message_ids must contain 1-100 identifiers")
+        if any(a >= b for a, b in itertools.pairwise(ids)):
+            raise _bad("message identifiers must be in a strictly increasing order")
+        # Missing (or deleted) messages are skipped; album grouping is kept.
+        found = [
+            m
+            for m in (self._source_message(params["from_chat_id"], i) for i in ids)
+            if m is not None
+        ]
+        if not found:
+            raise _bad("messages to copy not found")
+        groups: dict[str, str] = {}
+        copies = []
+        for source in found:
+            group = source.content.get("media_group_id")
+            new_group = (
+                None if group is None else groups.setdefault(group, self.next_media_group_id())
+            )
+            copies.append(self._copy(checked, source, new_group, with_reply=False))
+        return [{"message_id": m.message_id} for m in copies]
+
+    def _m_editMessageCaption(self, checked: CheckedRequest) -> dict[str, Any]:
+        message = self._bot_message(checked, "message to edit not found")
+        if not message.from_bot:
+            raise _bad("message can't be edited")
+        if message.text is not None or not any(k in message.content for k in self._MEDIA_KEYS):
+            raise _bad("there is no caption in the message to edit")
+        parsed = checked.texts.get("caption")
+        caption = parsed.text if parsed is not None else None
+        entities = parsed.entities if parsed is not None else ()
+        markup = checked.params.get("reply_markup")
+        if (
+            (caption or None) == (message.caption or None)
+            and entities == message.caption_entities
+            and markup == message.reply_markup
+        ):
+            raise _bad(NOT_MODIFIED.removeprefix("Bad Request: "))
+        message.caption = caption or None
+        message.caption_entities = entities
+        message.source_text = checked.params.get("caption")
+        message.parse_mode = checked.params.get("parse_mode")
+        message.reply_markup = markup
+        message.edit_date = int(time.time())
+        return message.to_dict()
+
+    def _m_setMessageReaction(self, checked: CheckedRequest) -> bool:
+        params = checked.params
+        chat = self._target_chat(params["chat_id"])
+        message = chat.messages.get(params["message_id"])
+        if message is None or message.deleted:
+            raise _bad("message to react not found")
+        reactions = params.get("reaction") or []
+        if len(reactions) > 1:
+            raise _bad("REACTIONS_TOO_MANY")  # bots may set one reaction
+        self.reactions[(chat.id, message.message_id)] = [
+            r.get("emoji") or r.get("custom_emoji_id") or r.get("type") for r in reactions
+        ]
+        return True
 
     def _m_getChat(self, checked: CheckedRequest) -> dict[str, Any]:
         chat = self._target_chat(checked.params["chat_id"])

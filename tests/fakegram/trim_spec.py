@@ -55,6 +55,11 @@ KEPT_METHODS = (
     "reopenForumTopic",
     "deleteForumTopic",
     "pinChatMessage",
+    # The relay between a prospect's chat and the lead's topic.
+    "copyMessage",
+    "copyMessages",
+    "editMessageCaption",
+    "setMessageReaction",
 )
 
 # The source only states a union member's tag in prose ("always \"creator\"",

@@ -33,6 +33,61 @@ def _command_entities(text: str) -> tuple[dict[str, Any], ...]:
     return ({"type": "bot_command", "offset": 0, "length": utf16_len(command)},)
 
 
+def _media(kind: str, n: int) -> dict[str, Any]:
+    """The content of a media message of `kind`, with unique file ids."""
+    unique = f"AgAD{kind[:3]}{n}"
+    if kind == "photo":
+        return {
+            "photo": [
+                {
+                    "file_id": f"AgACAgIAAxkBAAE{n}s",
+                    "file_unique_id": f"{unique}s",
+                    "width": 90,
+                    "height": 90,
+                },
+                {
+                    "file_id": f"AgACAgIAAxkBAAE{n}m",
+                    "file_unique_id": f"{unique}m",
+                    "width": 800,
+                    "height": 800,
+                },
+            ]
+        }
+    if kind == "document":
+        return {
+            "document": {
+                "file_id": f"BQACAgIAAxkBAAE{n}",
+                "file_unique_id": unique,
+                "file_name": "plan.pdf",
+                "mime_type": "application/pdf",
+                "file_size": 48213,
+            }
+        }
+    if kind == "voice":
+        return {
+            "voice": {
+                "file_id": f"AwACAgIAAxkBAAE{n}",
+                "file_unique_id": unique,
+                "duration": 4,
+                "mime_type": "audio/ogg",
+            }
+        }
+    if kind == "sticker":
+        return {
+            "sticker": {
+                "file_id": f"CAACAgIAAxkBAAE{n}",
+                "file_unique_id": unique,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            }
+        }
+    raise ValueError(f"unknown media kind {kind!r}")
+
+
 class _Person:
     """Shared behaviour of private-chat users and group members."""
 
@@ -75,6 +130,8 @@ class _Person:
         thread_id: int | None = None,
         text: str | None = None,
         content: dict[str, Any] | None = None,
+        caption: str | None = None,
+        reply_to: StoredMessage | None = None,
     ) -> StoredMessage:
         message = self.server.store_user_message(
             self.chat_id,
@@ -83,9 +140,58 @@ class _Person:
             text=text,
             entities=_command_entities(text) if text is not None else (),
             content=content,
+            caption=caption,
+            reply_to=reply_to,
         )
         await self.deliver({"message": message.to_dict()})
         return message
+
+    # ------------------------------------------------------------------ media, replies, edits
+
+    async def _send_media(
+        self,
+        kind: str,
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+        reply_to: StoredMessage | None = None,
+        media_group_id: str | None = None,
+    ) -> StoredMessage:
+        content = _media(kind, self.server.next_update_id())
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return await self._send_message(
+            content=content, caption=caption, thread_id=thread_id, reply_to=reply_to
+        )
+
+    async def _send_album(
+        self, count: int, caption: str | None, thread_id: int | None
+    ) -> list[StoredMessage]:
+        """An album: `count` photos, each its own update with one media_group_id, as a
+        client sends them; the caption is on the first item."""
+        if not 2 <= count <= 10:
+            raise ValueError("an album has 2-10 items")
+        group = self.server.next_media_group_id()
+        return [
+            await self._send_media(
+                "photo",
+                caption=caption if i == 0 else None,
+                thread_id=thread_id,
+                media_group_id=group,
+            )
+            for i in range(count)
+        ]
+
+    async def edit(self, message: StoredMessage, text: str) -> StoredMessage:
+        """Edit one of this person's text messages: the bot gets an edited_message update."""
+        edited = self.server.edit_user_message(message, text=text)
+        await self.deliver({"edited_message": edited.to_dict()})
+        return edited
+
+    async def edit_caption(self, message: StoredMessage, caption: str) -> StoredMessage:
+        edited = self.server.edit_user_message(message, caption=caption)
+        await self.deliver({"edited_message": edited.to_dict()})
+        return edited
 
     # ------------------------------------------------------------------ inline buttons
 
@@ -206,44 +312,30 @@ class TelegramUser(_Person):
         # A stable, obviously fake Russian mobile number derived from the id.
         self.phone_number = phone_number or f"+7999{user_id % 10**7:07d}"
 
-    async def send(self, text: str) -> StoredMessage:
-        """Type a text message (a leading /command gets its bot_command entity)."""
+    async def send(self, text: str, *, reply_to: StoredMessage | None = None) -> StoredMessage:
+        """Type a text message (a leading /command gets its bot_command entity), optionally
+        as a reply to a message of this chat."""
         if not text:
             raise ValueError("Telegram clients cannot send an empty text message")
-        return await self._send_message(text=text)
+        return await self._send_message(text=text, reply_to=reply_to)
 
     async def send_sticker(self) -> StoredMessage:
         """A message without text (for the bot's "please type something" paths)."""
-        n = self.server.next_update_id()
-        sticker = {
-            "file_id": f"CAACAgIAAxkBAAE{n}",
-            "file_unique_id": f"AgADsticker{n}",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": "👍",
-        }
-        return await self._send_message(content={"sticker": sticker})
+        return await self._send_media("sticker")
 
-    async def send_photo(self) -> StoredMessage:
-        n = self.server.next_update_id()
-        photo = [
-            {
-                "file_id": f"AgACAgIAAxkBAAE{n}s",
-                "file_unique_id": f"AQADs{n}",
-                "width": 90,
-                "height": 90,
-            },
-            {
-                "file_id": f"AgACAgIAAxkBAAE{n}m",
-                "file_unique_id": f"AQADm{n}",
-                "width": 800,
-                "height": 800,
-            },
-        ]
-        return await self._send_message(content={"photo": photo})
+    async def send_photo(
+        self, caption: str | None = None, *, reply_to: StoredMessage | None = None
+    ) -> StoredMessage:
+        return await self._send_media("photo", caption=caption, reply_to=reply_to)
+
+    async def send_document(self, caption: str | None = None) -> StoredMessage:
+        return await self._send_media("document", caption=caption)
+
+    async def send_voice(self) -> StoredMessage:
+        return await self._send_media("voice")
+
+    async def send_album(self, count: int = 3, caption: str | None = None) -> list[StoredMessage]:
+        return await self._send_album(count, caption, None)
 
     async def send_location(
         self, latitude: float = 55.7558, longitude: float = 37.6173
@@ -318,11 +410,35 @@ class GroupMember(_Person):
     ) -> None:
         super().__init__(server, chat_id, user_id, deliver)
 
-    async def send(self, text: str, thread_id: int | None = None) -> StoredMessage:
-        """Write in the group, optionally inside a forum topic."""
+    async def send(
+        self, text: str, thread_id: int | None = None, *, reply_to: StoredMessage | None = None
+    ) -> StoredMessage:
+        """Write in the group, optionally inside a forum topic and as a reply."""
         if not text:
             raise ValueError("Telegram clients cannot send an empty text message")
-        return await self._send_message(text=text, thread_id=thread_id)
+        return await self._send_message(text=text, thread_id=thread_id, reply_to=reply_to)
+
+    async def send_photo(
+        self,
+        thread_id: int | None = None,
+        caption: str | None = None,
+        *,
+        reply_to: StoredMessage | None = None,
+    ) -> StoredMessage:
+        return await self._send_media(
+            "photo", caption=caption, thread_id=thread_id, reply_to=reply_to
+        )
+
+    async def send_media(
+        self, kind: str, thread_id: int | None = None, caption: str | None = None
+    ) -> StoredMessage:
+        """A document, voice or sticker in the group (kind names it)."""
+        return await self._send_media(kind, caption=caption, thread_id=thread_id)
+
+    async def send_album(
+        self, thread_id: int | None = None, count: int = 3, caption: str | None = None
+    ) -> list[StoredMessage]:
+        return await self._send_album(count, caption, thread_id)
 
     async def click(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands, viewings
+from bot.handlers.prospect import checklist, commands, relay, viewings
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -14,7 +14,12 @@ def build_router() -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.middleware(ProspectMiddleware())
     router.callback_query.middleware(ProspectMiddleware())
+    # The relay before the checklist: after it (or once they asked for a person) what they
+    # write goes to people; the booking's typed wish (viewings) comes first.
     router.include_routers(
-        commands.build_router(), viewings.build_router(), checklist.build_router()
+        commands.build_router(),
+        viewings.build_router(),
+        relay.build_router(),
+        checklist.build_router(),
     )
     return router

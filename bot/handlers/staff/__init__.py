@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.staff import commands, desk, knowledge, outbox, refusals, setup, stats, team
+from bot.handlers.staff import (
+    commands,
+    desk,
+    knowledge,
+    outbox,
+    refusals,
+    relay,
+    setup,
+    stats,
+    team,
+)
 
 
 def build_router() -> Router:
@@ -19,6 +29,8 @@ def build_router() -> Router:
         team.build_router(),
         outbox.build_router(),
         knowledge.build_router(),
+        # Last of the staff's own: what is left in a lead's topic goes to the prospect.
+        relay.build_router(),
         refusals.build_router(),
     )
     return router
