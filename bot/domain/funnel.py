@@ -141,7 +141,7 @@ def _apply(path: LeadPath, event: Event) -> None:
             path.qualified_at = path.qualified_at or event.at
             path.verdict = str(data.get("verdict") or UNKNOWN)
         case EventType.DESK_VERDICT_OVERRIDDEN:
-            path.verdict = str(data.get("to") or path.verdict)
+            path.verdict = str(data.get("verdict_to") or path.verdict)
         case EventType.MANAGER_ASSIGNED | EventType.VIEWING_BOOKED:
             manager = data.get("manager_id")
             if isinstance(manager, int):

@@ -51,15 +51,38 @@ def event_summary(event: Event, facts: LeadFacts | None, t: Translator) -> str:
         wish = None if facts is None else facts.lead.callback_note
         params["wish"] = wish or ""
     if event.type.value.startswith("desk."):
-        # Desk events carry their facts flat; missing ones read as a dash.
-        params = dict.fromkeys(_DESK_PARAMS, "—") | dict(data) | params
+        params = _desk_params(event.type, data, t) | params
     return t(f"desk.event.{event.type}", **params)
+
+
+def _desk_params(type_: EventType, data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
+    """Desk events carry their facts flat; codes read in words, missing facts as a dash."""
+    params: dict[str, Any] = dict.fromkeys(_DESK_PARAMS, "—") | dict(data)
+    for key, catalog in _DESK_CODES.get(type_, {}).items():
+        if isinstance(data.get(key), str):
+            params[key] = t(f"{catalog}.{data[key]}")
+    return params
+
+
+# Per desk event, the facts holding a code and the catalog prefix of their words.
+_DESK_CODES: dict[EventType, dict[str, str]] = {
+    EventType.DESK_VERDICT_OVERRIDDEN: {
+        "verdict_from": "staff.verdict",
+        "verdict_to": "staff.verdict",
+    },
+    EventType.DESK_CALL_LOGGED: {"outcome": "desk.call"},
+    EventType.DESK_CLOSED: {"reason": "desk.close"},
+    EventType.DESK_CLIENT_MESSAGE: {"kind": "relay.kind"},
+    EventType.DESK_STAFF_REPLIED: {"kind": "relay.kind"},
+    EventType.DESK_SLA_BREACHED: {"kind": "sla.kind"},
+    EventType.DESK_SLA_ESCALATED: {"kind": "sla.kind"},
+}
 
 
 _DESK_PARAMS = (
     "owner_name",
-    "from",
-    "to",
+    "verdict_from",
+    "verdict_to",
     "reason_text",
     "outcome",
     "at",

@@ -44,7 +44,12 @@ COHORT: tuple[tuple[int, EventType, str, dict[str, Any]], ...] = (
     (103, E.CREATED, "2026-11-20 12:00", {"to": "new", "source": "site"}),
     (103, E.QUALIFIED, "2026-11-20 12:00", {"verdict": "nurture"}),
     (103, E.DESK_OWNER_SET, "2026-11-20 12:25", {"owner": 5001, "owner_name": "Olga"}),
-    (103, E.DESK_VERDICT_OVERRIDDEN, "2026-11-20 12:30", {"from": "nurture", "to": "target"}),
+    (
+        103,
+        E.DESK_VERDICT_OVERRIDDEN,
+        "2026-11-20 12:30",
+        {"verdict_from": "nurture", "verdict_to": "target"},
+    ),
     (103, E.DESK_STAFF_REPLIED, "2026-11-20 13:05", {"kind": "text"}),
     (103, E.VIEWING_BOOKED, "2026-11-21 09:00", {"manager_id": 7, "viewing_id": 2}),
     (103, E.ERASED, "2026-11-21 10:00", {}),
