@@ -311,6 +311,7 @@ async def build_application(
     )
     viewing_reports = ViewingReports(db, translations, clock, availability, calendar, booking)
     reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
+    knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     conversation = Conversation(
         db,
         checklist,
@@ -323,9 +324,9 @@ async def build_application(
             version=settings.consent_version,
         ),
         zone=settings.zone,
+        knowledge=knowledge,
     )
     pipe = EventPipe(db, clock)
-    knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     reader = LeadReader(db, checklist, settings.default_language)
     sales_desk_http = httpx.AsyncClient(
         timeout=httpx.Timeout(SALES_DESK_TIMEOUT_SECONDS), follow_redirects=False

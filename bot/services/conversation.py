@@ -21,6 +21,7 @@ from bot.domain.answers import (
 )
 from bot.domain.checklist import Checklist, Question, QuestionKind
 from bot.domain.flow import next_question, parse_typed, progress, step_back
+from bot.domain.knowledge_hit import Knowledge
 from bot.domain.leads import (
     REQUALIFIABLE,
     Lead,
@@ -92,8 +93,11 @@ class Conversation:
         *,
         terms: ConsentTerms,
         zone: ZoneInfo,
+        knowledge: Knowledge | None = None,
     ) -> None:
         self._db = db
+        # A question typed where buttons are expected may be answered from the FAQ.
+        self._knowledge = knowledge
         self._checklist = checklist
         self._translations = translations
         self._booking = booking
@@ -259,7 +263,11 @@ class Conversation:
         try:
             answer = parse_typed(current, text, self._checklist.phone_region)
         except AnswerError as error:
-            self._show(plan, prospect, Screen(problem_text(error, t)))
+            hit = None
+            if current.is_choice and self._knowledge is not None:
+                hit = await self._knowledge.answer(lead.language, text)
+            shown = problem_text(error, t) if hit is None else hit.answer
+            self._show(plan, prospect, Screen(shown))
             if current.is_choice:
                 self._ask(plan, prospect, lead, current)
             return plan.turn()
