@@ -190,7 +190,7 @@ async def test_a_caller_that_gives_up_frees_its_place() -> None:
 
 
 async def test_a_request_without_a_chat_does_not_queue() -> None:
-    queue, _, rec = make(SendLimits.unlimited())
+    queue, _, _ = make(SendLimits.unlimited())
     release, blocker = await hold(queue, 42)
 
     async def answer_button() -> str:
