@@ -151,7 +151,7 @@ async def test_an_edit_in_flight_is_not_replaced() -> None:
     second = asyncio.create_task(rec.send(GROUP, "v2", Priority.CARD, "k"))
     await asyncio.sleep(0)
     release.set()
-    assert await asyncio.gather(first, second) == ["v1", "v2"]
+    assert list(await asyncio.gather(first, second)) == ["v1", "v2"]
     assert rec.names() == ["v1", "v2"]
 
 
