@@ -127,3 +127,36 @@ async def test_edits_of_one_card_waiting_in_line_collapse(harness: Harness) -> N
     assert [r.params["text"] for r in edits] == ["version 0", "version 0", "version 5"]
     card = harness.telegram.chat(STAFF_CHAT).messages[lead.staff_message_id]
     assert card.visible_text == "version 5"
+
+
+async def test_a_card_waiting_out_a_429_is_not_posted_again_and_gets_later_changes(
+    harness: Harness,
+) -> None:
+    harness.telegram.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        chat_id=STAFF_CHAT,
+    )
+    buyer = asyncio.create_task(serious_buyer(harness.prospect(language_code="en")))
+    await harness.telegram.wait_for(lambda r: r.ok is False, chat_id=STAFF_CHAT)
+    lead = await harness.lead()
+    assert lead is not None and lead.staff_posted_at is None
+    # While the card waits: a change to the lead, and the pending-cards job comes round.
+    async with harness.app.db.transaction() as tx:
+        await leads.set_callback(tx, lead.id, "mornings only", harness.clock.now())
+    await harness.app.staff.publish_pending()
+    assert not buyer.done()
+    await buyer
+
+    posted = [
+        r
+        for r in harness.telegram.sent(STAFF_CHAT, "sendMessage")
+        if "лид #" in str(r.params.get("text"))
+    ]
+    assert len(posted) == 1
+    assert len(harness.telegram.sent(STAFF_CHAT, "createForumTopic")) == 1
+    posted_lead = await harness.lead()
+    assert posted_lead is not None
+    assert "mornings only" in harness.card(posted_lead.staff_thread_id)
