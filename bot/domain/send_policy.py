@@ -113,6 +113,27 @@ def wait_before(sent_at: Sequence[float], now: float, window: Window | None) -> 
     return max(0.0, oldest_in_window + window.seconds - now)
 
 
+def overall_wait(
+    answered_at: Sequence[float], in_flight: int, now: float, window: Window | None
+) -> float | None:
+    """Seconds to wait before one more request may start under the bot's overall limit, or
+    None: wait until a request in flight is answered.
+
+    Requests to many chats are in flight at once and reach Telegram in any order, so a request
+    counts from the moment it starts until a window after it was answered (when it had surely
+    reached Telegram). `answered_at` is oldest first.
+    """
+    if window is None or window.count <= 0:
+        return 0.0
+    recent = [t for t in answered_at if t + window.seconds > now]
+    excess = in_flight + len(recent) - window.count + 1
+    if excess <= 0:
+        return 0.0
+    if excess > len(recent):
+        return None
+    return recent[excess - 1] + window.seconds - now
+
+
 def keep_recent(sent_at: list[float], window: Window | None) -> None:
     """Forgets send times no limit will look at again (keeps the last `count`)."""
     keep = 0 if window is None else window.count

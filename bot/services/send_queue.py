@@ -18,11 +18,19 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.domain.send_policy import Priority, SendLimits, Window, keep_recent, wait_before
+from bot.domain.send_policy import (
+    Priority,
+    SendLimits,
+    Window,
+    keep_recent,
+    overall_wait,
+    wait_before,
+)
 
 R = TypeVar("R")
 Sleep = Callable[[float], Awaitable[None]]
@@ -96,7 +104,9 @@ class SendQueue:
         self._monotonic = monotonic
         self._lanes: dict[int, _Lane] = {}
         self._overall = _Gate()
-        self._overall_sent: list[float] = []
+        self._overall_answered: deque[float] = deque()
+        self._in_flight = 0  # counted requests started and not answered yet
+        self._answered = asyncio.Event()
         self._seq = itertools.count()
         self._since_sweep = 0
 
@@ -143,8 +153,9 @@ class SendQueue:
             self._forget_idle(chat_id, lane)
 
     async def pace(self, chat_id: int | None, priority: Priority) -> None:
-        """Waits until one more counted request may go: first the chat's window (the caller
-        holds its lane), then the bot's overall window (best priority first)."""
+        """Waits until one more counted request may start: first the chat's window (the
+        caller holds its lane), then the bot's overall window (best priority first). Every
+        `pace` must be followed by `sent` once the request is answered (or failed)."""
         if chat_id is not None:
             lane = self._lanes.get(chat_id)
             if lane is not None:
@@ -157,18 +168,31 @@ class SendQueue:
         ticket = _Ticket(priority, next(self._seq), _future(), _future())
         await self._overall.acquire(ticket)
         try:
-            wait = wait_before(self._overall_sent, self._monotonic(), window)
-            if wait > 0:
-                await self._sleep(wait)
-            self._overall_sent.append(self._monotonic())
-            keep_recent(self._overall_sent, window)
+            while True:
+                now = self._monotonic()
+                answered = self._overall_answered
+                while answered and answered[0] + window.seconds <= now:
+                    answered.popleft()
+                until = overall_wait(answered, self._in_flight, now, window)
+                if until == 0:
+                    break
+                if until is None:
+                    self._answered.clear()
+                    await self._answered.wait()
+                else:
+                    await self._sleep(until)
+            self._in_flight += 1
         finally:
             self._overall.release()
 
     def sent(self, chat_id: int | None) -> None:
-        """Notes that a counted request to the chat has been answered. The answer's time,
-        not the start's: the next request cannot reach Telegram sooner than a window after
-        this one did, however slow the network was."""
+        """Notes that a counted request has been answered. The answer's time, not the
+        start's: the request reached Telegram somewhere in between, so the next one in its
+        chat waits a window from then, however slow the network was."""
+        if self._limits.overall is not None:
+            self._in_flight -= 1
+            self._overall_answered.append(self._monotonic())
+            self._answered.set()
         if chat_id is None:
             return
         lane = self._lanes.get(chat_id)

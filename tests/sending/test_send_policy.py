@@ -13,6 +13,7 @@ from bot.domain.send_policy import (
     counts,
     default_priority,
     keep_recent,
+    overall_wait,
     pause_for,
     wait_before,
 )
@@ -36,6 +37,28 @@ from bot.domain.send_policy import (
 )
 def test_wait_before(sent_at: list[float], now: float, window: Window | None, wait: float) -> None:
     assert wait_before(sent_at, now, window) == pytest.approx(wait)
+
+
+@pytest.mark.parametrize(
+    ("answered_at", "in_flight", "now", "wait"),
+    [
+        ([], 0, 5.0, 0.0),
+        ([4.5] * 29, 0, 5.0, 0.0),  # the 30th this second may start
+        ([4.5] * 30, 0, 5.0, 0.5),  # the 31st waits for the oldest to age out
+        ([4.5] * 20, 9, 5.0, 0.0),  # 20 answered + 9 on their way + this one = 30
+        ([4.5] * 20, 10, 5.0, 0.5),  # one of the 20 must age out first
+        ([4.0, 4.5, 4.8], 28, 5.0, 0.5),  # 4.0 is out already; then 4.5 must go too
+        ([], 30, 5.0, None),  # all 30 on their way: wait for an answer, not for a time
+        ([3.0] * 30, 0, 5.0, 0.0),  # answered long ago
+    ],
+)
+def test_overall_wait_counts_requests_in_flight(
+    answered_at: list[float], in_flight: int, now: float, wait: float | None
+) -> None:
+    assert overall_wait(answered_at, in_flight, now, Window(30, 1.0)) == (
+        None if wait is None else pytest.approx(wait)
+    )
+    assert overall_wait(answered_at, in_flight, now, None) == 0.0
 
 
 @pytest.mark.parametrize(

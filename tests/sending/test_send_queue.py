@@ -199,3 +199,40 @@ async def test_a_request_without_a_chat_does_not_queue() -> None:
     assert await queue.run(None, Priority.ANSWER, answer_button) == "answered"
     release.set()
     await blocker
+
+
+async def test_requests_in_flight_count_against_the_overall_limit() -> None:
+    queue, time, _ = make(SendLimits(private=None, group=None, overall=Window(2, 1.0)))
+    slow = [asyncio.Event(), asyncio.Event()]
+    started: list[str] = []
+
+    def job(chat_id: int, name: str, until: asyncio.Event | None) -> Callable[[], Awaitable[str]]:
+        async def send() -> str:
+            await queue.pace(chat_id, Priority.ANSWER)
+            started.append(name)
+            try:
+                if until is not None:
+                    await until.wait()  # the request is on its way: no answer yet
+            finally:
+                queue.sent(chat_id)
+            return name
+
+        return send
+
+    tasks = [
+        asyncio.create_task(queue.run(1, Priority.ANSWER, job(1, "a", slow[0]))),
+        asyncio.create_task(queue.run(2, Priority.ANSWER, job(2, "b", slow[1]))),
+        asyncio.create_task(queue.run(3, Priority.ANSWER, job(3, "c", None))),
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert started == ["a", "b"]  # two on their way fill the window: "c" waits for an answer
+    time.now = 10.0
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert started == ["a", "b"]  # however long it takes
+    slow[0].set()  # "a" is answered at 10.0: "c" may go a window after that
+    await asyncio.gather(*tasks[:1])
+    slow[1].set()
+    assert await asyncio.gather(*tasks) == ["a", "b", "c"]
+    assert time.now >= 11.0
