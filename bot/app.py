@@ -26,6 +26,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist, load_checklist
 from bot.domain.knowledge_file import load_knowledge
+from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
 from bot.domain.sla import SlaLimits
 from bot.handlers import errors, manager, prospect, staff
@@ -236,6 +237,7 @@ async def build_application(
     *,
     clock: Clock | None = None,
     send_rate_per_second: float = 30.0,
+    send_limits: SendLimits | None = None,
 ) -> Application:
     """Settings → checklist → catalogs → database → bot → services → dispatcher."""
     clock = clock or SystemClock()
@@ -270,7 +272,10 @@ async def build_application(
             if await leads.mark_unreachable(tx, chat_id, clock.now()):
                 logger.info("lead in chat %s blocked the bot; marked unreachable", chat_id)
 
-    notifier = Notifier(bot, on_blocked=on_blocked, rate_per_second=send_rate_per_second)
+    # send_limits (when given) replaces the rate: tests relax Telegram's limits or scale them.
+    notifier = Notifier(
+        bot, on_blocked=on_blocked, rate_per_second=send_rate_per_second, limits=send_limits
+    )
     staff_t = translations.get(settings.default_language)
     staff_desk = StaffDesk(
         db,

@@ -16,6 +16,7 @@ from aiogram.types import Update
 from bot.app import Application, build_application
 from bot.config import Settings
 from bot.domain.leads import Lead
+from bot.domain.send_policy import SendLimits
 from bot.storage import leads
 from tests.fakegram import FakeTelegram, GroupMember, TelegramUser
 from tests.sales_desk.generic_receiver import GenericReceiver
@@ -144,14 +145,17 @@ async def make_harness(
     error_log = ErrorLog()
     logging.getLogger("bot").addHandler(error_log)
 
-    async def make(*, forum: bool = True, **overrides: Any) -> Harness:
+    async def make(
+        *, forum: bool = True, send_limits: SendLimits | None = None, **overrides: Any
+    ) -> Harness:
         if not built:
             telegram.add_group(
                 STAFF_CHAT, "Sales", is_forum=forum, members={MANAGER_ID: "administrator"}
             )
         clock = FakeClock()
+        # No send limits unless a test asks (the stand-in answers at once; limits only slow).
         app = await build_application(
-            make_settings(**overrides), clock=clock, send_rate_per_second=0
+            make_settings(**overrides), clock=clock, send_rate_per_second=0, send_limits=send_limits
         )
         harness = Harness(app, telegram, clock, error_log)
         built.append(harness)

@@ -49,3 +49,22 @@ def test_viewing_benchmark_runs_and_books_every_prospect() -> None:
     booking = bench_booking(prospects=20, managers=4)
     assert booking.booked == 20, format_booking_report(booking)
     assert len(booking.latencies_ms) == 20
+
+
+async def test_burst_benchmark_runs_tiny_under_flood_control() -> None:
+    from bench_burst import format_report as burst_report
+    from bench_burst import run_burst
+
+    # Windows a hundredth of Telegram's: a few prospects, done in seconds.
+    result = await run_burst(prospects=4, spread=0.2, duration=60, scale=0.01)
+
+    report = burst_report(result)
+    assert result.failures == [], report
+    lead = result.leadsieve
+    assert lead.finished == 4 and lead.stuck == 0, report
+    assert lead.cards_posted == 4 and lead.cards_twice == 0 and lead.cards_pending == 0
+    assert lead.early == 0 and lead.violations == []
+    assert math.isfinite(lead.first_answer_start_ms.p99) and lead.first_answer_start_ms.p99 > 0
+    assert sum(lead.group_per_minute) > 0
+    assert result.echo.steps_done > 0
+    assert "cards posted twice" in report

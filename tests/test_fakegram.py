@@ -843,3 +843,83 @@ async def test_group_members_send_media_and_replies_in_a_topic(
         STAFF_CHAT, album[0].message_id, [ReactionTypeEmoji(emoji="✍")]
     )
     assert server.reactions[(STAFF_CHAT, album[0].message_id)] == ["✍"]
+
+
+# ---------------------------------------------------------------------- flood control
+
+
+class StepClock:
+    """The flood control's clock, moved by hand: no test waits for real seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_flood_control_private_chat_limit_and_retry_after(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    clock = StepClock()
+    flood = server.enable_flood_control(now=clock)
+    await bot.send_message(42, "first")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.send_message(42, "too soon")
+    assert caught.value.retry_after == 1
+    await bot.send_message(43, "another chat goes on")
+    assert await bot.get_chat(42)  # reads do not count and are not flood-controlled
+
+    clock.now += 0.5  # before the retry_after: Telegram refuses again, and it is recorded
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(42, "still too soon")
+    assert take_violations(server) == flood.violations
+    assert len(flood.violations) == 1 and "chat 42" in flood.violations[0]
+
+    clock.now += 1.0
+    await bot.send_message(42, "after the wait")
+    assert [m.visible_text for m in server.bot_messages(42)] == ["first", "after the wait"]
+    assert flood.rejected == 2
+
+
+async def test_flood_control_group_limit_counts_edits_and_topics(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    server.add_group(STAFF_CHAT, "Sales desk", is_forum=True)
+    clock = StepClock()
+    server.enable_flood_control(now=clock)
+    topic = await bot.create_forum_topic(STAFF_CHAT, "Lead")
+    card = await bot.send_message(STAFF_CHAT, "card", message_thread_id=topic.message_thread_id)
+    for n in range(18):
+        clock.now += 0.1
+        await bot.edit_message_text(f"card {n}", chat_id=STAFF_CHAT, message_id=card.message_id)
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.send_message(STAFF_CHAT, "the 21st in a minute")
+    # The first of the 20 leaves the window 60 s after it came: 60 - 1.8 s from now.
+    assert caught.value.retry_after == 59
+    clock.now += 59
+    await bot.send_message(STAFF_CHAT, "now it goes")
+    assert server.violations == []
+
+
+async def test_flood_control_overall_limit(server: FakeTelegram, bot: Bot) -> None:
+    clock = StepClock()
+    server.enable_flood_control(now=clock)
+    for user_id in range(1, 31):
+        await bot.send_message(user_id, "hello")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.send_message(31, "the 31st this second")
+    assert caught.value.retry_after == 1
+    clock.now += 0.5
+    # Chat 31 was told to wait: coming back now is a violation; chat 33 was told nothing,
+    # so its 429 (the second is still full) is not.
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(31, "too soon")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(33, "the second is still full")
+    assert [v.split(" came")[0] for v in take_violations(server)] == [
+        "flood: sendMessage to chat 31"
+    ]
+    clock.now += 1
+    await bot.send_message(32, "a new second")
+    await bot.send_message(33, "goes too")

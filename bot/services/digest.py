@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain.periods import Period, PeriodKind
+from bot.domain.send_policy import Priority
 from bot.services.notifier import Notifier
 from bot.services.stats import Report, Stats
 from bot.storage import bot_settings
@@ -108,8 +109,11 @@ class Digest:
         return sent
 
     async def _send(self, chat_id: int, report: Report) -> bool:
-        if await self._notifier.send(chat_id, report.text) is None:
+        # Behind answers to prospects and cards: a digest can wait a minute.
+        if await self._notifier.send(chat_id, report.text, priority=Priority.DIGEST) is None:
             return False
         # The chart is a bonus: its failure does not send the text again.
-        await self._notifier.send_photo(chat_id, report.chart_name, report.chart)
+        await self._notifier.send_photo(
+            chat_id, report.chart_name, report.chart, priority=Priority.DIGEST
+        )
         return True

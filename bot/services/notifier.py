@@ -1,14 +1,14 @@
-"""The one way the bot sends to Telegram: rate limits, 429, 403 and flaky networks."""
+"""The one way the bot sends to Telegram: per-chat queues and limits, 429, 403 and flaky
+networks. The queueing is `send_queue.SendQueue`; the rules are `domain.send_policy`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -41,6 +41,18 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+
+from bot.domain.send_policy import (
+    TELEGRAM_LIMITS,
+    Priority,
+    SendLimits,
+    Window,
+    collapse_key,
+    counts,
+    default_priority,
+    pause_for,
+)
+from bot.services.send_queue import SendQueue
 
 logger = logging.getLogger(__name__)
 
@@ -79,38 +91,21 @@ class Sent(Generic[T]):
     description: str = ""
 
 
-class RateLimiter:
-    """Token bucket: at most `rate` calls a second on average, bursts up to `rate`."""
-
-    def __init__(self, rate: float, sleep: Sleep = asyncio.sleep) -> None:
-        self._rate = rate
-        self._tokens = rate
-        self._updated = time.monotonic()
-        self._sleep = sleep
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        if self._rate <= 0:
-            return
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self._rate, self._tokens + (now - self._updated) * self._rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await self._sleep((1 - self._tokens) / self._rate)
-
-
 class Notifier:
     """Sends with retries; never raises for Telegram's refusals except ThreadNotFound.
 
-    - 429: waits `retry_after` and tries again (up to `max_attempts`);
+    - every call to a chat waits its turn in that chat's queue (`priority`: by default an
+      answer in a private chat, a card in a group) and within the chat's and the bot's limits;
+    - 429: the chat's queue waits `retry_after` (nothing else goes to that chat meanwhile,
+      other chats go on), then the same request is tried again (up to `max_attempts`);
     - network errors and 5xx: back-off 0.5 s, 1 s, 2 s, … then gives up;
     - 403 (blocked, kicked): reports the chat to `on_blocked` and gives up;
-    - "message thread not found": raises ThreadNotFound so the caller can make a new topic.
+    - "message thread not found": raises ThreadNotFound so the caller can make a new topic;
+    - "message is not modified": the wanted state is already there, so an edit succeeded.
     Methods return None (or False) when the message could not be delivered.
+
+    `rate_per_second=0` (tests against a local stand-in) turns every limit off; `limits`
+    sets them all (the defaults are Telegram's).
     """
 
     def __init__(
@@ -119,12 +114,15 @@ class Notifier:
         *,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
         rate_per_second: float = 30.0,
+        limits: SendLimits | None = None,
         max_attempts: int = 5,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.bot = bot
         self._on_blocked = on_blocked
-        self._limiter = RateLimiter(rate_per_second, sleep)
+        if limits is None:
+            limits = _limits_for_rate(rate_per_second)
+        self._queue = SendQueue(limits, sleep=sleep)
         self._max_attempts = max_attempts
         self._sleep = sleep
 
@@ -135,6 +133,7 @@ class Notifier:
         *,
         markup: Markup | None = None,
         thread_id: int | None = None,
+        priority: Priority | None = None,
     ) -> Message | None:
         method = SendMessage(
             chat_id=chat_id,
@@ -143,7 +142,7 @@ class Notifier:
             message_thread_id=thread_id,
             link_preview_options=_NO_PREVIEW,
         )
-        return await self.call(method, chat_id)
+        return await self.call(method, chat_id, priority=priority)
 
     async def edit(
         self,
@@ -152,8 +151,11 @@ class Notifier:
         text: str,
         *,
         markup: InlineKeyboardMarkup | None = None,
+        priority: Priority | None = None,
     ) -> bool:
-        return (await self.edit_text(chat_id, message_id, text, markup=markup)).value is not None
+        """True if the message now reads `text` (an edit to what it already read included)."""
+        sent = await self.edit_text(chat_id, message_id, text, markup=markup, priority=priority)
+        return sent.delivery in _IN_PLACE
 
     async def edit_text(
         self,
@@ -162,6 +164,7 @@ class Notifier:
         text: str,
         *,
         markup: InlineKeyboardMarkup | None = None,
+        priority: Priority | None = None,
     ) -> Sent[Message | bool]:
         method = EditMessageText(
             chat_id=chat_id,
@@ -170,13 +173,19 @@ class Notifier:
             reply_markup=markup,
             link_preview_options=_NO_PREVIEW,
         )
-        return await self.attempt(method, chat_id)
+        return await self.attempt(method, chat_id, priority=priority)
 
     async def edit_markup(
-        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        message_id: int,
+        markup: InlineKeyboardMarkup | None,
+        *,
+        priority: Priority | None = None,
     ) -> bool:
         method = EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup)
-        return await self.call(method, chat_id) is not None
+        sent = await self.attempt(method, chat_id, priority=priority)
+        return sent.delivery in _IN_PLACE
 
     async def send_document(
         self,
@@ -186,6 +195,7 @@ class Notifier:
         *,
         caption: str | None = None,
         markup: Markup | None = None,
+        priority: Priority | None = None,
     ) -> Message | None:
         method = SendDocument(
             chat_id=chat_id,
@@ -193,7 +203,7 @@ class Notifier:
             caption=caption,
             reply_markup=markup,
         )
-        return await self.call(method, chat_id)
+        return await self.call(method, chat_id, priority=priority)
 
     async def send_photo(
         self,
@@ -203,6 +213,7 @@ class Notifier:
         *,
         caption: str | None = None,
         thread_id: int | None = None,
+        priority: Priority | None = None,
     ) -> Message | None:
         method = SendPhoto(
             chat_id=chat_id,
@@ -210,7 +221,7 @@ class Notifier:
             caption=caption,
             message_thread_id=thread_id,
         )
-        return await self.call(method, chat_id)
+        return await self.call(method, chat_id, priority=priority)
 
     async def send_venue(
         self, chat_id: int, latitude: float, longitude: float, title: str, address: str
@@ -237,24 +248,46 @@ class Notifier:
         method = EditForumTopic(chat_id=chat_id, message_thread_id=thread_id, name=name[:128])
         await self.call(method, chat_id)
 
-    async def call(self, method: TelegramMethod[T], chat_id: int | None) -> T | None:
+    async def call(
+        self, method: TelegramMethod[T], chat_id: int | None, *, priority: Priority | None = None
+    ) -> T | None:
         """Runs any Bot API method under the policy above."""
-        return (await self.attempt(method, chat_id)).value
+        return (await self.attempt(method, chat_id, priority=priority)).value
 
-    async def attempt(self, method: TelegramMethod[T], chat_id: int | None) -> Sent[T]:
-        """Like `call`, saying how it ended."""
+    async def attempt(
+        self, method: TelegramMethod[T], chat_id: int | None, *, priority: Priority | None = None
+    ) -> Sent[T]:
+        """Like `call`, saying how it ended. `chat_id` is the chat to report as blocked on a
+        403 (None: report none); the queue is the chat the method itself names."""
+        name = method.__api_method__
+        if not counts(name):  # reads and button answers: no chat limit, no waiting in line
+            return await self._try(method, chat_id, None, Priority.ANSWER)
+        lane = _chat_of(method, chat_id)
+        chosen = default_priority(lane) if priority is None else priority
+        key = collapse_key(name, lane, _target_of(method))
+        return await self._queue.run(
+            lane, chosen, lambda: self._try(method, chat_id, lane, chosen), collapse=key
+        )
+
+    async def _try(
+        self, method: TelegramMethod[T], chat_id: int | None, lane: int | None, priority: Priority
+    ) -> Sent[T]:
+        """The tries of one request, holding its chat's place in the queue throughout."""
+        counted = counts(method.__api_method__)
         for attempt in range(1, self._max_attempts + 1):
-            await self._limiter.acquire()
             try:
-                value: T = await self.bot(method)
+                value: T = await self._once(method, lane, priority, counted=counted)
                 return Sent(Delivery.DONE, value)
             except TelegramRetryAfter as error:
+                pause = pause_for(error.retry_after)
                 logger.warning(
-                    "429 from Telegram for %s, waiting %s s",
+                    "429 from Telegram for %s, chat %s waits %s s",
                     method.__api_method__,
-                    error.retry_after,
+                    lane,
+                    pause,
                 )
-                await self._sleep(float(error.retry_after))
+                # Even after the last try: the chat's queue must not move on before then.
+                await self._sleep(pause)
             except (TelegramNetworkError, TelegramServerError) as error:
                 delay = 0.5 * 2 ** (attempt - 1)
                 logger.warning(
@@ -292,3 +325,44 @@ class Notifier:
                     await self._sleep(delay)
         logger.error("gave up on %s after %d attempts", method.__api_method__, self._max_attempts)
         return Sent(Delivery.FAILED)
+
+    async def _once(
+        self, method: TelegramMethod[T], lane: int | None, priority: Priority, *, counted: bool
+    ) -> T:
+        if not counted:
+            return await self.bot(method)
+        await self._queue.pace(lane, priority)
+        try:
+            return await self.bot(method)
+        finally:
+            self._queue.sent(lane)
+
+
+_IN_PLACE = frozenset({Delivery.DONE, Delivery.HARMLESS})
+
+
+def _limits_for_rate(rate_per_second: float) -> SendLimits:
+    if rate_per_second <= 0:
+        return SendLimits.unlimited()
+    return SendLimits(
+        private=TELEGRAM_LIMITS.private,
+        group=TELEGRAM_LIMITS.group,
+        overall=Window(max(1, round(rate_per_second)), 1.0),
+    )
+
+
+def _chat_of(method: TelegramMethod[Any], chat_id: int | None) -> int | None:
+    """The chat a method goes to: the one it names, else the one the caller gave."""
+    named = getattr(method, "chat_id", None)
+    if isinstance(named, int):
+        return named
+    return chat_id
+
+
+def _target_of(method: TelegramMethod[Any]) -> int | None:
+    """The message (or topic) an edit changes, for collapsing edits of the same one."""
+    for name in ("message_id", "message_thread_id"):
+        value = getattr(method, name, None)
+        if isinstance(value, int):
+            return value
+    return None

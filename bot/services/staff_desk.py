@@ -69,6 +69,8 @@ class StaffDesk:
         self._binding_code: str | None = None
         self._forum: dict[int, bool] = {}
         self._members: dict[tuple[int, int], tuple[bool, float]] = {}
+        # Leads whose card is being posted (True: it changed meanwhile, edit it afterwards).
+        self._publishing: dict[LeadId, bool] = {}
 
     async def prepare(self) -> str | None:
         """Loads a bound group; if there is none, returns a fresh one-time binding code."""
@@ -135,7 +137,24 @@ class StaffDesk:
         return allowed
 
     async def publish(self, lead_id: LeadId) -> None:
-        """Posts (or re-posts after re-qualification) the lead's card to the staff group."""
+        """Posts (or re-posts after re-qualification) the lead's card to the staff group.
+
+        Once: while a post is on its way (waiting its turn, or out a 429), another publish of
+        the lead (the pending-cards job, a new event) only asks for an edit once it is there.
+        """
+        if lead_id in self._publishing:
+            self._publishing[lead_id] = True
+            logger.debug("card of lead %s is already being posted", lead_id)
+            return
+        self._publishing[lead_id] = False
+        try:
+            await self._publish(lead_id)
+        finally:
+            changed = self._publishing.pop(lead_id)
+        if changed:
+            await self.sync_card(lead_id)
+
+    async def _publish(self, lead_id: LeadId) -> None:
         chat_id = self._chat_id
         if chat_id is None:
             logger.info("lead %s waits for a staff group to be bound", lead_id)

@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.domain import inflow
 from bot.domain.hours import WeeklySchedule
 from bot.domain.inflow import Change, Diagnosis, Expectation, Reception
+from bot.domain.send_policy import Priority
 from bot.domain.working_time import working_between
 from bot.i18n import Translator
 from bot.middlewares.last_update import LastUpdate
@@ -128,7 +129,9 @@ class Watchdog:
             return
         for chat_id in notice.pending:
             sent = await self._notifier.attempt(
-                SendMessage(chat_id=chat_id, text=notice.text), chat_id
+                SendMessage(chat_id=chat_id, text=notice.text),
+                chat_id,
+                priority=Priority.DIGEST,
             )
             if sent.delivery in _RETRY:
                 continue

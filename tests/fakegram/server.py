@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 
+from .flood import FloodControl, FloodLimits
 from .html import ParsedText
 from .spec import BotApiSpec, CheckedRequest, UploadedFile, load_spec
 
@@ -323,6 +324,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._stopping = False
+        self.flood: FloodControl | None = None  # see enable_flood_control
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -614,6 +616,28 @@ class FakeTelegram:
             ):
                 waiter.future.set_result(request)
 
+    # ------------------------------------------------------------------ flood control
+
+    def enable_flood_control(
+        self, limits: FloodLimits | None = None, *, now: Callable[[], float] | None = None
+    ) -> FloodControl:
+        """From now on behave like Telegram's flood control (see flood.py): over a limit, 429
+        with retry_after; a request to a chat before the retry_after it was given is answered
+        429 again and recorded in ``violations``. `now` (seconds) defaults to the loop's clock.
+        """
+        clock = now or asyncio.get_running_loop().time
+        self.flood = FloodControl(limits or FloodLimits(), clock)
+        return self.flood
+
+    def _check_flood(self, method: str, chat_id: int | str | None) -> None:
+        if self.flood is None:
+            return
+        found = len(self.flood.violations)
+        retry_after = self.flood.check(method, chat_id)
+        self.violations.extend(self.flood.violations[found:])
+        if retry_after is not None:
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
     # ------------------------------------------------------------------ updates
 
     def next_update_id(self) -> int:
@@ -723,6 +747,7 @@ class FakeTelegram:
                         f"({chat}answered 400 {problem.description!r})"
                     )
                 raise ApiError(400, checked.problems[0].description)
+            self._check_flood(checked.method, record.chat_id)
             self._raise_injected_fault(checked.method, record.chat_id)
             result = await self._dispatch(checked)
         except ApiError as err:
