@@ -116,6 +116,7 @@ class Application:
         logging.getLogger().removeHandler(self.error_count)
         # Polling has stopped, but updates already taken may still be answering.
         await self.inflight.wait_idle(SHUTDOWN_GRACE_SECONDS)
+        await self.pipe.close(WORKER_GRACE_SECONDS)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

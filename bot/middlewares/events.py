@@ -1,7 +1,8 @@
 """After an update that changed a lead, lets the event consumers (cards, CRM) catch up.
 
 Runs after the handler, so the prospect's answer goes out before any card edit; an
-update that wrote no event costs nothing here.
+update that wrote no event costs nothing here. The update waits for the consumers only
+briefly: behind a staff group at its rate limit, a prospect must not wait for the cards.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from aiogram.types import TelegramObject
 
 from bot.services.event_pipe import EventPipe
 from bot.storage import events
+
+DRAIN_WAIT_SECONDS = 2.0
 
 
 class DrainEvents(BaseMiddleware):
@@ -31,4 +34,4 @@ class DrainEvents(BaseMiddleware):
             return await handler(event, data)
         finally:
             if events.appended_in_this_task():
-                await self._pipe.drain()
+                await self._pipe.drain_within(DRAIN_WAIT_SECONDS)

@@ -41,6 +41,7 @@ class EventPipe:
         self._db = db
         self._clock = clock
         self._runners: list[_Runner] = []
+        self._passes: set[asyncio.Task[None]] = set()
 
     def register(self, name: str, consumer: Consumer) -> None:
         self._runners.append(_Runner(name, consumer))
@@ -53,6 +54,34 @@ class EventPipe:
         """
         for runner in self._runners:
             await self._run(runner)
+
+    async def drain_within(self, seconds: float) -> None:
+        """Drains, waiting at most `seconds`: a long pass (cards queued behind a staff group
+        at its rate limit) must not hold up the update that wrote the events. The pass goes
+        on in the background; `close` waits for it."""
+        task = asyncio.create_task(self.drain(), name="event-pipe")
+        self._passes.add(task)
+        task.add_done_callback(self._finished)
+        await asyncio.wait({task}, timeout=seconds)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._passes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("event pipe pass failed", exc_info=task.exception())
+
+    async def idle(self) -> None:
+        """Waits until no background pass is running."""
+        while self._passes:
+            await asyncio.wait(set(self._passes))
+
+    async def close(self, grace_seconds: float) -> None:
+        """Lets background passes finish (what they miss is handled after a restart)."""
+        if not self._passes:
+            return
+        _, late = await asyncio.wait(set(self._passes), timeout=grace_seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def _run(self, runner: _Runner) -> None:
         if runner.lock.locked():

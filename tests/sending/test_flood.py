@@ -51,6 +51,7 @@ async def test_forty_prospects_at_once_under_flood_control(
     users = [harness.prospect(2000 + n, language_code="en") for n in range(40)]
     async with pending_card_job(harness) as runs:
         await asyncio.gather(*(serious_buyer(user) for user in users))
+        await harness.app.pipe.idle()  # the card passes the burst left running
         await harness.app.pipe.drain()
     assert runs, "the pending-cards job never ran during the burst"
 
@@ -160,3 +161,21 @@ async def test_a_card_waiting_out_a_429_is_not_posted_again_and_gets_later_chang
     posted_lead = await harness.lead()
     assert posted_lead is not None
     assert "mornings only" in harness.card(posted_lead.staff_thread_id)
+
+
+async def test_a_prospect_is_not_held_up_by_cards_waiting_for_the_staff_group(
+    make_harness: Callable[..., Any],
+) -> None:
+    # The staff group takes one request in 30 s: the card waits long after the topic.
+    slow_group = SendLimits(private=None, group=Window(1, 30.0), overall=None)
+    harness: Harness = await make_harness(send_limits=slow_group)
+    user = harness.prospect(language_code="en")
+    await serious_buyer(user)
+    assert FINAL_TEXT in (user.last_text() or "")
+    # The card is still waiting its turn, yet the prospect is answered at once.
+    assert harness.telegram.sent(STAFF_CHAT, "createForumTopic")
+    assert not [
+        r for r in harness.telegram.sent(STAFF_CHAT, "sendMessage") if "лид #" in str(r.params)
+    ]
+    await user.send("/language")
+    assert "English" in " ".join(user.buttons())
