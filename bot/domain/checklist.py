@@ -48,6 +48,7 @@ from bot.domain.conditions import (
     did_you_mean,
     parse_condition,
 )
+from bot.domain.yaml_source import YamlSyntaxError, read_yaml
 
 BUNDLED_CHECKLIST: Path = Path(__file__).resolve().parents[1] / "checklists" / "new_buildings.yaml"
 
@@ -525,28 +526,13 @@ class _Loader:
     # --- YAML ---
 
     def _read_yaml(self) -> object:
-        loader = yaml.SafeLoader(self.text)
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            data = loader.construct_document(node)
-            self._walk(node, (), 0)
-            return data
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            what = ", ".join(part for part in (error.context, error.problem) if part)
-            raise ChecklistError(
-                [
-                    f"{self.source}:{line}: YAML syntax error at column {column}: {what} "
-                    "(check the indentation, colons and quotes)"
-                ]
-            ) from None
-        except yaml.YAMLError as error:
-            raise ChecklistError([f"{self.source}:1: YAML error: {error}"]) from None
-        finally:
-            loader.dispose()
+            document = read_yaml(self.text, self.source)
+        except YamlSyntaxError as error:
+            raise ChecklistError([error.message]) from None
+        if document.root is not None:
+            self._walk(document.root, (), 0)
+        return document.data
 
     def _walk(self, node: yaml.Node, loc: Loc, depth: int) -> None:
         """Records the line of every key and list item, and spots duplicate keys."""

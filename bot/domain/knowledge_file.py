@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot.domain.knowledge import Entry, build_entry, keyword_problem, synonym_table
+from bot.domain.yaml_source import YamlSyntaxError, read_yaml
 
 Loc = tuple[str | int, ...]
 
@@ -132,27 +133,13 @@ class _Loader:
     # --- YAML and lines ---
 
     def _read_yaml(self, text: str) -> Any:
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            self._walk(node, ())
-            return loader.construct_document(node)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            what = ", ".join(part for part in (error.context, error.problem) if part)
-            raise KnowledgeError(
-                [
-                    f"{self.source}:{line}: YAML syntax error at column {column}: {what} "
-                    "(check the indentation, colons and quotes)"
-                ]
-            ) from None
-        except yaml.YAMLError as error:
-            raise KnowledgeError([f"{self.source}:1: YAML error: {error}"]) from None
-        finally:
-            loader.dispose()
+            document = read_yaml(text, self.source)
+        except YamlSyntaxError as error:
+            raise KnowledgeError([error.message]) from None
+        if document.root is not None:
+            self._walk(document.root, ())
+        return document.data
 
     def _walk(self, node: yaml.Node, loc: Loc, depth: int = 0) -> None:
         self.lines.setdefault(loc, node.start_mark.line + 1)

@@ -19,6 +19,7 @@ from pydantic import field_validator as validator
 
 from bot.domain.hours import ScheduleError, WeeklySchedule, parse_schedule
 from bot.domain.viewings import COVERS_ALL
+from bot.domain.yaml_source import YamlSyntaxError, read_yaml
 
 _CODE_RE = re.compile(r"[a-z0-9_]{1,40}")
 _MODEL = ConfigDict(frozen=True, extra="forbid")
@@ -209,21 +210,13 @@ class _SitesLoader:
         self.problems.append((self.lines.get(probe, 1), f"{path.lstrip('.')}: {message}"))
 
     def _yaml(self, text: str) -> object:
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            self._walk(node, ())
-            return loader.construct_document(node)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line = mark.line + 1 if mark else 1
-            raise SitesFileError(
-                [f"{self.source}:{line}: YAML syntax error: {error.problem}"]
-            ) from None
-        finally:
-            loader.dispose()
+            document = read_yaml(text, self.source)
+        except YamlSyntaxError as error:
+            raise SitesFileError([error.message]) from None
+        if document.root is not None:
+            self._walk(document.root, ())
+        return document.data
 
     def _walk(self, node: yaml.Node, loc: Loc) -> None:
         self.lines.setdefault(loc, node.start_mark.line + 1)
