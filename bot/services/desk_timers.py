@@ -18,8 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from aiogram.methods import SendMessage
-from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.domain import sla
@@ -45,7 +44,6 @@ BATCH = 100
 CLAIM_FOR = timedelta(minutes=5)  # a sender that died lets go of its notice after this
 MAX_ATTEMPTS = 10
 RETRY_AFTER = timedelta(minutes=1)
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _UNREACHABLE = frozenset({"blocked", "refused", None})
 
 
@@ -283,14 +281,7 @@ class DeskTimers:
         *,
         thread_id: int | None = None,
     ) -> str | None:
-        method = SendMessage(
-            chat_id=chat_id,
-            text=text,
-            reply_markup=markup,
-            message_thread_id=thread_id,
-            link_preview_options=_NO_PREVIEW,
-        )
-        result = await self._notifier.attempt(method, chat_id)
+        result = await self._notifier.send_text(chat_id, text, markup=markup, thread_id=thread_id)
         if result.delivery in (Delivery.DONE, Delivery.HARMLESS):
             return "sent"
         if result.delivery is Delivery.FAILED:

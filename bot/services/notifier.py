@@ -135,6 +135,21 @@ class Notifier:
         thread_id: int | None = None,
         priority: Priority | None = None,
     ) -> Message | None:
+        sent = await self.send_text(
+            chat_id, text, markup=markup, thread_id=thread_id, priority=priority
+        )
+        return sent.value
+
+    async def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        markup: Markup | None = None,
+        thread_id: int | None = None,
+        priority: Priority | None = None,
+    ) -> Sent[Message]:
+        """Like `send`, saying how it ended (blocked, refused, may work later)."""
         method = SendMessage(
             chat_id=chat_id,
             text=text,
@@ -142,7 +157,7 @@ class Notifier:
             message_thread_id=thread_id,
             link_preview_options=_NO_PREVIEW,
         )
-        return await self.call(method, chat_id, priority=priority)
+        return await self.attempt(method, chat_id, priority=priority)
 
     async def edit(
         self,

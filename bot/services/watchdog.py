@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from aiogram.methods import GetWebhookInfo, SendMessage
+from aiogram.methods import GetWebhookInfo
 
 from bot.clock import Clock
 from bot.domain import inflow
@@ -128,11 +128,7 @@ class Watchdog:
         if notice is None:
             return
         for chat_id in notice.pending:
-            sent = await self._notifier.attempt(
-                SendMessage(chat_id=chat_id, text=notice.text),
-                chat_id,
-                priority=Priority.DIGEST,
-            )
+            sent = await self._notifier.send_text(chat_id, notice.text, priority=Priority.DIGEST)
             if sent.delivery in _RETRY:
                 continue
             if sent.delivery not in (Delivery.DONE, Delivery.HARMLESS):
