@@ -66,6 +66,7 @@ from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
 from bot.views.manager import manager_commands
+from bot.views.staff import staff_commands
 from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,9 @@ class Application:
         for member in await self.team.listed_active():
             t = self.translations.get(member.language)
             await self.notifier.call(manager_commands(member, t), None)
+        if self.staff.chat_id is not None:
+            staff_t = self.translations.get(self.settings.default_language)
+            await self.notifier.call(staff_commands(self.staff.chat_id, staff_t), None)
         code = self.staff.binding_code
         if code is not None:
             logger.warning(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import SetMyCommands
+from aiogram.types import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup
 from babel.dates import format_datetime
 
 from bot.domain.checklist import Checklist, QuestionKind, describe_answer
@@ -187,3 +188,17 @@ def lead_card(
         value = escape(shown) if shown is not None else t("answer.skipped")
         lines.append(f"<i>{escape(question.text.get(language))}</i>\n{value}")
     return "\n".join(lines)
+
+
+# The staff group's command menu, in the order lead-managers reach for them.
+STAFF_MENU = ("stats", "find", "export", "lead", "note", "kb", "outbox", "managers", "invite")
+
+
+def staff_commands(chat_id: int, t: Translator) -> SetMyCommands:
+    """The command menu of the staff group (prospects' commands do not belong there)."""
+    return SetMyCommands(
+        commands=[
+            BotCommand(command=name, description=t(f"command.staff.{name}")) for name in STAFF_MENU
+        ],
+        scope=BotCommandScopeChat(chat_id=chat_id),
+    )

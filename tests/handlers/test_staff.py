@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -115,9 +116,12 @@ async def test_binding_the_staff_group_with_a_one_time_code(
     private = harness.prospect(user_id=3003)
     await private.send(f"/bind {code}")
     assert private.last_text() == "Команда /bind работает только в группе."
+    assert staff_menu(harness) is None
     await manager.send(f"/bind {code}")
     assert (manager.last_text() or "").startswith("Готово: эта группа")
     assert harness.app.staff.chat_id == STAFF_CHAT
+    menu = staff_menu(harness)  # the group gets the staff's own command menu
+    assert menu is not None and menu[:3] == ["stats", "find", "export"]
     lead = await harness.lead()
     assert lead is not None and lead.staff_posted_at is not None  # the waiting lead was posted
     await manager.send(f"/bind {code}")
@@ -133,6 +137,9 @@ async def test_a_bound_group_is_remembered_after_a_restart(
     second: Harness = await make_harness(staff_chat_id=None)
     assert second.app.staff.chat_id == STAFF_CHAT
     assert second.app.staff.binding_code is None
+    second.telegram.commands.clear()
+    await second.app.announce()  # at start-up, the menu is set again
+    assert "start" not in (staff_menu(second) or ["start"])
 
 
 async def test_a_prospect_who_blocked_the_bot_is_marked_unreachable(harness: Harness) -> None:
@@ -184,3 +191,10 @@ async def test_with_admin_ids_only_an_admin_can_bind(make_harness: Callable[...,
     admin = harness.staff_member(OUTSIDER_ID)
     await admin.send(f"/bind {code}")
     assert harness.app.staff.chat_id == STAFF_CHAT
+
+
+def staff_menu(harness: Harness) -> list[str] | None:
+    """The commands Telegram shows in the staff group, if any were set for it."""
+    scope = json.dumps({"chat_id": STAFF_CHAT, "type": "chat"}, sort_keys=True)
+    commands = harness.telegram.commands.get((scope, ""))
+    return None if commands is None else [item["command"] for item in commands]

@@ -8,7 +8,8 @@ from aiogram.types import Message
 
 from bot.i18n import Translator
 from bot.services.notifier import Notifier
-from bot.services.staff_desk import StaffDesk
+from bot.services.staff_desk import BindResult, StaffDesk
+from bot.views.staff import staff_commands
 
 
 async def bind(
@@ -21,6 +22,8 @@ async def bind(
     user_id = message.from_user.id if message.from_user else None
     result = await staff.bind(message.chat.id, user_id, (command.args or "").strip())
     await notifier.send(message.chat.id, staff_t(f"staff.bind.{result}"))
+    if result is BindResult.BOUND:
+        await notifier.call(staff_commands(message.chat.id, staff_t), None)
 
 
 async def migrated(message: Message, staff: StaffDesk) -> None:
