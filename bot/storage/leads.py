@@ -72,10 +72,6 @@ SELECT id FROM leads
 WHERE (staff_posted_at IS NULL OR card_stale_at IS NOT NULL) AND verdict IS NOT NULL ORDER BY id
 """
 _SET_CARD_STALE = "UPDATE leads SET card_stale_at = ? WHERE id = ?"
-_COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM leads GROUP BY status"
-_COUNT_BY_SOURCE = """
-SELECT source, COUNT(*) FROM leads WHERE created_at >= ? GROUP BY source ORDER BY 2 DESC, 1
-"""
 _DELETE_LEAD = "DELETE FROM leads WHERE id = ?"
 _UPDATE_ROUTE = """
 UPDATE leads SET manager_id = ?, route_code = ?, route_params = ?, routed_at = ?, updated_at = ?
@@ -333,16 +329,6 @@ async def set_card_stale(tx: Connection, lead_id: LeadId, at: datetime | None) -
 async def unposted(tx: Connection) -> list[LeadId]:
     async with tx.execute(_SELECT_UNPOSTED) as cursor:
         return [LeadId(row[0]) for row in await cursor.fetchall()]
-
-
-async def count_by_status(tx: Connection) -> dict[LeadStatus, int]:
-    async with tx.execute(_COUNT_BY_STATUS) as cursor:
-        return {LeadStatus(status): count for status, count in await cursor.fetchall()}
-
-
-async def count_by_source(tx: Connection, since: datetime) -> list[tuple[str, int]]:
-    async with tx.execute(_COUNT_BY_SOURCE, (dump_time(since),)) as cursor:
-        return [(source, count) for source, count in await cursor.fetchall()]
 
 
 async def erase(tx: Connection, lead: Lead, *, at: datetime, actor: str) -> None:
