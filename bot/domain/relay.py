@@ -38,6 +38,10 @@ CAPTIONED = frozenset(
 _CHECKLIST = frozenset({LeadStatus.NEW, LeadStatus.QUALIFYING})
 
 
+def in_checklist(status: LeadStatus) -> bool:
+    return status in _CHECKLIST
+
+
 def relay_applies(status: LeadStatus, relay_open: bool, kind: Kind) -> bool:
     """Whether a prospect's message goes to the relay rather than the checklist.
 

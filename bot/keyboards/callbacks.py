@@ -127,6 +127,10 @@ class DeskCb(CallbackData, prefix="dk"):
     arg: str = ""
 
 
+class QuestionsCb(CallbackData, prefix="rq"):
+    """Back to the checklist after asking for a person during it: typing answers again."""
+
+
 class HumanCb(CallbackData, prefix="hm"):
     """The prospect's "Ask a person": opens the relay to the lead's topic. `via` says where
     the button was (bot.services.relay.Via)."""

@@ -335,6 +335,12 @@ class Conversation:
         await self._advance(plan, prospect, reloaded)
         return plan.turn()
 
+    async def resume(self, prospect: Prospect, memory: Memory) -> Turn:
+        """Shows where they stand again (the current question), e.g. back from people."""
+        plan = Plan(memory)
+        await self._closed(plan, prospect, await self._load(prospect), pressed=False)
+        return plan.turn()
+
     async def stale_button(self, prospect: Prospect, memory: Memory) -> Turn:
         plan = Plan(memory)
         await self._closed(plan, prospect, await self._load(prospect), pressed=True)

@@ -30,6 +30,7 @@ from bot.domain.relay import (
     acknowledges,
     asks_knowledge,
     command_of,
+    in_checklist,
     preview,
     relay_applies,
 )
@@ -41,7 +42,7 @@ from bot.storage import relay as store
 from bot.storage.db import Connection, Database
 from bot.storage.relay import Action, Direction
 from bot.views import Screen
-from bot.views.prospect import ask_person_markup
+from bot.views.prospect import ask_person_markup, back_to_questions_markup
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,18 @@ class Relay:
                 )
                 await self._queue_notice(tx, lead, 0, self._staff_t("relay.topic.human_requested"))
         self.delivery.wake()
-        return Screen(self._translations.get(lead.language)("relay.human_requested"))
+        t = self._translations.get(lead.language)
+        if in_checklist(lead.status):
+            # Typed text now goes to people: offer the way back to typing answers.
+            return Screen(t("relay.human_requested.checklist"), back_to_questions_markup(t))
+        return Screen(t("relay.human_requested"))
+
+    async def back_to_questions(self, user_id: int) -> None:
+        """Closes the relay of a lead still in the checklist, so typing answers again."""
+        async with self._db.transaction() as tx:
+            lead = await leads.get_by_user(tx, user_id)
+            if lead is not None and in_checklist(lead.status):
+                await store.close_relay(tx, lead.id, self._clock.now())
 
     async def prospect_edited(self, message: Incoming) -> None:
         """Mirrors an edit of a message that was copied (or is to be) into the topic."""

@@ -121,6 +121,7 @@ INSERT INTO desk_leads (lead_id, relay_open, updated_at) VALUES (?, 1, ?)
 ON CONFLICT (lead_id) DO UPDATE SET relay_open = 1, updated_at = excluded.updated_at
 WHERE desk_leads.relay_open = 0
 """
+_CLOSE = "UPDATE desk_leads SET relay_open = 0, updated_at = ? WHERE lead_id = ? AND relay_open = 1"
 _STATE = """
 SELECT relay_open, pending_input, last_client_message_at FROM desk_leads WHERE lead_id = ?
 """
@@ -304,6 +305,10 @@ async def open_relay(tx: Connection, lead_id: int, at: datetime) -> bool:
     """True if the relay was closed until now."""
     cursor = await tx.execute(_OPEN, (lead_id, dump_time(at)))
     return cursor.rowcount > 0
+
+
+async def close_relay(tx: Connection, lead_id: int, at: datetime) -> None:
+    await tx.execute(_CLOSE, (dump_time(at), lead_id))
 
 
 async def state(conn: Connection, lead_id: int) -> RelayState:

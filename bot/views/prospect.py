@@ -15,7 +15,7 @@ from bot.domain.checklist import Question, QuestionKind, describe_answer
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Assessment, Verdict
 from bot.i18n import Translator
-from bot.keyboards.callbacks import HumanCb
+from bot.keyboards.callbacks import HumanCb, QuestionsCb
 from bot.keyboards.prospect import (
     consent_keyboard,
     language_keyboard,
@@ -130,6 +130,13 @@ def outcome_screen(lead: Lead, assessment: Assessment, t: Translator, zone: Zone
     # The phone question's reply keyboard went with its confirmation, so the outcome can
     # carry the "Ask a person" button.
     return Screen("\n\n".join(parts), ask_person_markup(t, "checklist"))
+
+
+def back_to_questions_markup(t: Translator) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(
+        text=t("relay.back_to_questions"), callback_data=QuestionsCb().pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def ask_person_markup(t: Translator, via: str) -> InlineKeyboardMarkup:

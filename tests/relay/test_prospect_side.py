@@ -96,6 +96,17 @@ async def test_human_during_the_checklist_and_before_it(harness: Harness) -> Non
     await harness.app.relay.delivery.deliver_due()
     assert prospect.last_text() == "Nice! Go on with the questions, please."
 
+    # Typed text goes to people until the prospect goes back to the questions.
+    await prospect.send("8,5 млн")
+    relayed = await harness.lead()
+    assert relayed is not None and relayed.answers.get("budget") is None
+    await prospect.click("▶️ Back to the questions")
+    assert "What budget do you have in mind?" in (prospect.last_text() or "")
+    await prospect.send("8,5 млн")
+    answered = await harness.lead()
+    assert answered is not None and answered.answers.get("budget") is not None
+    assert "How are you planning to pay?" in (prospect.last_text() or "")
+
 
 async def test_a_deleted_topic_is_made_again_with_the_card(harness: Harness) -> None:
     desk = await open_desk(harness)

@@ -6,13 +6,15 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import BaseFilter, Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.leads import Lead
 from bot.handlers.relay_message import incoming, kind_of
+from bot.handlers.render import Chat, pressed
 from bot.i18n import Translations
-from bot.keyboards.callbacks import HumanCb
-from bot.services.conversation import Prospect
+from bot.keyboards.callbacks import HumanCb, QuestionsCb
+from bot.services.conversation import Conversation, Prospect
 from bot.services.notifier import Notifier
 from bot.services.relay import Relay, Via
 
@@ -60,6 +62,19 @@ async def human_button(
         await notifier.send(prospect.chat_id, screen.text, markup=screen.markup)
 
 
+async def back_to_questions(
+    query: CallbackQuery,
+    prospect: Prospect,
+    relay: Relay,
+    conversation: Conversation,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    chat = await Chat.open(notifier, pressed(query), state)
+    await relay.back_to_questions(prospect.user_id)
+    await chat.finish(await conversation.resume(prospect, chat.memory))
+
+
 async def relayed(message: Message, relay_lead: Lead, relay: Relay, notifier: Notifier) -> None:
     screen = await relay.from_prospect(relay_lead, incoming(message))
     if screen is not None:
@@ -74,6 +89,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(human, Command("human"))
     router.callback_query.register(human_button, HumanCb.filter())
+    router.callback_query.register(back_to_questions, QuestionsCb.filter())
     # Commands stay commands (an unknown one is answered by the checklist as today).
     router.message.register(relayed, ~F.text.startswith("/"), ForRelay())
     router.edited_message.register(edited, F.chat.type == "private")
