@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import timedelta
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -24,11 +24,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.desk_wiring import build_desk
 from bot.domain.checklist import Checklist, load_checklist
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
-from bot.domain.sla import SlaLimits
 from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
 from bot.integrations.caldav import CalDavClient
@@ -36,31 +36,26 @@ from bot.integrations.sales_desk.factory import build_client
 from bot.jobs import build_scheduler
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
-from bot.middlewares.last_update import LastUpdate
 from bot.middlewares.locale import LocaleMiddleware
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
-from bot.services.desk_timers import DeskTimers, DeskTimersConfig
-from bot.services.desk_work import DeskWork, DeskWorkConfig
-from bot.services.digest import Digest, DigestConfig
+from bot.services.desk_timers import DeskTimers
+from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
-from bot.services.export import Export
 from bot.services.health import ErrorCount
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
 from bot.services.relay import Relay
-from bot.services.relay_delivery import RelayDelivery
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
-from bot.services.stats import Stats
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
-from bot.services.watchdog import Watchdog, WatchdogConfig
+from bot.services.watchdog import Watchdog
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
@@ -378,68 +373,21 @@ async def build_application(
         LeadDeskConfig(zone=settings.zone, quiet=settings.quiet),
         on_change=pipe.drain,
     )
-    desk_timers = DeskTimers(
+    desk = build_desk(
+        settings,
         db,
         notifier,
         translations,
         staff_t,
-        staff_desk,
         clock,
-        DeskTimersConfig(
-            schedule=settings.desk_schedule,
-            zone=settings.zone,
-            limits=SlaLimits(
-                take=settings.sla_take_minutes,
-                first_contact=settings.sla_first_contact_minutes,
-                reply=settings.sla_reply_minutes,
-            ),
-            head_of_sales_ids=settings.head_of_sales_ids,
-        ),
-        on_change=pipe.drain,
-    )
-    # Before the card: a card rendered for a batch sees the deadlines that batch opened.
-    pipe.register("desk_timers", desk_timers)
-    desk_work = DeskWork(
-        db,
-        clock,
-        booking,
-        staff_desk,
-        translations,
-        staff_t,
-        DeskWorkConfig(
-            zone=settings.zone,
-            schedule=settings.desk_schedule,
-            head_ids=frozenset(settings.head_of_sales_ids),
-            admin_ids=frozenset(settings.admin_ids),
-        ),
-    )
-    # The relay between prospects' chats and lead topics; the knowledge base answers first.
-    relay = Relay(
-        db,
-        notifier,
-        RelayDelivery(db, notifier, staff_desk, staff_t, clock, on_change=pipe.drain),
-        translations,
-        staff_t,
-        clock,
+        checklist=checklist,
+        staff_desk=staff_desk,
+        booking=booking,
         knowledge=knowledge,
+        pipe=pipe,
     )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
-    # The numbers: /stats, /export, /find and the daily digest.
-    stats = Stats(db, clock, staff_t, settings.zone, settings.desk_schedule)
-    export = Export(db, checklist, staff_t, settings.zone)
-    digest = Digest(
-        db,
-        clock,
-        stats,
-        notifier,
-        lambda: staff_desk.chat_id,
-        DigestConfig(
-            at=time.fromisoformat(settings.digest_time.zfill(5)),
-            zone=settings.zone,
-            head_of_sales_ids=settings.head_of_sales_ids,
-        ),
-    )
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db, clock),
         events_isolation=SimpleEventIsolation(),
@@ -459,33 +407,15 @@ async def build_application(
         sales_desk=sales_desk,
         staff_zone=settings.zone,
         knowledge=knowledge,
-        stats_desk=stats,
-        export_desk=export,
-        desk_work=desk_work,
-        relay=relay,
+        stats_desk=desk.stats,
+        export_desk=desk.export,
+        desk_work=desk.work,
+        relay=desk.relay,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
-    # The inflow watchdog's self-check: when the last update came, how many errors lately.
-    last_update = LastUpdate(clock)
-    dispatcher.update.outer_middleware(last_update)
-    error_count = ErrorCount(clock)
-    logging.getLogger().addHandler(error_count)
-    watchdog = Watchdog(
-        db,
-        notifier,
-        staff_t,
-        clock,
-        WatchdogConfig(
-            head_of_sales_ids=settings.head_of_sales_ids,
-            schedule=settings.desk_schedule,
-            zone=settings.zone,
-            floor=settings.inflow_min_per_hour,
-        ),
-        last_update=last_update,
-        errors=error_count,
-        staff_chat=lambda: staff_desk.chat_id,
-    )
+    dispatcher.update.outer_middleware(desk.last_update)
+    logging.getLogger().addHandler(desk.error_count)
     dispatcher.update.outer_middleware(DrainEvents(pipe))
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
@@ -517,9 +447,9 @@ async def build_application(
         sales_desk=sales_desk,
         lead_desk=lead_desk,
         sales_desk_http=sales_desk_http,
-        watchdog=watchdog,
-        error_count=error_count,
-        desk_timers=desk_timers,
-        digest=digest,
-        relay=relay,
+        watchdog=desk.watchdog,
+        error_count=desk.error_count,
+        desk_timers=desk.timers,
+        digest=desk.digest,
+        relay=desk.relay,
     )
