@@ -210,6 +210,7 @@ class Notifier:
         *,
         caption: str | None = None,
         markup: Markup | None = None,
+        thread_id: int | None = None,
         priority: Priority | None = None,
     ) -> Message | None:
         method = SendDocument(
@@ -217,6 +218,7 @@ class Notifier:
             document=BufferedInputFile(data, filename=filename),
             caption=caption,
             reply_markup=markup,
+            message_thread_id=thread_id,
         )
         return await self.call(method, chat_id, priority=priority)
 

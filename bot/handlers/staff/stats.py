@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.methods import SendDocument
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import Message
 
 from bot.domain.periods import PeriodError
 from bot.filters import StaffMember
@@ -20,18 +19,6 @@ STATS_COMMANDS = ("stats", "export", "find")
 
 def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
-
-
-async def _send_file(
-    notifier: Notifier, message: Message, name: str, data: bytes, caption: str
-) -> None:
-    method = SendDocument(
-        chat_id=message.chat.id,
-        document=BufferedInputFile(data, filename=name),
-        caption=caption,
-        message_thread_id=_thread(message),
-    )
-    await notifier.call(method, message.chat.id)
 
 
 async def stats(
@@ -75,7 +62,9 @@ async def export(
         await notifier.send(message.chat.id, text, thread_id=_thread(message))
         return
     caption = staff_t("export.caption", period=label, count=file.count)
-    await _send_file(notifier, message, file.filename, file.data, caption)
+    await notifier.send_document(
+        message.chat.id, file.filename, file.data, caption=caption, thread_id=_thread(message)
+    )
 
 
 async def find(
