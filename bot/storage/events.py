@@ -70,7 +70,8 @@ async def scrub_free_text(tx: Connection, lead_id: int) -> None:
         await tx.execute(_SCRUB, (f"$.{key}", lead_id, f"$.{key}"))
 
 
-def _event(row: Any) -> Event:
+def from_row(row: Any) -> Event:
+    """An `events` row (selected with its column names) as an Event."""
     at = load_time(row["at"])
     assert at is not None
     return Event(
@@ -85,18 +86,18 @@ def _event(row: Any) -> Event:
 
 async def after(tx: Connection, position: int, limit: int) -> list[Event]:
     async with tx.execute(_SELECT_AFTER, (position, limit)) as cursor:
-        return [_event(row) for row in await cursor.fetchall()]
+        return [from_row(row) for row in await cursor.fetchall()]
 
 
 async def for_lead(tx: Connection, lead_id: int) -> list[Event]:
     async with tx.execute(_SELECT_FOR_LEAD, (lead_id,)) as cursor:
-        return [_event(row) for row in await cursor.fetchall()]
+        return [from_row(row) for row in await cursor.fetchall()]
 
 
 async def get(tx: Connection, event_id: int) -> Event | None:
     async with tx.execute(_SELECT_ONE, (event_id,)) as cursor:
         row = await cursor.fetchone()
-    return None if row is None else _event(row)
+    return None if row is None else from_row(row)
 
 
 async def head(tx: Connection) -> int:

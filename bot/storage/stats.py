@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any
 from bot.domain.events import Event, EventType
 from bot.domain.funnel import FUNNEL_EVENTS
 from bot.domain.leads import LeadId
+from bot.storage import events as event_log
 from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
 
@@ -68,20 +68,7 @@ async def cohort_events(tx: Connection, start: datetime, end: datetime) -> list[
     )
     async with tx.execute(_COHORT_EVENTS, params) as cursor:
         rows = await cursor.fetchall()
-    return [_event(row) for row in rows]
-
-
-def _event(row: Any) -> Event:
-    at = load_time(row["at"])
-    assert at is not None
-    return Event(
-        id=row["id"],
-        lead_id=row["lead_id"],
-        type=EventType(row["type"]),
-        at=at,
-        actor=row["actor"],
-        data=json.loads(row["data"]),
-    )
+    return [event_log.from_row(row) for row in rows]
 
 
 async def manager_names(tx: Connection) -> dict[int, str]:
