@@ -48,7 +48,7 @@ from bot.domain.conditions import (
     did_you_mean,
     parse_condition,
 )
-from bot.domain.yaml_source import YamlSyntaxError, read_yaml
+from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
 
 BUNDLED_CHECKLIST: Path = Path(__file__).resolve().parents[1] / "checklists" / "new_buildings.yaml"
 
@@ -395,19 +395,11 @@ def _option_label(question: Question, option_id: str, lang: str) -> str:
 
 
 def load_checklist(path: Path = BUNDLED_CHECKLIST) -> Checklist:
-    source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ChecklistError([f"{source}: file not found"]) from None
-    except UnicodeDecodeError as error:
-        raise ChecklistError(
-            [f"{source}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]
-        ) from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ChecklistError([f"{source}: cannot read the file: {reason}"]) from None
-    return _Loader(text, source, path).load()
+        text = read_text(path)
+    except YamlFileError as error:
+        raise ChecklistError([error.message]) from None
+    return _Loader(text, str(path), path).load()
 
 
 def parse_checklist(text: str, source: str) -> Checklist:
@@ -528,7 +520,7 @@ class _Loader:
     def _read_yaml(self) -> object:
         try:
             document = read_yaml(self.text, self.source)
-        except YamlSyntaxError as error:
+        except YamlFileError as error:
             raise ChecklistError([error.message]) from None
         if document.root is not None:
             self._walk(document.root, (), 0)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from bot.domain.knowledge import Entry, build_entry, keyword_problem, synonym_table
-from bot.domain.yaml_source import YamlSyntaxError, read_yaml
+from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
 
 Loc = tuple[str | int, ...]
 
@@ -70,18 +70,11 @@ class KnowledgeFile:
 
 
 def load_knowledge(path: Path) -> KnowledgeFile:
-    source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeError([f"{source}: file not found"]) from None
-    except UnicodeDecodeError as error:
-        raise KnowledgeError(
-            [f"{source}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]
-        ) from None
-    except OSError as error:
-        raise KnowledgeError([f"{source}: cannot read the file: {error.strerror}"]) from None
-    return parse_knowledge(text, source)
+        text = read_text(path)
+    except YamlFileError as error:
+        raise KnowledgeError([error.message]) from None
+    return parse_knowledge(text, str(path))
 
 
 def parse_knowledge(text: str, source: str) -> KnowledgeFile:
@@ -135,7 +128,7 @@ class _Loader:
     def _read_yaml(self, text: str) -> Any:
         try:
             document = read_yaml(text, self.source)
-        except YamlSyntaxError as error:
+        except YamlFileError as error:
             raise KnowledgeError([error.message]) from None
         if document.root is not None:
             self._walk(document.root, ())

@@ -19,7 +19,7 @@ from pydantic import field_validator as validator
 
 from bot.domain.hours import ScheduleError, WeeklySchedule, parse_schedule
 from bot.domain.viewings import COVERS_ALL
-from bot.domain.yaml_source import YamlSyntaxError, read_yaml
+from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
 
 _CODE_RE = re.compile(r"[a-z0-9_]{1,40}")
 _MODEL = ConfigDict(frozen=True, extra="forbid")
@@ -105,12 +105,11 @@ class SitesFile:
 
 def load_sites_file(path: Path, *, routing_values: set[str], today: date) -> SitesFile:
     """Reads and checks the file; `routing_values` are the ids managers may cover."""
-    source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SitesFileError([f"{source}:1: cannot read the file: {error.strerror}"]) from None
-    return _SitesLoader(source, routing_values, today).load(text)
+        text = read_text(path)
+    except YamlFileError as error:
+        raise SitesFileError([error.message]) from None
+    return _SitesLoader(str(path), routing_values, today).load(text)
 
 
 class _SitesLoader:
@@ -212,7 +211,7 @@ class _SitesLoader:
     def _yaml(self, text: str) -> object:
         try:
             document = read_yaml(text, self.source)
-        except YamlSyntaxError as error:
+        except YamlFileError as error:
             raise SitesFileError([error.message]) from None
         if document.root is not None:
             self._walk(document.root, ())

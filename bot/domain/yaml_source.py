@@ -4,12 +4,14 @@ key, so errors can say "file:line: key: what is wrong"), and syntax errors in on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
 
-class YamlSyntaxError(Exception):
-    """The text is not YAML; `message` is one "file:line: …" line for the person."""
+class YamlFileError(Exception):
+    """The file cannot be read or is not YAML; `message` is one "file: …" line for the
+    person."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -20,6 +22,22 @@ class YamlSyntaxError(Exception):
 class YamlDocument:
     data: object
     root: yaml.Node | None  # None for an empty file
+
+
+def read_text(path: Path) -> str:
+    """The file's UTF-8 text, or a YamlFileError saying plainly why not."""
+    source = str(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise YamlFileError(f"{source}: file not found") from None
+    except UnicodeDecodeError as error:
+        raise YamlFileError(
+            f"{source}: not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise YamlFileError(f"{source}: cannot read the file: {reason}") from None
 
 
 def read_yaml(text: str, source: str) -> YamlDocument:
@@ -33,11 +51,11 @@ def read_yaml(text: str, source: str) -> YamlDocument:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = ", ".join(part for part in (error.context, error.problem) if part)
-        raise YamlSyntaxError(
+        raise YamlFileError(
             f"{source}:{line}: YAML syntax error at column {column}: {what} "
             "(check the indentation, colons and quotes)"
         ) from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(f"{source}:1: YAML error: {error}") from None
+        raise YamlFileError(f"{source}:1: YAML error: {error}") from None
     finally:
         loader.dispose()
