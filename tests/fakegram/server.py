@@ -304,6 +304,8 @@ class FakeTelegram:
         self.reactions: dict[tuple[int, int], list[str]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
+        # Telegram's last failed webhook delivery: (unix time, message), as getWebhookInfo says.
+        self.webhook_error: tuple[int, str] | None = None
 
         self._chats: dict[int, ChatState] = {}
         self._users: dict[int, dict[str, Any]] = {}
@@ -997,11 +999,14 @@ class FakeTelegram:
         return True
 
     def _m_getWebhookInfo(self, checked: CheckedRequest) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
 
     def _m_logOut(self, checked: CheckedRequest) -> bool:
         return True

@@ -185,6 +185,8 @@ async def test_webhook_state_and_a_blocked_head_of_sales(
     harness = await start(make_harness)
     await seed_history(harness)
     harness.telegram.webhook_url = "https://bot.example.com/telegram/webhook"
+    failed_at = harness.clock.now() - timedelta(minutes=20)
+    harness.telegram.webhook_error = (int(failed_at.timestamp()), "Connection <refused>")
     harness.telegram.block_user(HEAD)
 
     await harness.app.watchdog.check()
@@ -193,6 +195,9 @@ async def test_webhook_state_and_a_blocked_head_of_sales(
     assert head == []
     assert "webhook https://bot.example.com/telegram/webhook" in group
     assert "No update from Telegram since the bot started" in group
+    # Telegram's own word on why the webhook fails, escaped for Telegram HTML.
+    assert "Telegram's last failed delivery to the webhook" in group
+    assert "Connection <refused>" in group
     # The group has it; the head of sales who blocked the bot is not asked again and again.
     mark = harness.telegram.mark()
     harness.clock.advance(minutes=5)
