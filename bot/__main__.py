@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.app import build_application
 from bot.config import BUNDLED_KNOWLEDGE, ConfigError, Settings, load_settings
-from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError, load_checklist
+from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError
+from bot.domain.checklist_file import load_checklist
 from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError

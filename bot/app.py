@@ -25,7 +25,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.desk_wiring import build_desk
-from bot.domain.checklist import Checklist, load_checklist
+from bot.domain.checklist import Checklist
+from bot.domain.checklist_file import load_checklist
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file

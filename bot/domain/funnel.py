@@ -163,8 +163,6 @@ def _apply(path: LeadPath, event: Event) -> None:
             path.breaches.append(str(data.get("kind") or UNKNOWN))
         case EventType.ERASED:
             path.erased = True
-        case _:
-            pass
 
 
 def _row(paths: Iterable[LeadPath]) -> Row:

@@ -11,9 +11,8 @@ from bot.domain.checklist import (
     Localized,
     QuestionKind,
     describe_answer,
-    load_checklist,
-    parse_checklist,
 )
+from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.domain.conditions import ChoiceOp, ChoiceTest
 
 HERE = Path(__file__).parent / "checklists"

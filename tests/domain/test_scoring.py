@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.answers import Answer
-from bot.domain.checklist import Checklist, Localized, load_checklist, parse_checklist
+from bot.domain.checklist import Checklist, Localized
+from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.domain.scoring import (
     Assessment,
     Reason,

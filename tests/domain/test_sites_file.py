@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import BUNDLED_SITES
-from bot.domain.checklist import load_checklist
+from bot.domain.checklist_file import load_checklist
 from bot.domain.sites_file import SitesFileError, load_sites_file
 
 TODAY = date(2026, 11, 22)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.answers import Answer
-from bot.domain.checklist import load_checklist
+from bot.domain.checklist_file import load_checklist
 from bot.domain.leads import Lead, LeadId, LeadStatus
 from bot.domain.scoring import assess
 from bot.i18n import Translations

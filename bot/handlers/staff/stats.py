@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.domain.periods import PeriodError
+from bot.domain.periods import Period, PeriodError
 from bot.filters import StaffMember
 from bot.i18n import Translator
 from bot.services.export import Export
@@ -21,6 +21,23 @@ def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
 
 
+async def _period(
+    message: Message,
+    command: CommandObject,
+    name: str,
+    stats_desk: Stats,
+    notifier: Notifier,
+    staff_t: Translator,
+) -> Period | None:
+    """The period the command asks for; None after telling them why it is not one."""
+    try:
+        return stats_desk.parse(command.args)
+    except PeriodError as error:
+        text = bad_period_text(error, command.args or "", name, staff_t)
+        await notifier.send(message.chat.id, text, thread_id=_thread(message))
+        return None
+
+
 async def stats(
     message: Message,
     command: CommandObject,
@@ -28,11 +45,8 @@ async def stats(
     notifier: Notifier,
     staff_t: Translator,
 ) -> None:
-    try:
-        period = stats_desk.parse(command.args)
-    except PeriodError as error:
-        text = bad_period_text(error, command.args or "", "stats", staff_t)
-        await notifier.send(message.chat.id, text, thread_id=_thread(message))
+    period = await _period(message, command, "stats", stats_desk, notifier, staff_t)
+    if period is None:
         return
     report = await stats_desk.report(period)
     await notifier.send(message.chat.id, report.text, thread_id=_thread(message))
@@ -49,11 +63,8 @@ async def export(
     notifier: Notifier,
     staff_t: Translator,
 ) -> None:
-    try:
-        period = stats_desk.parse(command.args)
-    except PeriodError as error:
-        text = bad_period_text(error, command.args or "", "export", staff_t)
-        await notifier.send(message.chat.id, text, thread_id=_thread(message))
+    period = await _period(message, command, "export", stats_desk, notifier, staff_t)
+    if period is None:
         return
     file = await export_desk.csv_file(period)
     label = period_label(period)
