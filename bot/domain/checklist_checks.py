@@ -3,6 +3,7 @@ checks the loader (bot/domain/checklist_file.py) runs on each question and condi
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
@@ -81,14 +82,14 @@ class QuestionReferences:
         return None
 
 
-class QuestionChecks:
+class QuestionChecks(ABC):
     """The per-question checks; the loader provides where problems go and their lines."""
 
-    def _add(self, rank: int, loc: Loc, message: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _add(self, rank: int, loc: Loc, message: str) -> None: ...
 
-    def _line(self, loc: Loc) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def _line(self, loc: Loc) -> int: ...
 
     def _check_question(self, question: Question, loc: Loc) -> None:
         given = question.model_fields_set
