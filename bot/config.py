@@ -22,6 +22,7 @@ from bot.domain.slots import CELL, SlotPolicy
 
 BUNDLED_SITES: Path = Path(__file__).resolve().parent / "checklists" / "sites.yaml"
 BUNDLED_KNOWLEDGE: Path = Path(__file__).resolve().parent / "checklists" / "knowledge.yaml"
+BUNDLED_DEAL: Path = Path(__file__).resolve().parent / "checklists" / "deal_new_building.yaml"
 
 Language = Literal["ru", "en"]
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ru", "en")
@@ -85,6 +86,20 @@ class Settings(BaseSettings):
     inflow_min_per_hour: float | None = Field(default=None, ge=0)
     digest_time: str = "09:00"
     knowledge_path: Path = BUNDLED_KNOWLEDGE
+    # Deal support, payments, documents.
+    deal_path: Path = BUNDLED_DEAL
+    # Who holds each role of the deal file: "deal_support=1,2;receivables=3" (Telegram ids);
+    # added to the people the file itself names.
+    deal_people: Annotated[dict[str, tuple[int, ...]], NoDecode] = Field(default_factory=dict)
+    payment_remind_days: Annotated[tuple[int, ...], NoDecode] = (3, 1, 0)
+    payment_remind_time: str = "10:00"
+    payment_escalate_days: int = Field(default=5, ge=1, le=365)
+    documents_dir: Path | None = None
+    # Privacy and nurture.
+    operator_details: str = ""
+    nurture: Literal["on", "off"] = "on"
+    retention_rejected_days: int = Field(default=90, ge=1, le=10 * 365)
+    retention_nurture_days: int = Field(default=365, ge=1, le=10 * 365)
 
     @field_validator("bot_token")
     @classmethod
@@ -103,6 +118,38 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("must be comma-separated numeric Telegram user ids") from None
         return value
+
+    @field_validator("deal_people", mode="before")
+    @classmethod
+    def _deal_people(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        people: dict[str, tuple[int, ...]] = {}
+        for part in (part.strip() for part in value.split(";") if part.strip()):
+            role, sep, ids = part.partition("=")
+            try:
+                numbers = tuple(int(item) for item in ids.split(",") if item.strip())
+            except ValueError:
+                numbers = ()
+            if not sep or not role.strip() or not numbers:
+                raise ValueError(
+                    f"{part!r} is not role=ids (e.g. deal_support=111,222;receivables=333)"
+                )
+            people[role.strip()] = numbers
+        return people
+
+    @field_validator("payment_remind_days", mode="before")
+    @classmethod
+    def _remind_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            days = tuple(sorted({int(part) for part in _comma_list(value)}, reverse=True))
+        except ValueError:
+            days = ()
+        if not days or min(days) < 0 or max(days) > 60:
+            raise ValueError(f"{value!r} is not days before the due date like 3,1,0 (0-60)")
+        return days
 
     @field_validator("sales_desk_events", mode="before")
     @classmethod
@@ -193,7 +240,7 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("digest_time")
+    @field_validator("digest_time", "payment_remind_time")
     @classmethod
     def _digest_time(cls, value: str) -> str:
         if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):

@@ -42,6 +42,24 @@ class EventType(StrEnum):
     DESK_SLA_BREACHED = "desk.sla_breached"  # kind: take / first_contact / reply / next_call
     DESK_SLA_ESCALATED = "desk.sla_escalated"  # kind, rung: 2 = the head of sales told
     DESK_KB_ANSWERED = "desk.kb_answered"  # entry: the knowledge-base answer's id
+    # Deal support after the viewing (the deal file's stage and document ids).
+    DEAL_STARTED = "deal.started"  # stage, timeline
+    DEAL_STAGE_CHANGED = "deal.stage_changed"  # from, to (note: see below)
+    DEAL_STAGE_OVERDUE = "deal.stage_overdue"  # stage, rung: 1 = owner told, 2 = head of sales
+    DEAL_DOCUMENT_RECEIVED = "deal.document_received"  # document_id, stage, document
+    DEAL_DOCUMENT_ACCEPTED = "deal.document_accepted"  # document_id, stage, document
+    DEAL_DOCUMENT_REJECTED = "deal.document_rejected"  # document_id, stage, document, reason
+    PAYMENT_SCHEDULED = "payment.scheduled"  # payments: [{payment_id, due_on, amount, ...}]
+    PAYMENT_REMINDED = "payment.reminded"  # payment_id, due_on, days_before
+    PAYMENT_CLAIMED = "payment.claimed"  # payment_id: the client pressed "I've paid"
+    PAYMENT_CONFIRMED = "payment.confirmed"  # payment_id
+    PAYMENT_NOT_RECEIVED = "payment.not_received"  # payment_id
+    PAYMENT_OVERDUE = "payment.overdue"  # payment_id, due_on, rung: 1 receivables, 2 head
+    # Privacy and nurture.
+    CONSENT_WITHDRAWN = "lead.consent_withdrawn"  # purpose, version
+    DATA_EXPORTED = "lead.data_exported"  # /mydata: what the person was given
+    NURTURE_FOLLOWED_UP = "nurture.followed_up"  # questions: the ids asked again
+    NURTURE_STOPPED = "nurture.stopped"  # via: command / button / consent / setting
 
 
 # Keys of event data that may hold free text a person typed. They are blanked when the

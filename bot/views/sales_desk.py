@@ -50,7 +50,7 @@ def event_summary(event: Event, facts: LeadFacts | None, t: Translator) -> str:
     if event.type is EventType.CALLBACK_REQUESTED:
         wish = None if facts is None else facts.lead.callback_note
         params["wish"] = wish or ""
-    if event.type.value.startswith("desk."):
+    if event.type.value.startswith(_FLAT_PREFIXES) or event.type in _FLAT_TYPES:
         params = _desk_params(event.type, data, t) | params
     return t(f"desk.event.{event.type}", **params)
 
@@ -79,6 +79,9 @@ _DESK_CODES: dict[EventType, dict[str, str]] = {
 }
 
 
+# Events that carry their facts flat in `data`, read by `_desk_params`.
+_FLAT_PREFIXES = ("desk.", "deal.", "payment.", "nurture.")
+_FLAT_TYPES = frozenset({EventType.CONSENT_WITHDRAWN, EventType.DATA_EXPORTED})
 _DESK_PARAMS = (
     "owner_name",
     "verdict_from",
@@ -89,6 +92,16 @@ _DESK_PARAMS = (
     "reason",
     "kind",
     "note",
+    "stage",
+    "from",
+    "to",
+    "document",
+    "amount",
+    "currency",
+    "due_on",
+    "rung",
+    "purpose",
+    "via",
 )
 
 

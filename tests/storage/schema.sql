@@ -74,6 +74,61 @@ CREATE TABLE client_messages (
     sent_at TEXT
 );
 
+CREATE TABLE consents (
+    id INTEGER PRIMARY KEY,
+    telegram_user_id INTEGER NOT NULL,
+    lead_id INTEGER REFERENCES leads (id) ON DELETE SET NULL,
+    purpose TEXT NOT NULL
+        CHECK (purpose IN ('processing', 'crm_transfer', 'marketing', 'documents')),
+    version TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    language TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT 'telegram',
+    message_id INTEGER,
+    given_at TEXT NOT NULL,
+    withdrawn_at TEXT,
+    withdrawn_by TEXT
+);
+
+CREATE TABLE deal_documents (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    document TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('received', 'accepted', 'rejected')),
+    file_id TEXT NOT NULL,
+    file_unique_id TEXT NOT NULL,
+    file_name TEXT,
+    mime_type TEXT,
+    file_size INTEGER,
+    stored_path TEXT,
+    client_message_id INTEGER NOT NULL,
+    staff_chat_id INTEGER,
+    staff_message_id INTEGER,
+    received_at TEXT NOT NULL,
+    reviewed_at TEXT,
+    reviewed_by INTEGER,
+    reject_reason TEXT
+);
+
+CREATE TABLE deals (
+    lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
+    timeline_id TEXT NOT NULL,
+    timeline_version INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    stage_since TEXT NOT NULL,
+    -- When the stage is expected to be over; overdue after it (NULL: no limit).
+    stage_due_at TEXT,
+    facts TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    started_by TEXT NOT NULL,
+    closed_at TEXT,
+    -- The pinned deal summary in the lead's topic, edited on every move.
+    summary_chat_id INTEGER,
+    summary_message_id INTEGER,
+    updated_at TEXT NOT NULL
+);
+
 CREATE TABLE desk_deadlines (
     id INTEGER PRIMARY KEY,
     lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
@@ -239,6 +294,21 @@ CREATE TABLE managers (
     updated_at TEXT NOT NULL
 );
 
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    due_on TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency TEXT NOT NULL DEFAULT 'RUB',
+    label TEXT,
+    status TEXT NOT NULL DEFAULT 'due' CHECK (status IN ('due', 'claimed', 'paid')),
+    claimed_at TEXT,
+    paid_at TEXT,
+    confirmed_by TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
 CREATE TABLE relay_messages (
     id INTEGER PRIMARY KEY,
     lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
@@ -365,6 +435,13 @@ CREATE INDEX appointments_site ON appointments (site_id, starts_at);
 
 CREATE INDEX client_messages_due ON client_messages (due_at) WHERE state = 'pending';
 
+CREATE UNIQUE INDEX consents_live ON consents (telegram_user_id, purpose)
+    WHERE withdrawn_at IS NULL;
+
+CREATE INDEX consents_person ON consents (telegram_user_id, purpose);
+
+CREATE INDEX deal_documents_lead ON deal_documents (lead_id, stage, document);
+
 CREATE INDEX desk_deadlines_due ON desk_deadlines (due_at) WHERE met_at IS NULL;
 
 CREATE UNIQUE INDEX desk_deadlines_open ON desk_deadlines (lead_id, kind) WHERE met_at IS NULL;
@@ -389,6 +466,10 @@ CREATE INDEX leads_unposted ON leads (staff_posted_at) WHERE staff_posted_at IS 
 CREATE INDEX manager_blocks_manager ON manager_blocks (manager_id, starts_at);
 
 CREATE INDEX manager_cells_appointment ON manager_cells (appointment_id);
+
+CREATE INDEX payments_lead ON payments (lead_id, due_on);
+
+CREATE INDEX payments_open ON payments (due_on) WHERE status <> 'paid';
 
 CREATE UNIQUE INDEX relay_messages_prospect
     ON relay_messages (prospect_chat_id, prospect_message_id);
