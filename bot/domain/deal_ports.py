@@ -1,0 +1,40 @@
+"""What payments and documents need to know about a lead's deal, without the deal file.
+
+`bot/services/deal.py` answers these from the deal timeline file and the `deals` row;
+payments and document intake depend only on this protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.checklist import Localized
+from bot.storage.db import Connection
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """A document the deal's current stage asks the client for (its conditions hold)."""
+
+    stage: str
+    document: str  # the document's id in the deal file
+    title: Localized
+    # Passport, SNILS and the like: only after the `documents` consent.
+    personal: bool
+    required: bool
+
+
+class DealPort(Protocol):
+    async def active_stage(self, tx: Connection, lead_id: int) -> str | None:
+        """The current stage of the lead's open deal, or None without an open deal."""
+
+    async def documents_wanted(self, tx: Connection, lead_id: int) -> list[DocumentRequest]:
+        """The current stage's documents whose conditions hold for this deal, in file order."""
+
+    async def payments_open(self, tx: Connection, lead_id: int) -> bool:
+        """Whether the deal file's rules allow asking this client for payments now
+        (e.g. no escrow payment request before the contract is registered)."""
+
+    def people(self, role: str) -> tuple[int, ...]:
+        """Telegram ids of the people holding a role (`receivables`, `deal_support`, ...)."""
