@@ -242,7 +242,9 @@ class Nurture:
 
     # --- stopping -----------------------------------------------------------------------
 
-    async def stop(self, user_id: int, via: rules.StopVia, memory: Memory) -> Turn:
+    async def stop(
+        self, user_id: int, via: rules.StopVia, memory: Memory, language_code: str | None = None
+    ) -> Turn:
         """The Stop button or /stop: the marketing consent is withdrawn, follow-ups end."""
         plan = Plan(memory)
         now = self._clock.now()
@@ -260,8 +262,8 @@ class Nurture:
                 stopped = withdrawn is not None
             else:
                 stopped = await self._stop(tx, lead, via, now)
-        language = None if lead is None else lead.language
-        t = self._translations.get(language or memory.language)
+        language = memory.language or self._translations.pick_language(language_code)
+        t = self._translations.get(language if lead is None else lead.language)
         text = t("nurture.stopped") if stopped else t("nurture.nothing_to_stop")
         if via is rules.StopVia.BUTTON:
             plan.add(Toast(), Keyboard(None))

@@ -19,7 +19,10 @@ async def stop_command(
     message: Message, prospect: Prospect, nurture: Nurture, notifier: Notifier, state: FSMContext
 ) -> None:
     chat = await Chat.open(notifier, written(message), state)
-    await chat.finish(await nurture.stop(prospect.user_id, StopVia.COMMAND, chat.memory))
+    turn = await nurture.stop(
+        prospect.user_id, StopVia.COMMAND, chat.memory, prospect.language_code
+    )
+    await chat.finish(turn)
 
 
 async def button(
@@ -35,7 +38,10 @@ async def button(
     chat = await Chat.open(notifier, where, state)
     action, lead_id = callback_data.action, callback_data.lead_id
     if action is NurtureAction.STOP:
-        await chat.finish(await nurture.stop(prospect.user_id, StopVia.BUTTON, chat.memory))
+        turn = await nurture.stop(
+            prospect.user_id, StopVia.BUTTON, chat.memory, prospect.language_code
+        )
+        await chat.finish(turn)
     elif action is NurtureAction.ANSWER:
         reopened, turn = await nurture.reopen(prospect.user_id, lead_id, chat.memory)
         await chat.finish(turn)
