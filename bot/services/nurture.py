@@ -123,7 +123,7 @@ class Nurture:
                 return plan.turn()
             if not config.enabled:
                 return self._closed(plan, lead)
-            await consents.give(
+            given = await consents.give(
                 tx,
                 user_id=user_id,
                 lead_id=lead.id,
@@ -134,6 +134,9 @@ class Nurture:
                 message_id=message_id,
                 at=now,
             )
+            if not given:  # a second press: the first one was recorded and answered
+                plan.add(Toast(), Keyboard(None))
+                return plan.turn()
             due = None
             if lead.status is LeadStatus.NURTURE:
                 due = self._due(lead.follow_up_at or now + timedelta(days=state.every_days))

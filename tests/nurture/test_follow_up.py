@@ -15,6 +15,7 @@ from bot.domain.leads import LeadStatus
 from bot.domain.nurture import send_time
 from bot.services.replies import Memory, Toast
 from bot.storage import consents
+from bot.storage import nurture as store
 from tests.conftest import Harness
 from tests.handlers.flows import answer_rest
 from tests.nurture.conftest import (
@@ -271,3 +272,38 @@ async def test_a_restart_between_the_due_time_and_the_send_sends_once(
     await run_at(third, FIRST_DUE + timedelta(days=1))
     assert len(follow_ups(third)) == 1
     assert len(await lead_events(third, EventType.NURTURE_FOLLOWED_UP)) == 1
+
+
+async def test_yes_pressed_twice_at_once_records_one_consent(office: Harness) -> None:
+    user = await nurture_lead(office, answer=None)
+    question = office.telegram.bot_messages(1001)[-1]
+    await asyncio.gather(user.click(YES, question), user.click(YES, question))
+    async with office.app.db.read() as conn:
+        given = await consents.for_person(conn, 1001)
+    assert len(given) == 1
+    assert sum("around 20.02.2027" in text for text in user.messages()) == 1
+    marketing = [
+        e
+        for e in await lead_events(office, EventType.CONSENT_GIVEN)
+        if e.data.get("purpose") == "marketing"
+    ]
+    assert len(marketing) == 1
+
+
+async def test_retention_sees_the_last_activity_and_forget_takes_the_state(
+    office: Harness,
+) -> None:
+    user = await nurture_lead(office)
+    verdict_at = office.clock.now()
+    await run_at(office, FIRST_DUE)  # a follow-up sent is not the client's activity
+    async with office.app.db.read() as conn:
+        assert await store.last_nurture_activity(conn, 1) == verdict_at
+    office.clock.advance(days=1)
+    await user.click(ANSWER_AGAIN, follow_ups(office)[0])
+    async with office.app.db.read() as conn:
+        assert await store.last_nurture_activity(conn, 1) == office.clock.now()
+
+    await user.send("/forget")
+    async with office.app.db.read() as conn:
+        assert await store.get(conn, 1) is None
+        assert await store.last_nurture_activity(conn, 1) is None
