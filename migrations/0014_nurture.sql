@@ -2,7 +2,8 @@
 -- durable timer (due_at, claimed by one sender at a time) and the per-lead state: how many
 -- follow-ups went unanswered, when the last one was sent, whether it was stopped.
 
--- asked_at: when the marketing consent was asked (asked once per lead).
+-- asked_at, asked_language: when and in which language the marketing consent was asked
+-- (once per lead); a "yes" is the consent to the text in that language.
 -- every_days: the verdict's follow-up interval, reused after an unanswered follow-up.
 -- attempts: follow-ups sent since the client last answered one (or since the verdict).
 -- due_at: the next follow-up (UTC), NULL while none is planned (no consent yet, stopped).
@@ -12,6 +13,7 @@
 CREATE TABLE nurture_state (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
     asked_at TEXT,
+    asked_language TEXT,
     every_days INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     due_at TEXT,

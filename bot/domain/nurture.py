@@ -3,7 +3,8 @@
 A nurture lead is asked again only what made it nurture: the questions a deciding nurture
 rule reads, or, for a verdict by score, the questions that earned less than their best
 (never the name or the phone: they say who the person is, not how ready they are). A
-question shown only because of a re-asked answer (`when`) is asked again with it.
+question shown only because of a re-asked answer (`when`) is asked again with it. When
+nothing points anywhere (the checklist changed since), every answered question is.
 
 Follow-ups are advertising under 38-FZ art. 18: only with a live marketing consent, never
 in quiet hours, and they stop for good on request or after a few go unanswered.
@@ -71,12 +72,15 @@ def questions_to_ask(
             for question in visible_questions(checklist, relevant)
             if _scored_below_best(question, relevant)
         }
-    picked &= {question.id for question in checklist.questions if _askable(checklist, question)}
+    picked &= {question.id for question in checklist.questions if _askable(question)}
+    if not picked:
+        # Nothing pinned down (the checklist changed since the verdict): ask it all again.
+        picked = {q.id for q in checklist.questions if q.id in relevant and _askable(q)}
     picked |= _dependents(checklist, picked, relevant)
     return tuple(question.id for question in checklist.questions if question.id in picked)
 
 
-def _askable(checklist: Checklist, question: Question) -> bool:
+def _askable(question: Question) -> bool:
     return question.role is not QuestionRole.NAME and question.kind is not QuestionKind.PHONE
 
 

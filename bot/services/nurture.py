@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import nurture as rules
-from bot.domain.checklist import Checklist, QuestionKind, QuestionRole
+from bot.domain.checklist import Checklist
 from bot.domain.consent import Purpose
 from bot.domain.events import EventType
 from bot.domain.leads import Lead, LeadId, LeadStatus
@@ -96,7 +96,11 @@ class Nurture:
             every = rules.every_days(follow_up_at, now)
             due = self._due(follow_up_at) if live is not None and config.enabled else None
             await store.record_verdict(tx, lead.id, every_days=every, due_at=due, at=now)
-            ask = config.enabled and live is None and await store.mark_asked(tx, lead.id, now)
+            ask = (
+                config.enabled
+                and live is None
+                and await store.mark_asked(tx, lead.id, lead.language, now)
+            )
         if ask:
             t = self._t(lead)
             screen = consent_screen(
@@ -117,9 +121,12 @@ class Nurture:
             state = None if lead is None else await store.get(tx, lead.id)
             if lead is None or state is None or state.stopped_at is not None:
                 return self._closed(plan, lead)
-            t = self._t(lead)
+            # The text they were shown: in the language it was asked in.
+            language = state.asked_language or lead.language
+            t = self._translations.get(language)
             if not agree:
-                plan.add(Toast(), Keyboard(None), Send(lead.chat_id, Screen(t("nurture.no"))))
+                no = Screen(self._t(lead)("nurture.no"))
+                plan.add(Toast(), Keyboard(None), Send(lead.chat_id, no))
                 return plan.turn()
             if not config.enabled:
                 return self._closed(plan, lead)
@@ -130,7 +137,7 @@ class Nurture:
                 purpose=Purpose.MARKETING,
                 version=config.consent_version,
                 text=consent_text(t, company=config.company, details=config.operator_details),
-                language=lead.language,
+                language=language,
                 message_id=message_id,
                 at=now,
             )
@@ -141,7 +148,7 @@ class Nurture:
             if lead.status is LeadStatus.NURTURE:
                 due = self._due(lead.follow_up_at or now + timedelta(days=state.every_days))
                 await store.plan(tx, lead.id, due, now)
-        text = consent_given_text(t, due, config.zone)
+        text = consent_given_text(self._t(lead), due, config.zone)
         plan.add(Toast(), Keyboard(None), Send(lead.chat_id, Screen(text)))
         return plan.turn()
 
@@ -204,18 +211,8 @@ class Nurture:
         return sent
 
     def questions(self, lead: Lead) -> tuple[str, ...]:
-        """What the follow-up asks again; every qualifying question if nothing is pinned
-        down (the checklist changed since the verdict)."""
-        picked = rules.questions_to_ask(self._checklist, lead.reasons, lead.answers)
-        if picked:
-            return picked
-        return tuple(
-            question.id
-            for question in self._checklist.questions
-            if question.id in lead.answers
-            and question.role is not QuestionRole.NAME
-            and question.kind is not QuestionKind.PHONE
-        )
+        """What the follow-up asks again."""
+        return rules.questions_to_ask(self._checklist, lead.reasons, lead.answers)
 
     # --- answering a follow-up --------------------------------------------------------
 

@@ -15,8 +15,8 @@ from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
 
 _COLUMNS = (
-    "lead_id, asked_at, every_days, attempts, due_at, last_sent_at, last_message_id,"
-    " answered_at, stopped_at, stopped_via, last_activity_at"
+    "lead_id, asked_at, asked_language, every_days, attempts, due_at, last_sent_at,"
+    " last_message_id, answered_at, stopped_at, stopped_via, last_activity_at"
 )
 # A new verdict keeps whether the consent was asked and whether nurture was stopped.
 _UPSERT = """
@@ -30,7 +30,9 @@ ON CONFLICT (lead_id) DO UPDATE SET
     last_activity_at = excluded.last_activity_at
 """
 _GET = f"SELECT {_COLUMNS} FROM nurture_state WHERE lead_id = ?"  # noqa: S608
-_MARK_ASKED = "UPDATE nurture_state SET asked_at = ? WHERE lead_id = ? AND asked_at IS NULL"
+_MARK_ASKED = """
+UPDATE nurture_state SET asked_at = ?, asked_language = ? WHERE lead_id = ? AND asked_at IS NULL
+"""
 _PLAN = """
 UPDATE nurture_state SET due_at = ?, last_activity_at = ?
 WHERE lead_id = ? AND stopped_at IS NULL
@@ -71,6 +73,7 @@ _LAST_ACTIVITY = "SELECT last_activity_at FROM nurture_state WHERE lead_id = ?"
 class NurtureState:
     lead_id: int
     asked_at: datetime | None
+    asked_language: str | None
     every_days: int
     attempts: int
     due_at: datetime | None
@@ -88,6 +91,7 @@ def _state(row: Row) -> NurtureState:
     return NurtureState(
         lead_id=row["lead_id"],
         asked_at=load_time(row["asked_at"]),
+        asked_language=row["asked_language"],
         every_days=row["every_days"],
         attempts=row["attempts"],
         due_at=load_time(row["due_at"]),
@@ -113,9 +117,9 @@ async def get(tx: Connection, lead_id: int) -> NurtureState | None:
     return None if row is None else _state(row)
 
 
-async def mark_asked(tx: Connection, lead_id: int, at: datetime) -> bool:
+async def mark_asked(tx: Connection, lead_id: int, language: str, at: datetime) -> bool:
     """True for the first ask only: the marketing consent is asked once per lead."""
-    cursor = await tx.execute(_MARK_ASKED, (dump_time(at), lead_id))
+    cursor = await tx.execute(_MARK_ASKED, (dump_time(at), language, lead_id))
     return cursor.rowcount > 0
 
 

@@ -307,3 +307,18 @@ async def test_retention_sees_the_last_activity_and_forget_takes_the_state(
     async with office.app.db.read() as conn:
         assert await store.get(conn, 1) is None
         assert await store.last_nurture_activity(conn, 1) is None
+
+
+async def test_the_consent_is_to_the_text_shown_even_after_a_language_switch(
+    office: Harness,
+) -> None:
+    user = await nurture_lead(office, answer=None)
+    question = [m for m in office.telegram.bot_messages(1001) if m.inline_buttons()][-1]
+    await user.send("/language")
+    await user.click("🇷🇺 Русский")
+    await user.click(YES, question)
+    async with office.app.db.read() as conn:
+        [given] = await consents.for_person(conn, 1001)
+    assert question.source_text is not None
+    assert given.language == "en" and given.text_sha256 == text_hash(question.source_text)
+    assert "Мы напишем вам примерно 20.02.2027" in (user.last_text() or "")

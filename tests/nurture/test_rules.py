@@ -136,3 +136,18 @@ def test_what_a_due_follow_up_does(
         enabled=enabled, consent_live=consent, lead_is_nurture=nurture, attempts=attempts
     )
     assert (decision.action, decision.via) == expected
+
+
+def test_when_nothing_points_anywhere_every_answered_question_goes_again() -> None:
+    # A score reason whose answers all earn their best (the thresholds changed since).
+    given = answers(budget=12_500_000, payment=("cash",), project="park_vista")
+    reasons = assess(CHECKLIST, given).reasons[-1:]
+    assert questions_to_ask(CHECKLIST, reasons, given) == (
+        "purpose",
+        "rooms",
+        "budget",
+        "payment",
+        "timeline",
+        "project",
+        "call_time",
+    )

@@ -297,6 +297,7 @@ CREATE TABLE managers (
 CREATE TABLE nurture_state (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
     asked_at TEXT,
+    asked_language TEXT,
     every_days INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     due_at TEXT,
