@@ -322,3 +322,28 @@ async def test_the_consent_is_to_the_text_shown_even_after_a_language_switch(
     assert question.source_text is not None
     assert given.language == "en" and given.text_sha256 == text_hash(question.source_text)
     assert "Мы напишем вам примерно 20.02.2027" in (user.last_text() or "")
+
+
+async def test_a_blocked_chat_counts_as_unanswered_and_an_outage_is_retried(
+    office: Harness,
+) -> None:
+    await nurture_lead(office)
+    office.telegram.block_user(1001)
+    await run_at(office, FIRST_DUE)
+    assert follow_ups(office) == []
+    assert (await state(office)).attempts == 1
+    assert await lead_events(office, EventType.NURTURE_FOLLOWED_UP) == []
+
+    office.telegram.unblock_user(1001)
+    # The notifier's five tries all fail (a few seconds of its backoff).
+    office.telegram.fail_next(
+        "sendMessage", error_code=502, description="Bad Gateway", times=5, chat_id=1001
+    )
+    office.expected_errors.append("gave up on sendMessage")
+    await run_at(office, FIRST_DUE + EVERY)  # Telegram is down: tried again later
+    assert follow_ups(office) == []
+    assert (await state(office)).attempts == 1
+    await run_at(office, FIRST_DUE + EVERY + timedelta(minutes=5))
+    assert len(follow_ups(office)) == 1
+    assert len(await lead_events(office, EventType.NURTURE_FOLLOWED_UP)) == 1
+    assert (await state(office)).attempts == 2
