@@ -50,6 +50,7 @@ from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
+from bot.services.nurture import Nurture, NurtureConfig
 from bot.services.relay import Relay
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
@@ -67,7 +68,7 @@ from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
 
-PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget")
+PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget", "stop")
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
 WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
@@ -100,6 +101,7 @@ class Application:
     desk_timers: DeskTimers
     digest: Digest
     relay: Relay
+    nurture: Nurture
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -178,6 +180,7 @@ class Application:
             watchdog=self.watchdog,
             desk_timers=self.desk_timers,
             digest=self.digest,
+            nurture=self.nurture,
         )
         self._scheduler.start()
         self._workers = [
@@ -318,6 +321,23 @@ async def build_application(
     viewing_reports = ViewingReports(db, translations, clock, availability, calendar, booking)
     reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
+    pipe = EventPipe(db, clock)
+    nurture = Nurture(
+        db,
+        checklist,
+        translations,
+        notifier,
+        clock,
+        NurtureConfig(
+            enabled=settings.nurture == "on",
+            zone=settings.zone,
+            quiet=settings.quiet,
+            company=settings.company_name,
+            operator_details=settings.operator_details,
+            consent_version=settings.consent_version,
+        ),
+        on_change=pipe.drain,
+    )
     conversation = Conversation(
         db,
         checklist,
@@ -331,8 +351,8 @@ async def build_application(
         ),
         zone=settings.zone,
         knowledge=knowledge,
+        nurture=nurture,
     )
-    pipe = EventPipe(db, clock)
     reader = LeadReader(db, checklist, settings.default_language)
     sales_desk_http = httpx.AsyncClient(
         timeout=httpx.Timeout(SALES_DESK_TIMEOUT_SECONDS), follow_redirects=False
@@ -412,6 +432,7 @@ async def build_application(
         export_desk=desk.export,
         desk_work=desk.work,
         relay=desk.relay,
+        nurture=nurture,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -453,4 +474,5 @@ async def build_application(
         desk_timers=desk.timers,
         digest=desk.digest,
         relay=desk.relay,
+        nurture=nurture,
     )

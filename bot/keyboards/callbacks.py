@@ -138,6 +138,20 @@ class HumanCb(CallbackData, prefix="hm"):
     via: str
 
 
+class NurtureAction(StrEnum):
+    YES = "y"  # the marketing consent given
+    NO = "n"  # declined
+    ANSWER = "a"  # answer the follow-up's questions again
+    STOP = "s"  # stop follow-ups (withdraws the marketing consent)
+
+
+class NurtureCb(CallbackData, prefix="nu"):
+    """A button under the marketing consent question or a nurture follow-up."""
+
+    action: NurtureAction
+    lead_id: int
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -156,4 +170,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     OutboxCb,
     DeskCb,
     HumanCb,
+    NurtureCb,
 )

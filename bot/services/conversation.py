@@ -31,6 +31,7 @@ from bot.domain.leads import (
 from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
 from bot.services.booking import Booking
+from bot.services.nurture import VerdictHook
 from bot.services.qualification import move, qualify
 from bot.services.replies import (
     Ask,
@@ -94,6 +95,7 @@ class Conversation:
         terms: ConsentTerms,
         zone: ZoneInfo,
         knowledge: Knowledge | None = None,
+        nurture: VerdictHook | None = None,
     ) -> None:
         self._db = db
         # A question typed where buttons are expected may be answered from the FAQ.
@@ -104,6 +106,7 @@ class Conversation:
         self._clock = clock
         self._terms = terms
         self._zone = zone
+        self._nurture = nurture  # plans follow-ups, asks the marketing consent
 
     # --- entry points -------------------------------------------------------------------
 
@@ -480,6 +483,8 @@ class Conversation:
         plan.memory = Memory(Stage.DONE, language=finished.language)
         t = self._t(finished.language)
         self._show(plan, prospect, outcome_screen(finished, assessment, t, self._zone))
+        if self._nurture is not None:
+            plan.extend(await self._nurture.qualified(finished, plan.memory))
         if finished.status is LeadStatus.TARGET:
             plan.extend(await self._booking.offer(finished, plan.memory))
 

@@ -114,7 +114,10 @@ async def test_later_buyer_is_kept_for_nurture_with_a_date(harness: Harness) -> 
     assert lead is not None and lead.status is LeadStatus.NURTURE
     assert lead.follow_up_at is not None
     assert (lead.follow_up_at - harness.clock.now()).days == 90
-    assert "February 20, 2027" in (user.last_text() or "")
+    # The outcome, then the marketing consent as its own message (tests/nurture).
+    outcome, marketing = user.messages()[-2:]
+    assert "February 20, 2027" in outcome
+    assert "Consent to receive offers" in marketing
 
 
 async def test_declining_consent_stores_nothing(harness: Harness) -> None:

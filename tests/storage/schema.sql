@@ -294,6 +294,22 @@ CREATE TABLE managers (
     updated_at TEXT NOT NULL
 );
 
+CREATE TABLE nurture_state (
+    lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
+    asked_at TEXT,
+    asked_language TEXT,
+    every_days INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at TEXT,
+    claimed_until TEXT,
+    last_sent_at TEXT,
+    last_message_id INTEGER,
+    answered_at TEXT,
+    stopped_at TEXT,
+    stopped_via TEXT,
+    last_activity_at TEXT NOT NULL
+);
+
 CREATE TABLE payments (
     id INTEGER PRIMARY KEY,
     lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
@@ -466,6 +482,9 @@ CREATE INDEX leads_unposted ON leads (staff_posted_at) WHERE staff_posted_at IS 
 CREATE INDEX manager_blocks_manager ON manager_blocks (manager_id, starts_at);
 
 CREATE INDEX manager_cells_appointment ON manager_cells (appointment_id);
+
+CREATE INDEX nurture_state_due ON nurture_state (due_at)
+    WHERE due_at IS NOT NULL AND stopped_at IS NULL;
 
 CREATE INDEX payments_lead ON payments (lead_id, due_on);
 
