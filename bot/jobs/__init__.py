@@ -10,6 +10,7 @@ from bot.services.calendar import CalendarDesk
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
+from bot.services.payment_timers import PaymentTimers
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
 from bot.services.watchdog import Watchdog
@@ -27,6 +28,8 @@ WATCHDOG_SECONDS = 300
 DESK_TIMERS_SECONDS = 30
 # The digest job only checks whether today's digest is due and not yet sent.
 DIGEST_SECONDS = 60
+# Payment reminders, overdue rungs and their notices.
+PAYMENTS_SECONDS = 30
 
 
 def build_scheduler(
@@ -38,6 +41,7 @@ def build_scheduler(
     watchdog: Watchdog | None = None,
     desk_timers: DeskTimers | None = None,
     digest: Digest | None = None,
+    payments: PaymentTimers | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -53,6 +57,8 @@ def build_scheduler(
         jobs.append((desk_timers.run_due, DESK_TIMERS_SECONDS, "desk_timers"))
     if digest is not None:
         jobs.append((digest.run_due, DIGEST_SECONDS, "digest"))
+    if payments is not None:
+        jobs.append((payments.run_due, PAYMENTS_SECONDS, "payments"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

@@ -138,6 +138,28 @@ class HumanCb(CallbackData, prefix="hm"):
     via: str
 
 
+# --- payments ---
+
+
+class PaymentPaidCb(CallbackData, prefix="pmc"):
+    """The client's "I've paid" under a payment reminder."""
+
+    payment_id: int
+
+
+class PaymentReview(StrEnum):
+    CONFIRM = "ok"
+    NOT_RECEIVED = "no"
+
+
+class PaymentReviewCb(CallbackData, prefix="pmr"):
+    """Receivables' answer to a claim; `claim` is the claim's number (older: an old button)."""
+
+    payment_id: int
+    claim: int
+    action: PaymentReview
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -156,4 +178,6 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     OutboxCb,
     DeskCb,
     HumanCb,
+    PaymentPaidCb,
+    PaymentReviewCb,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands, relay, viewings
+from bot.handlers.prospect import checklist, commands, payments, relay, viewings
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -19,6 +19,7 @@ def build_router() -> Router:
     router.include_routers(
         commands.build_router(),
         viewings.build_router(),
+        payments.build_router(),
         relay.build_router(),
         checklist.build_router(),
     )
