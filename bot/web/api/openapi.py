@@ -107,13 +107,15 @@ def build_openapi() -> dict[str, Any]:
             },
             "/leads/{lead_id}/payments": {
                 "get": operation("The payment schedule", "200", ScheduleOut, "401 404 429", None),
+                # PUT is idempotent by itself: no Idempotency-Key.
                 "put": operation(
                     "Replace the unpaid payments (paid ones stay; [] clears)",
                     "200",
                     ScheduleOut,
                     "401 404 413 415 422 429",
                     ScheduleIn,
-                ),
+                )
+                | {"parameters": [lead_id]},
             },
         },
         "components": {
