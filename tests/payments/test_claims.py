@@ -4,6 +4,7 @@ is told; two presses at once count once; old buttons and strangers get a plain t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -220,3 +221,27 @@ async def test_an_answer_at_night_reaches_the_client_in_the_morning(office: Harn
     office.clock.current = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # 09:00
     await office.app.payments.timers.run_due()
     assert anna.messages()[-1].startswith("✅ We have received your payment")
+
+
+async def test_a_claim_survives_a_restart_before_it_is_sent(
+    make_office: Callable[..., Any],
+) -> None:
+    first: Harness = await make_office()
+    anna, _ = await reminded(first)
+    await anna.click(PAID)  # the bot stops before the job sends the check
+    await first.app.close()
+    assert rita(first).messages() == []
+
+    second: Harness = await make_office()
+    second.clock.current = datetime(2026, 11, 23, 7, 5, tzinfo=UTC)
+    await second.app.payments.timers.run_due()
+    await second.app.payments.timers.run_due()
+    receivables = rita(second)
+    assert len(receivables.messages()) == 1
+    await receivables.click(RECEIVED)
+    await second.app.payments.timers.run_due()
+    assert (
+        second.telegram.user(anna.user_id)
+        .messages()[-1]
+        .startswith("✅ We have received your payment")
+    )
