@@ -5,6 +5,10 @@
 ALTER TABLE payments ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE payments ADD COLUMN overdue_rung INTEGER NOT NULL DEFAULT 0;
 
+-- Payment ids are never reused (buttons carry them: a button of a deleted payment must not
+-- act on a new one); `payments` has no AUTOINCREMENT, so ids are drawn here.
+CREATE TABLE payment_serial (id INTEGER PRIMARY KEY AUTOINCREMENT);
+
 -- What a payment must tell (a reminder, a claim to check, an answer, an overdue rung),
 -- written in the transaction that decided it and sent by a job until done, once.
 -- kind: reminder (step = days before the due date), claimed / confirmed / not_received

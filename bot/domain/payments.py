@@ -70,6 +70,32 @@ def parse_amount_text(text: str) -> int | None:
     return int(match[1]) * 100 + int((match[2] or "0").ljust(2, "0"))
 
 
+@dataclass(frozen=True)
+class ScheduleChange:
+    """How to turn the unpaid payments into the wanted ones: a payment that stays as it was
+    keeps its row, so what it already told (a reminder) and its claim are not repeated."""
+
+    delete: tuple[int, ...]
+    insert: tuple[PlannedPayment, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.delete and not self.insert
+
+
+def schedule_change(current: list[Payment], wanted: list[PlannedPayment]) -> ScheduleChange:
+    """`current`: the whole schedule (paid payments are never touched)."""
+    unmatched = [p for p in current if p.status is not PaymentStatus.PAID]
+    insert: list[PlannedPayment] = []
+    for planned in wanted:
+        same = next((p for p in unmatched if p.planned == planned), None)
+        if same is None:
+            insert.append(planned)
+        else:
+            unmatched.remove(same)
+    return ScheduleChange(tuple(p.id for p in unmatched), tuple(insert))
+
+
 def next_unpaid(schedule: list[Payment]) -> Payment | None:
     """The earliest payment not yet paid (claimed ones still count: not confirmed)."""
     unpaid = [p for p in schedule if p.status is not PaymentStatus.PAID]

@@ -21,7 +21,7 @@ from bot.domain.deal_ports import DealPort
 from bot.domain.events import EventType
 from bot.domain.leads import LeadId
 from bot.domain.payment_timing import client_moment
-from bot.domain.payments import Payment, PaymentStatus, PlannedPayment, amount_text
+from bot.domain.payments import Payment, PlannedPayment, amount_text
 from bot.domain.reminders import QuietHours
 from bot.storage import events, leads
 from bot.storage import payment_notices as notices
@@ -141,11 +141,9 @@ class PaymentDesk:
         async with self._db.transaction() as tx:
             if await leads.get(tx, LeadId(lead_id)) is None:
                 return ScheduleResult(ScheduleOutcome.NOT_FOUND)
-            current = await store.for_lead(tx, lead_id)
-            unpaid = [p.planned for p in current if p.status is not PaymentStatus.PAID]
-            if sorted(unpaid, key=lambda p: (p.due_on, p.amount_minor)) == wanted:
+            if not await store.replace_unpaid(tx, lead_id, wanted, now):
+                current = await store.for_lead(tx, lead_id)
                 return ScheduleResult(ScheduleOutcome.UNCHANGED, tuple(current))
-            await store.replace_unpaid(tx, lead_id, wanted, now)
             schedule = await store.for_lead(tx, lead_id)
             await events.append(
                 tx,

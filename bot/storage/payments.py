@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.domain.payments import Payment, PaymentStatus, PlannedPayment
+from bot.domain.payments import Payment, PaymentStatus, PlannedPayment, schedule_change
 from bot.domain.payments import next_unpaid as _earliest_unpaid
 from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
@@ -24,11 +24,13 @@ SELECT {_COLUMNS} FROM payments
 WHERE status = 'due' AND due_on <= ? AND overdue_rung < ?
 ORDER BY due_on, id
 """  # noqa: S608
-_DELETE_UNPAID = "DELETE FROM payments WHERE lead_id = ? AND status <> 'paid'"
+_DELETE_UNPAID = "DELETE FROM payments WHERE id = ? AND lead_id = ? AND status <> 'paid'"
+_NEXT_ID = "INSERT INTO payment_serial DEFAULT VALUES"
+_FORGET_ID = "DELETE FROM payment_serial WHERE id = ?"  # the sequence keeps the high mark
 _INSERT = """
-INSERT INTO payments (lead_id, due_on, amount_minor, currency, label, status, created_at,
+INSERT INTO payments (id, lead_id, due_on, amount_minor, currency, label, status, created_at,
     updated_at)
-VALUES (?, ?, ?, ?, ?, 'due', ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, 'due', ?, ?)
 """
 _CLAIM = """
 UPDATE payments SET status = 'claimed', claimed_at = ?, claims = claims + 1, updated_at = ?
@@ -89,17 +91,28 @@ async def open_due_by(tx: Connection, last_day: date, last_rung: int) -> list[Pa
         return [_payment(row) for row in await cursor.fetchall()]
 
 
-async def replace_unpaid(
-    tx: Connection, lead_id: int, planned: Sequence[PlannedPayment], at: datetime
+async def change_unpaid(
+    tx: Connection,
+    lead_id: int,
+    delete: Sequence[int],
+    insert: Sequence[PlannedPayment],
+    at: datetime,
 ) -> None:
-    """Deletes the unpaid payments (and, by cascade, what they still had to tell) and
-    inserts `planned`; paid payments stay."""
+    """Deletes unpaid payments by id (and, by cascade, what they still had to tell) and
+    inserts new ones; a paid payment is never deleted."""
     stamp = dump_time(at)
-    await tx.execute(_DELETE_UNPAID, (lead_id,))
-    for payment in planned:
+    for payment_id in delete:
+        await tx.execute(_DELETE_UNPAID, (payment_id, lead_id))
+    for payment in insert:
+        cursor = await tx.execute(_NEXT_ID)
+        new_id = cursor.lastrowid
+        if new_id is None:
+            raise RuntimeError("insert returned no id")
+        await tx.execute(_FORGET_ID, (new_id,))
         await tx.execute(
             _INSERT,
             (
+                new_id,
                 lead_id,
                 payment.due_on.isoformat(),
                 payment.amount_minor,
@@ -109,6 +122,17 @@ async def replace_unpaid(
                 stamp,
             ),
         )
+
+
+async def replace_unpaid(
+    tx: Connection, lead_id: int, planned: Sequence[PlannedPayment], at: datetime
+) -> bool:
+    """Makes the unpaid payments `planned`, keeping the rows of payments that stay as they
+    were; paid payments stay. False if nothing had to change."""
+    change = schedule_change(await for_lead(tx, lead_id), list(planned))
+    if not change.empty:
+        await change_unpaid(tx, lead_id, change.delete, change.insert, at)
+    return not change.empty
 
 
 async def claim(tx: Connection, payment_id: int, at: datetime) -> bool:

@@ -129,3 +129,21 @@ async def test_a_client_who_blocked_the_bot_loses_nothing_else(office: Harness) 
     office.telegram.unblock_user(anna.user_id)
     await run_at(office, at(25, 10))  # the next reminder still comes
     assert len(reminders(anna)) == 1
+
+
+async def test_a_corrected_schedule_does_not_repeat_a_reminder(office: Harness) -> None:
+    anna, thread = await client_with_topic(office)
+    staff = olga(office)
+    await staff.send(SCHEDULE, thread_id=thread)
+    await run_at(office, at(23, 10))
+    assert len(reminders(anna)) == 1
+
+    # A third payment is added and the second one moved: the first stays as it was.
+    corrected = "/payments\n26.11.2026 1 200 000 first instalment\n27.12.2026 500 000,50\n"
+    await staff.send(corrected + "26.01.2027 100 000", thread_id=thread)
+    await run_at(office, at(23, 11))
+    assert len(reminders(anna)) == 1
+    async with office.app.db.read() as conn:
+        cursor = await conn.execute("SELECT id, due_on FROM payments ORDER BY due_on")
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    assert rows == [(1, "2026-11-26"), (3, "2026-12-27"), (4, "2027-01-26")]  # ids never reused

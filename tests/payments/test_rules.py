@@ -139,3 +139,20 @@ def test_overdue_rungs_the_day_after_and_after_the_escalation_days() -> None:
     assert overdue_rung(DUE, _msk(20, 10), TEN, MOSCOW, 5) == 2
     # One escalation day: both rungs at once, the day after.
     assert overdue_rung(DUE, _msk(16, 10), TEN, MOSCOW, 1) == 2
+
+
+def test_a_changed_schedule_keeps_the_payments_that_stay_and_never_touches_paid_ones() -> None:
+    from bot.domain.payments import Payment, PaymentStatus, schedule_change
+
+    def payment(id_: int, month: int, status: PaymentStatus = PaymentStatus.DUE) -> Payment:
+        return Payment(id_, 1, date(2027, month, 15), 100, "RUB", None, status)
+
+    current = [payment(1, 1, PaymentStatus.PAID), payment(2, 2), payment(3, 3)]
+    wanted = [PlannedPayment(date(2027, 2, 15), 100), PlannedPayment(date(2027, 4, 15), 100)]
+    change = schedule_change(current, wanted)
+    assert change.delete == (3,)
+    assert change.insert == (PlannedPayment(date(2027, 4, 15), 100),)
+    # The paid January payment typed again is a new payment, not the paid one.
+    again = schedule_change(current, [PlannedPayment(date(2027, 1, 15), 100)])
+    assert again.delete == (2, 3) and len(again.insert) == 1
+    assert schedule_change(current, [p.planned for p in current[1:]]).empty

@@ -314,6 +314,8 @@ CREATE TABLE payment_notices (
     outcome TEXT
 );
 
+CREATE TABLE payment_serial (id INTEGER PRIMARY KEY AUTOINCREMENT);
+
 CREATE TABLE payments (
     id INTEGER PRIMARY KEY,
     lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
