@@ -27,6 +27,7 @@ from bot.config import ConfigError, Settings
 from bot.desk_wiring import build_desk
 from bot.domain.checklist import Checklist
 from bot.domain.checklist_file import load_checklist
+from bot.domain.deal_ports import DealPort
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
@@ -38,6 +39,7 @@ from bot.jobs import build_scheduler
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.payment_wiring import Payments, build_payments
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
@@ -102,6 +104,7 @@ class Application:
     digest: Digest
     relay: Relay
     nurture: Nurture
+    payments: Payments
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -181,6 +184,7 @@ class Application:
             desk_timers=self.desk_timers,
             digest=self.digest,
             nurture=self.nurture,
+            payments=self.payments.timers,
         )
         self._scheduler.start()
         self._workers = [
@@ -242,6 +246,7 @@ async def build_application(
     clock: Clock | None = None,
     send_rate_per_second: float = 30.0,
     send_limits: SendLimits | None = None,
+    deal: DealPort | None = None,
 ) -> Application:
     """Settings → checklist → catalogs → database → bot → services → dispatcher."""
     clock = clock or SystemClock()
@@ -407,6 +412,17 @@ async def build_application(
         knowledge=knowledge,
         pipe=pipe,
     )
+    payments = build_payments(
+        settings,
+        db,
+        notifier,
+        translations,
+        staff_t,
+        clock,
+        staff_desk=staff_desk,
+        deal=deal,
+        pipe=pipe,
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
@@ -433,6 +449,7 @@ async def build_application(
         desk_work=desk.work,
         relay=desk.relay,
         nurture=nurture,
+        payment_desk=payments.desk,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -475,4 +492,5 @@ async def build_application(
         digest=desk.digest,
         relay=desk.relay,
         nurture=nurture,
+        payments=payments,
     )

@@ -15,6 +15,7 @@ from aiogram.types import Update
 
 from bot.app import Application, build_application
 from bot.config import Settings
+from bot.domain.deal_ports import DealPort
 from bot.domain.leads import Lead
 from bot.domain.send_policy import SendLimits
 from bot.storage import leads
@@ -146,7 +147,11 @@ async def make_harness(
     logging.getLogger("bot").addHandler(error_log)
 
     async def make(
-        *, forum: bool = True, send_limits: SendLimits | None = None, **overrides: Any
+        *,
+        forum: bool = True,
+        send_limits: SendLimits | None = None,
+        deal: DealPort | None = None,
+        **overrides: Any,
     ) -> Harness:
         if not built:
             telegram.add_group(
@@ -155,7 +160,11 @@ async def make_harness(
         clock = FakeClock()
         # No send limits unless a test asks (the stand-in answers at once; limits only slow).
         app = await build_application(
-            make_settings(**overrides), clock=clock, send_rate_per_second=0, send_limits=send_limits
+            make_settings(**overrides),
+            clock=clock,
+            send_rate_per_second=0,
+            send_limits=send_limits,
+            deal=deal,  # a stand-in for the deal file's rules (tests/payments)
         )
         harness = Harness(app, telegram, clock, error_log)
         built.append(harness)

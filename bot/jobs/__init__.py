@@ -11,6 +11,7 @@ from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
 from bot.services.nurture import Nurture
+from bot.services.payment_timers import PaymentTimers
 from bot.services.reminders import ReminderDesk
 from bot.services.staff_desk import StaffDesk
 from bot.services.watchdog import Watchdog
@@ -30,6 +31,8 @@ DESK_TIMERS_SECONDS = 30
 DIGEST_SECONDS = 60
 # Nurture follow-ups go out at a daytime hour; a minute late is fine.
 NURTURE_SECONDS = 60
+# Payment reminders, overdue rungs and their notices.
+PAYMENTS_SECONDS = 30
 
 
 def build_scheduler(
@@ -42,6 +45,7 @@ def build_scheduler(
     desk_timers: DeskTimers | None = None,
     digest: Digest | None = None,
     nurture: Nurture | None = None,
+    payments: PaymentTimers | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -59,6 +63,8 @@ def build_scheduler(
         jobs.append((digest.run_due, DIGEST_SECONDS, "digest"))
     if nurture is not None:
         jobs.append((nurture.run_due, NURTURE_SECONDS, "nurture"))
+    if payments is not None:
+        jobs.append((payments.run_due, PAYMENTS_SECONDS, "payments"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

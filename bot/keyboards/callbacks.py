@@ -152,6 +152,28 @@ class NurtureCb(CallbackData, prefix="nu"):
     lead_id: int
 
 
+# --- payments ---
+
+
+class PaymentPaidCb(CallbackData, prefix="pmc"):
+    """The client's "I've paid" under a payment reminder."""
+
+    payment_id: int
+
+
+class PaymentReview(StrEnum):
+    CONFIRM = "ok"
+    NOT_RECEIVED = "no"
+
+
+class PaymentReviewCb(CallbackData, prefix="pmr"):
+    """Receivables' answer to a claim; `claim` is the claim's number (older: an old button)."""
+
+    payment_id: int
+    claim: int
+    action: PaymentReview
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -171,4 +193,6 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     DeskCb,
     HumanCb,
     NurtureCb,
+    PaymentPaidCb,
+    PaymentReviewCb,
 )

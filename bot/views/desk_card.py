@@ -22,12 +22,14 @@ from bot.domain.desk import (
 )
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead
+from bot.domain.payments import Payment
 from bot.domain.scoring import Verdict
 from bot.domain.viewings import Manager
 from bot.domain.working_time import working_between
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DeskAction, DeskCb
 from bot.storage.desk import OpenDeadline, StaffPerson
+from bot.views.payments import payment_lines
 
 LAST_MESSAGE_LIMIT = 200  # characters of the client's last message shown on the card
 
@@ -94,6 +96,7 @@ def desk_lines(
     deadlines: Sequence[OpenDeadline],
     clock: CardClock,
     t: Translator,
+    payments: Sequence[Payment] = (),
 ) -> list[str]:
     language = t.language
 
@@ -112,6 +115,7 @@ def desk_lines(
     lines.append(t("desk.card.next", action=t(f"desk.next.{next_action(lead.status, desk)}")))
     if desk.next_call_at is not None and not desk.closed:
         lines.append(t("desk.card.next_call", when=when(desk.next_call_at)))
+    lines += payment_lines(payments, clock.now.astimezone(clock.zone).date(), t)
     if desk.last_call_outcome is not None and desk.last_call_at is not None:
         outcome = t(f"desk.call.{desk.last_call_outcome}")
         lines.append(t("desk.card.last_call", outcome=outcome, when=when(desk.last_call_at)))

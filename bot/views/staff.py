@@ -191,7 +191,18 @@ def lead_card(
 
 
 # The staff group's command menu, in the order lead-managers reach for them.
-STAFF_MENU = ("stats", "find", "export", "lead", "note", "kb", "outbox", "managers", "invite")
+STAFF_MENU = (
+    "stats",
+    "find",
+    "export",
+    "lead",
+    "note",
+    "kb",
+    "outbox",
+    "managers",
+    "invite",
+    "payments",
+)
 
 
 def staff_commands(chat_id: int, t: Translator) -> SetMyCommands:

@@ -45,6 +45,7 @@ def build_web_app(app: Application) -> web.Application:
             token=app.settings.api_token.get_secret_value(),
             idempotency=SqliteIdempotencyStore(app.db),
             clock=app.clock,
+            payments=app.payments.desk,
         )
         web_app.add_subapp(API_PREFIX, api)
     if app.settings.webhook_url:

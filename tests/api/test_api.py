@@ -474,6 +474,7 @@ async def test_openapi_describes_the_three_endpoints(api: Api) -> None:
         "/leads/{lead_id}",
         "/leads/{lead_id}/status",
         "/leads/{lead_id}/messages",
+        "/leads/{lead_id}/payments",
     }
     schemas = doc["components"]["schemas"]
 

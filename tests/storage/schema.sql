@@ -310,6 +310,28 @@ CREATE TABLE nurture_state (
     last_activity_at TEXT NOT NULL
 );
 
+CREATE TABLE payment_notices (
+    id INTEGER PRIMARY KEY,
+    payment_id INTEGER NOT NULL REFERENCES payments (id) ON DELETE CASCADE,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL
+        CHECK (kind IN ('reminder', 'claimed', 'confirmed', 'not_received', 'overdue')),
+    step INTEGER NOT NULL DEFAULT 0,
+    audience TEXT NOT NULL
+        CHECK (audience IN ('client', 'receivables', 'topic', 'head', 'group')),
+    target INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at TEXT NOT NULL,
+    -- A sender working on the notice; another run leaves it alone until then.
+    claimed_until TEXT,
+    done_at TEXT,
+    -- sent / blocked / refused / gone / stale / gave_up
+    outcome TEXT
+);
+
+CREATE TABLE payment_serial (id INTEGER PRIMARY KEY AUTOINCREMENT);
+
 CREATE TABLE payments (
     id INTEGER PRIMARY KEY,
     lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
@@ -323,7 +345,7 @@ CREATE TABLE payments (
     confirmed_by TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
-);
+, claims INTEGER NOT NULL DEFAULT 0, overdue_rung INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE relay_messages (
     id INTEGER PRIMARY KEY,
@@ -485,6 +507,11 @@ CREATE INDEX manager_cells_appointment ON manager_cells (appointment_id);
 
 CREATE INDEX nurture_state_due ON nurture_state (due_at)
     WHERE due_at IS NOT NULL AND stopped_at IS NULL;
+
+CREATE INDEX payment_notices_due ON payment_notices (next_try_at) WHERE done_at IS NULL;
+
+CREATE UNIQUE INDEX payment_notices_once
+    ON payment_notices (payment_id, kind, step, audience, target);
 
 CREATE INDEX payments_lead ON payments (lead_id, due_on);
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands, nurture, relay, viewings
+from bot.handlers.prospect import checklist, commands, nurture, payments, relay, viewings
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -20,6 +20,7 @@ def build_router() -> Router:
         commands.build_router(),
         nurture.build_router(),
         viewings.build_router(),
+        payments.build_router(),
         relay.build_router(),
         checklist.build_router(),
     )

@@ -9,6 +9,7 @@ from bot.handlers.staff import (
     desk,
     knowledge,
     outbox,
+    payments,
     refusals,
     relay,
     setup,
@@ -29,6 +30,7 @@ def build_router() -> Router:
         team.build_router(),
         outbox.build_router(),
         knowledge.build_router(),
+        payments.build_router(),
         # Last of the staff's own: what is left in a lead's topic goes to the prospect.
         relay.build_router(),
         refusals.build_router(),

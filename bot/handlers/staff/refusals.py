@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.staff.commands import STAFF_COMMANDS
 from bot.handlers.staff.outbox import OUTBOX_COMMANDS
+from bot.handlers.staff.payments import PAYMENT_COMMANDS
 from bot.handlers.staff.team import TEAM_COMMANDS
 from bot.i18n import Translator
 from bot.keyboards.callbacks import AssignCb, ManagerAdminCb, OutboxCb
@@ -36,7 +37,8 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(bind_elsewhere, Command("bind"))
     router.message.register(
-        staff_command_elsewhere, Command(*STAFF_COMMANDS, *TEAM_COMMANDS, *OUTBOX_COMMANDS)
+        staff_command_elsewhere,
+        Command(*STAFF_COMMANDS, *TEAM_COMMANDS, *OUTBOX_COMMANDS, *PAYMENT_COMMANDS),
     )
     router.callback_query.register(staff_button_elsewhere, AssignCb.filter())
     router.callback_query.register(staff_button_elsewhere, ManagerAdminCb.filter())

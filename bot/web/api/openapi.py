@@ -23,6 +23,7 @@ from bot.web.api.models import (
     StatusChange,
     StatusChanged,
 )
+from bot.web.api.payment_models import ScheduleIn, ScheduleOut
 from bot.web.api.problems import JSON, PROBLEM_JSON
 
 _REF_TEMPLATE = "#/components/schemas/{model}"
@@ -32,6 +33,8 @@ _MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (LeadSnapshot, "serialization"),
     (StatusChanged, "serialization"),
     (MessageQueued, "serialization"),
+    (ScheduleIn, "validation"),
+    (ScheduleOut, "serialization"),
     (Problem, "serialization"),
 ]
 _ERRORS = {
@@ -101,6 +104,18 @@ def build_openapi() -> dict[str, Any]:
                     "401 404 409 413 415 422 429",
                     NewMessage,
                 )
+            },
+            "/leads/{lead_id}/payments": {
+                "get": operation("The payment schedule", "200", ScheduleOut, "401 404 429", None),
+                # PUT is idempotent by itself: no Idempotency-Key.
+                "put": operation(
+                    "Replace the unpaid payments (paid ones stay; [] clears)",
+                    "200",
+                    ScheduleOut,
+                    "401 404 413 415 422 429",
+                    ScheduleIn,
+                )
+                | {"parameters": [lead_id]},
             },
         },
         "components": {

@@ -30,6 +30,7 @@ from bot.services.lead_commands import (
     StatusOutcome,
     StatusResult,
 )
+from bot.services.payments import PaymentDesk
 from bot.web.api.idempotency import BeginOutcome, IdempotencyStore, fingerprint, scope_of
 from bot.web.api.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -44,6 +45,7 @@ from bot.web.api.models import (
     StatusChanged,
 )
 from bot.web.api.openapi import build_openapi
+from bot.web.api.payment_routes import add_payment_routes
 from bot.web.api.problems import Answer, ProblemError, invalid_body, ok, problem, problem_middleware
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ def build_api(
     clock: Clock,
     rate_per_second: float = 5.0,
     burst: int = 20,
+    payments: PaymentDesk | None = None,
 ) -> web.Application:
     if not token:
         raise ValueError("the API token must not be empty")
@@ -76,6 +79,8 @@ def build_api(
     app.router.add_get("/leads/{lead_id}", handlers.get_lead)
     app.router.add_post("/leads/{lead_id}/status", handlers.change_status)
     app.router.add_post("/leads/{lead_id}/messages", handlers.send_message)
+    if payments is not None:
+        add_payment_routes(app, payments)
     return app
 
 
