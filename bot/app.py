@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.desk_wiring import build_desk
+from bot.documents_wiring import build_documents
 from bot.domain.checklist import Checklist
 from bot.domain.checklist_file import load_checklist
 from bot.domain.knowledge_file import load_knowledge
@@ -44,6 +45,7 @@ from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
+from bot.services.documents import Documents
 from bot.services.event_pipe import EventPipe
 from bot.services.health import ErrorCount
 from bot.services.knowledge import KnowledgeBase
@@ -100,6 +102,7 @@ class Application:
     desk_timers: DeskTimers
     digest: Digest
     relay: Relay
+    documents: Documents
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -122,6 +125,7 @@ class Application:
         self.sales_desk.worker.stop()
         self.lead_desk.worker.stop()
         self.relay.delivery.worker.stop()
+        self.documents.delivery.worker.stop()
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=WORKER_GRACE_SECONDS)
             for worker in late:
@@ -184,6 +188,7 @@ class Application:
             asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
             asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
             asyncio.create_task(self.relay.delivery.worker.run(), name="relay"),
+            asyncio.create_task(self.documents.delivery.worker.run(), name="documents"),
         ]
 
     async def start_web(self) -> None:
@@ -387,6 +392,9 @@ async def build_application(
         knowledge=knowledge,
         pipe=pipe,
     )
+    documents = build_documents(
+        settings, db, notifier, translations, staff_t, clock, staff_desk, on_change=pipe.drain
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
@@ -412,6 +420,8 @@ async def build_application(
         export_desk=desk.export,
         desk_work=desk.work,
         relay=desk.relay,
+        documents=documents,
+        document_review=documents.review,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -453,4 +463,5 @@ async def build_application(
         desk_timers=desk.timers,
         digest=desk.digest,
         relay=desk.relay,
+        documents=documents,
     )

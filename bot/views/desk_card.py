@@ -20,6 +20,7 @@ from bot.domain.desk import (
     next_action,
     offered,
 )
+from bot.domain.documents import StoredDocument
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead
 from bot.domain.scoring import Verdict
@@ -28,6 +29,7 @@ from bot.domain.working_time import working_between
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DeskAction, DeskCb
 from bot.storage.desk import OpenDeadline, StaffPerson
+from bot.views.documents import document_lines
 
 LAST_MESSAGE_LIMIT = 200  # characters of the client's last message shown on the card
 
@@ -94,6 +96,7 @@ def desk_lines(
     deadlines: Sequence[OpenDeadline],
     clock: CardClock,
     t: Translator,
+    documents: Sequence[StoredDocument] = (),
 ) -> list[str]:
     language = t.language
 
@@ -138,6 +141,7 @@ def desk_lines(
                 text=escape(text),
             )
         )
+    lines += document_lines(documents, t)  # the deal's documents: accepted ones ticked
     return lines
 
 

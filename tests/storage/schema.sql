@@ -109,7 +109,7 @@ CREATE TABLE deal_documents (
     reviewed_at TEXT,
     reviewed_by INTEGER,
     reject_reason TEXT
-);
+, title TEXT, personal INTEGER NOT NULL DEFAULT 0, removed_at TEXT);
 
 CREATE TABLE deals (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
@@ -176,6 +176,33 @@ CREATE TABLE desk_staff (
     telegram_id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     seen_at TEXT NOT NULL
+);
+
+CREATE TABLE document_intake (
+    lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
+    chosen TEXT,
+    -- The held file as JSON (ids, name, mime, size, the client's message id).
+    held TEXT,
+    -- The document the held file is, once known (waiting for the consent).
+    held_document TEXT,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE document_outbox (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    document_id INTEGER REFERENCES deal_documents (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('review', 'download', 'client', 'staff', 'unpost')),
+    text TEXT,
+    markup TEXT,
+    -- For 'unpost': the message to delete (the document row may be gone by then).
+    chat_id INTEGER,
+    message_id INTEGER,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    done_at TEXT
 );
 
 CREATE TABLE event_consumers (
@@ -454,6 +481,8 @@ CREATE INDEX desk_deadlines_rung ON desk_deadlines (next_rung_at)
 CREATE INDEX desk_leads_next_call ON desk_leads (next_call_at) WHERE next_call_at IS NOT NULL;
 
 CREATE INDEX desk_leads_owner ON desk_leads (owner_id);
+
+CREATE INDEX document_outbox_due ON document_outbox (due_at) WHERE state = 'pending';
 
 CREATE INDEX events_lead ON events (lead_id, id);
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands, relay, viewings
+from bot.handlers.prospect import checklist, commands, documents, relay, viewings
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -19,6 +19,8 @@ def build_router() -> Router:
     router.include_routers(
         commands.build_router(),
         viewings.build_router(),
+        # A deal's documents before the relay: files the deal does not want fall through.
+        documents.build_router(),
         relay.build_router(),
         checklist.build_router(),
     )
