@@ -24,6 +24,7 @@ from bot.domain.documents import (
     Ask,
     FileKind,
     IncomingFile,
+    missing,
     needs_consent,
     sendable,
     too_big,
@@ -281,8 +282,7 @@ class Documents:
         await store.set_intake(tx, lead.id, store.Intake(), now)
         self.delivery.wake()
         wanted = await self._port.documents_wanted(tx, lead.id)
-        have = await store.for_lead(tx, lead.id)
-        still = [r for r in sendable(wanted, have) if r.document != request.document]
+        still = missing(wanted, await store.for_lead(tx, lead.id))  # this one is in now
         title = request.title.get(lead.language)
         if not still:
             return Screen(t("documents.received_all", title=title))
