@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.domain.consent import Purpose, text_hash
+from bot.domain.consent import Consent, Purpose, text_hash
 from bot.domain.events import EventType
 from bot.services.documents import remove_lead_files
 from bot.storage import consents
@@ -17,7 +17,7 @@ from tests.desk.conftest import OLGA, lead_manager
 from tests.documents.conftest import Deal, open_deal
 
 
-async def _ledger(deal: Deal) -> list[consents.Consent]:
+async def _ledger(deal: Deal) -> list[Consent]:
     async with deal.harness.app.db.read() as conn:
         every = await consents.for_person(conn, deal.prospect.user_id)
     return [c for c in every if c.purpose is Purpose.DOCUMENTS]

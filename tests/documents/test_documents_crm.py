@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import SALES_DESK_SECRET
 from tests.desk.conftest import OLGA, lead_manager
 from tests.documents.conftest import open_deal
-from tests.sales_desk.conftest import SECRET, deliver_all
+from tests.sales_desk.conftest import deliver_all
 from tests.sales_desk.generic_receiver import GenericReceiver
 from tests.sales_desk.test_event_schema import EVENT, problem
 
@@ -20,7 +21,7 @@ DOCUMENT_TYPES = {"deal.document_received", "deal.document_accepted", "deal.docu
 async def test_every_document_event_matches_the_schema(
     make_harness: Callable[..., Any], receiver: GenericReceiver, tmp_path: Path
 ) -> None:
-    harness = await make_harness(sales_desk_url=receiver.url, sales_desk_secret=SECRET)
+    harness = await make_harness(sales_desk_url=receiver.url, sales_desk_secret=SALES_DESK_SECRET)
     deal = await open_deal(harness, "mortgage")
     olga = lead_manager(harness, OLGA, "Olga")
     await deal.prospect.send_photo()
