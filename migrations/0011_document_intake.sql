@@ -4,6 +4,8 @@
 ALTER TABLE deal_documents ADD COLUMN title TEXT;
 ALTER TABLE deal_documents ADD COLUMN personal INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deal_documents ADD COLUMN removed_at TEXT;
+-- One row per client message: Telegram may hand the same update over twice.
+CREATE UNIQUE INDEX deal_documents_message ON deal_documents (lead_id, client_message_id);
 
 -- Where a client's intake stands: the document their next file is ("📎 Send: …"), and a
 -- file held while the bot asks which document it is or for the documents consent.

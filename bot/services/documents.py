@@ -60,6 +60,7 @@ class Intake:
     screen: Screen | None = None
     relay: IncomingFile | None = None
     lead: Lead | None = None  # whose file to relay
+    silent: bool = False  # the same update again: it was answered the first time
 
 
 NOT_MINE = Intake()
@@ -137,6 +138,9 @@ class Documents:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             state = await store.intake(tx, lead.id)
+            held = state.held is not None and state.held.message_id == file.message_id
+            if held or await store.taken(tx, lead.id, file.message_id):
+                return Intake(silent=True)  # the same update again: answered the first time
             if file.kind is FileKind.OTHER:
                 # Only after "📎 Send" is it clearly meant as a document; else it is a chat.
                 return Intake(Screen(t("documents.wrong_kind"))) if state.chosen else NOT_MINE
@@ -153,7 +157,7 @@ class Documents:
                 return Intake(Screen(t("documents.which.ask"), which_keyboard(found.choices, t)))
             screen = await self._take_or_ask_consent(tx, lead, found, file, t, now)
         await self._changed()
-        return Intake(screen)
+        return Intake(screen, silent=screen is None)
 
     async def choose(self, user_id: int, document: str) -> Screen | None:
         """ "📎 Send: <document>": the next file is that document."""
@@ -191,7 +195,7 @@ class Documents:
                 return Intake(Screen(t("documents.not_needed")))
             screen = await self._take_or_ask_consent(tx, lead, request, held, t, now)
         await self._changed()
-        return Intake(screen)
+        return Intake(screen or Screen(t("documents.nothing_held")))
 
     async def consent_answer(self, user_id: int, agree: bool, message_id: int | None) -> Screen:
         """Agree / Decline under the documents consent; a held personal file is taken (or
@@ -223,10 +227,10 @@ class Documents:
                     message_id=message_id,
                     at=now,
                 )
+                taken = None
                 if request is not None and state.held is not None:
-                    screen = await self._take(tx, lead, request, state.held, t, now)
-                else:
-                    screen = Screen(t("documents.consent.thanks"))
+                    taken = await self._take(tx, lead, request, state.held, t, now)
+                screen = taken or Screen(t("documents.consent.thanks"))
         self.delivery.wake()
         await self._changed()
         return screen
@@ -244,7 +248,7 @@ class Documents:
         file: IncomingFile,
         t: Translator,
         now: datetime,
-    ) -> Screen:
+    ) -> Screen | None:
         live = await consents.live(tx, lead.telegram_user_id, Purpose.DOCUMENTS) is not None
         if needs_consent(request, live):
             held = store.Intake(request.document, file, request.document)
@@ -261,7 +265,8 @@ class Documents:
         file: IncomingFile,
         t: Translator,
         now: datetime,
-    ) -> Screen:
+    ) -> Screen | None:
+        """Takes the file as the document; None if this message was taken before."""
         document_id = await store.add(
             tx,
             lead.id,
@@ -272,6 +277,9 @@ class Documents:
             file=file,
             at=now,
         )
+        title = request.title.get(lead.language)
+        if document_id is None:  # the same message again: answered the first time
+            return None
         data = {"document_id": document_id, "stage": request.stage, "document": request.document}
         await events.append(
             tx, lead.id, EventType.DEAL_DOCUMENT_RECEIVED, at=now, actor="prospect", data=data
@@ -283,7 +291,6 @@ class Documents:
         self.delivery.wake()
         wanted = await self._port.documents_wanted(tx, lead.id)
         still = missing(wanted, await store.for_lead(tx, lead.id))  # this one is in now
-        title = request.title.get(lead.language)
         if not still:
             return Screen(t("documents.received_all", title=title))
         return Screen(t("documents.received", title=title), documents_keyboard(still, t))

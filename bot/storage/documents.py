@@ -26,10 +26,12 @@ _COLUMNS = (
 _SELECT = f"SELECT {_COLUMNS} FROM deal_documents"  # noqa: S608
 _BY_LEAD = _SELECT + " WHERE lead_id = ? ORDER BY id"
 _BY_ID = _SELECT + " WHERE id = ?"
+_TAKEN = "SELECT 1 FROM deal_documents WHERE lead_id = ? AND client_message_id = ?"
 _INSERT = """
 INSERT INTO deal_documents (lead_id, stage, document, title, personal, status, file_id,
     file_unique_id, file_name, mime_type, file_size, client_message_id, received_at)
 VALUES (?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (lead_id, client_message_id) DO NOTHING
 """
 # Conditional: of two reviews at once only the first finds the document still received.
 _REVIEW = """
@@ -107,6 +109,12 @@ async def get(conn: Connection, document_id: int) -> StoredDocument | None:
     return None if row is None else _document(row)
 
 
+async def taken(conn: Connection, lead_id: int, message_id: int) -> bool:
+    """Whether this client message is a document already (the same update again)."""
+    cursor = await conn.execute(_TAKEN, (lead_id, message_id))
+    return await cursor.fetchone() is not None
+
+
 async def add(
     tx: Connection,
     lead_id: int,
@@ -117,7 +125,8 @@ async def add(
     personal: bool,
     file: IncomingFile,
     at: datetime,
-) -> int:
+) -> int | None:
+    """The new document's id; None if this message was taken before (the same update)."""
     cursor = await tx.execute(
         _INSERT,
         (
@@ -135,9 +144,7 @@ async def add(
             dump_time(at),
         ),
     )
-    if cursor.lastrowid is None:
-        raise RuntimeError("insert returned no id")
-    return cursor.lastrowid
+    return cursor.lastrowid if cursor.rowcount > 0 else None
 
 
 async def review(

@@ -469,6 +469,8 @@ CREATE INDEX consents_person ON consents (telegram_user_id, purpose);
 
 CREATE INDEX deal_documents_lead ON deal_documents (lead_id, stage, document);
 
+CREATE UNIQUE INDEX deal_documents_message ON deal_documents (lead_id, client_message_id);
+
 CREATE INDEX desk_deadlines_due ON desk_deadlines (due_at) WHERE met_at IS NULL;
 
 CREATE UNIQUE INDEX desk_deadlines_open ON desk_deadlines (lead_id, kind) WHERE met_at IS NULL;

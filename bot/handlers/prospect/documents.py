@@ -74,6 +74,8 @@ async def file_sent(
     message: Message, doc_lead: Lead, documents: Documents, notifier: Notifier
 ) -> None:
     intake = await documents.receive(doc_lead, file_of(message))
+    if intake.silent:
+        return
     if intake.screen is None:
         raise SkipHandler  # not a document the stage wants: the relay's, as before
     await notifier.send(message.chat.id, intake.screen.text, markup=intake.screen.markup)
