@@ -121,6 +121,12 @@ class Documents:
         self._port = port
         self.review.port = port
 
+    async def still_to_send(self, tx: Connection, lead_id: int) -> list[DocumentRequest]:
+        """What the client may send now (not yet accepted): for `documents_keyboard` under
+        the deal's stage message and /deal."""
+        wanted = await self._port.documents_wanted(tx, lead_id)
+        return sendable(wanted, await store.for_lead(tx, lead_id))
+
     def consent_text(self, language: str) -> str:
         """The documents consent exactly as shown (its hash is what the ledger keeps)."""
         t = self._translations.get(language)

@@ -120,3 +120,20 @@ async def test_without_a_deal_files_go_to_people(harness: Harness) -> None:
     await desk.prospect.send_file("plan.pdf")
     await desk.deliver()
     assert len(desk.copies_in_topic()) == 1
+
+
+async def test_an_old_send_button_for_a_document_no_longer_wanted(
+    deal_at: Callable[..., Any],
+) -> None:
+    deal: Deal = await deal_at("mortgage")
+    await deal.prospect.send_photo()
+    await deal.prospect.click("Bank approval")
+    async with deal.harness.app.db.read() as conn:
+        still = await deal.harness.app.documents.still_to_send(conn, deal.lead.id)
+    assert [r.document for r in still] == ["income", "approval"]  # approval is not accepted yet
+    await deal.at_stage("keys")  # the deal moved on meanwhile
+    await deal.prospect.click("📎 Send: Income statement")
+    assert deal.client_texts()[-1] == "This document is not needed at the moment."
+    await deal.prospect.send_photo("a photo for the manager")
+    await deal.deliver()
+    assert [m.caption for m in deal.relayed()] == ["a photo for the manager"]
