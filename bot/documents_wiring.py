@@ -58,6 +58,7 @@ def build_documents(
         port,
         staff_desk,
         frozenset(settings.admin_ids),
+        quiet=(settings.zone, settings.quiet),
         wake=delivery.wake,
         on_change=on_change,
     )

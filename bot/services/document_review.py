@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 
@@ -24,6 +25,7 @@ from bot.domain.documents import (
 )
 from bot.domain.events import EventType
 from bot.domain.leads import LeadId
+from bot.domain.reminders import QuietHours, outside_quiet
 from bot.i18n import Translations, Translator
 from bot.storage import desk, events, leads
 from bot.storage import documents as store
@@ -85,6 +87,7 @@ class DocumentReview:
         members: Members,
         admin_ids: frozenset[int],
         *,
+        quiet: tuple[ZoneInfo, QuietHours] | None = None,
         wake: Callable[[], None],
         on_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
@@ -95,6 +98,8 @@ class DocumentReview:
         self.port = port
         self._members = members
         self._admins = admin_ids
+        # The client's notices wait out their night (the team's zone and QUIET_HOURS).
+        self._quiet = quiet
         self._wake = wake
         self._on_change = on_change
 
@@ -292,7 +297,11 @@ class DocumentReview:
                 text += "\n" + t("documents.client.fix", note=escape(note))
             keyboard = documents_keyboard(same, t)  # "📎 Send: …" again
             markup = None if keyboard is None else keyboard.model_dump_json(exclude_none=True)
-        await store.enqueue(tx, lead.id, "client", at=now, text=text, markup=markup)
+        due = now
+        if self._quiet is not None:
+            zone, quiet = self._quiet
+            due = outside_quiet(now, zone, quiet, now - timedelta(seconds=1), None) or now
+        await store.enqueue(tx, lead.id, "client", at=now, text=text, markup=markup, due_at=due)
         self._wake()
 
     async def _drop_pending(self, tx: Connection, document: StoredDocument) -> None:

@@ -264,7 +264,9 @@ async def enqueue(
     markup: str | None = None,
     chat_id: int | None = None,
     message_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> None:
+    """A duty due at `due_at` (default: at once)."""
     await tx.execute(
         _ENQUEUE,
         (
@@ -275,7 +277,7 @@ async def enqueue(
             markup,
             chat_id,
             message_id,
-            dump_time(at),
+            dump_time(due_at or at),
             dump_time(at),
         ),
     )

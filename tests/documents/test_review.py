@@ -145,3 +145,21 @@ async def test_two_accept_presses_at_once_review_once(deal: Deal) -> None:
     answer = await press_data(deal.harness, PAVEL, copy, data)  # type: ignore[arg-type]
     assert answer is not None and answer.text == "Уже проверен: принят."
     assert len(await deal.events_of(EventType.DEAL_DOCUMENT_ACCEPTED)) == 1
+
+
+async def test_a_review_late_in_the_evening_reaches_the_client_in_the_morning(
+    deal: Deal,
+) -> None:
+    await deal.prospect.send_photo()
+    await deal.run_jobs()
+    deal.harness.clock.advance(hours=10)  # 22:00 in Moscow: the client's night (QUIET_HOURS)
+    olga = lead_manager(deal.harness, OLGA, "Olga")
+    await olga.click("✅ Принять", deal.review_copies()[0])
+    assert "✅ Заявка на бронь" in deal.card()  # staff's side at once
+    assert await deal.run_jobs() == 0
+    assert not any("accepted" in t for t in deal.client_texts())
+    deal.harness.clock.advance(hours=10, minutes=59)  # 08:59
+    assert await deal.run_jobs() == 0
+    deal.harness.clock.advance(minutes=1)  # 09:00
+    assert await deal.run_jobs() == 1
+    assert deal.client_texts()[-1] == "✅ Booking form: accepted. Thank you!"
