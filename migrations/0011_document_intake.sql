@@ -7,15 +7,19 @@ ALTER TABLE deal_documents ADD COLUMN removed_at TEXT;
 -- One row per client message: Telegram may hand the same update over twice.
 CREATE UNIQUE INDEX deal_documents_message ON deal_documents (lead_id, client_message_id);
 
--- Where a client's intake stands: the document their next file is ("📎 Send: …"), and a
--- file held while the bot asks which document it is or for the documents consent.
+-- Where a client's intake stands: the document their next file is ("📎 Send: …"), and
+-- files held while the bot asks which document they are or for the documents consent.
 CREATE TABLE document_intake (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
     chosen TEXT,
-    -- The held file as JSON (ids, name, mime, size, the client's message id).
+    -- The held files as a JSON list (ids, name, mime, size, the client's message id).
     held TEXT,
-    -- The document the held file is, once known (waiting for the consent).
+    -- The document the held files are, once known (waiting for the consent).
     held_document TEXT,
+    -- The album (media group) of the last file, and the document it was taken as: the
+    -- album's other pages arrive as separate messages and are the same document.
+    album TEXT,
+    album_document TEXT,
     updated_at TEXT NOT NULL
 );
 

@@ -56,6 +56,7 @@ class IncomingFile:
     file_name: str | None = None
     mime_type: str | None = None
     file_size: int | None = None
+    media_group_id: str | None = None  # an album's pages come as separate messages
 
 
 @dataclass(frozen=True)

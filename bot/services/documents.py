@@ -12,7 +12,7 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -58,7 +58,7 @@ class Intake:
     instead (not a document the stage wants, or "Something else")."""
 
     screen: Screen | None = None
-    relay: IncomingFile | None = None
+    relay: tuple[IncomingFile, ...] = ()
     lead: Lead | None = None  # whose file to relay
     silent: bool = False  # the same update again: it was answered the first time
 
@@ -144,26 +144,52 @@ class Documents:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             state = await store.intake(tx, lead.id)
-            held = state.held is not None and state.held.message_id == file.message_id
+            held = any(h.message_id == file.message_id for h in state.held)
             if held or await store.taken(tx, lead.id, file.message_id):
                 return Intake(silent=True)  # the same update again: answered the first time
             if file.kind is FileKind.OTHER:
                 # Only after "📎 Send" is it clearly meant as a document; else it is a chat.
                 return Intake(Screen(t("documents.wrong_kind"))) if state.chosen else NOT_MINE
+            if await self._next_page(tx, lead, state, file, t, now):
+                return Intake(silent=True)
             wanted = await self._port.documents_wanted(tx, lead.id)
-            have = await store.for_lead(tx, lead.id)
-            found = which(wanted, have, state.chosen)
+            found = which(wanted, await store.for_lead(tx, lead.id), state.chosen)
             if found is None:
-                return Intake(relay=file)
+                return Intake(relay=(file,))
             if too_big(file):
                 limit = MAX_FILE_BYTES // (1024 * 1024)
                 return Intake(Screen(t("documents.too_big", limit=limit)))
             if isinstance(found, Ask):
-                await store.set_intake(tx, lead.id, store.Intake(state.chosen, file), now)
+                asked = store.Intake(state.chosen, (file,), album=file.media_group_id)
+                await store.set_intake(tx, lead.id, asked, now)
                 return Intake(Screen(t("documents.which.ask"), which_keyboard(found.choices, t)))
-            screen = await self._take_or_ask_consent(tx, lead, found, file, t, now)
+            screen = await self._take_or_ask_consent(tx, lead, found, (file,), t, now)
         await self._changed()
         return Intake(screen, silent=screen is None)
+
+    async def _next_page(
+        self,
+        tx: Connection,
+        lead: Lead,
+        state: store.Intake,
+        file: IncomingFile,
+        t: Translator,
+        now: datetime,
+    ) -> bool:
+        """An album's next page (each comes as its own message): the same document as the
+        first, or held with it while the client is asked. True if it was dealt with."""
+        if file.media_group_id is None or file.media_group_id != state.album or too_big(file):
+            return False
+        if state.held:
+            await store.set_intake(tx, lead.id, replace(state, held=(*state.held, file)), now)
+            return True
+        if state.album_document is None:
+            return False
+        request = await self._sendable(tx, lead, state.album_document)
+        if request is None:
+            return False
+        await self._take(tx, lead, request, (file,), t, now)
+        return True
 
     async def choose(self, user_id: int, document: str) -> Screen | None:
         """ "📎 Send: <document>": the next file is that document."""
@@ -177,11 +203,11 @@ class Documents:
             if request is None:
                 return Screen(t("documents.not_needed"))
             state = await store.intake(tx, lead.id)
-            await store.set_intake(tx, lead.id, store.Intake(document, state.held), now)
+            await store.set_intake(tx, lead.id, replace(state, chosen=document), now)
         return Screen(t("documents.send_now", title=request.title.get(lead.language)))
 
     async def held_is(self, user_id: int, document: str) -> Intake:
-        """The answer to "which document is this?" for the held file ("": something else,
+        """The answer to "which document is this?" for the held files ("": something else,
         which goes to people as any message)."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -190,21 +216,20 @@ class Documents:
                 return NOT_MINE
             t = self._translations.get(lead.language)
             state = await store.intake(tx, lead.id)
-            held = state.held
-            if held is None:
+            if not state.held:
                 return Intake(Screen(t("documents.nothing_held")))
             if not document:
                 await store.set_intake(tx, lead.id, store.Intake(state.chosen), now)
-                return Intake(relay=held, lead=lead)
+                return Intake(relay=state.held, lead=lead)
             request = await self._sendable(tx, lead, document)
             if request is None:
                 return Intake(Screen(t("documents.not_needed")))
-            screen = await self._take_or_ask_consent(tx, lead, request, held, t, now)
+            screen = await self._take_or_ask_consent(tx, lead, request, state.held, t, now)
         await self._changed()
         return Intake(screen or Screen(t("documents.nothing_held")))
 
     async def consent_answer(self, user_id: int, agree: bool, message_id: int | None) -> Screen:
-        """Agree / Decline under the documents consent; a held personal file is taken (or
+        """Agree / Decline under the documents consent; held personal files are taken (or
         let go) accordingly."""
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -214,7 +239,7 @@ class Documents:
             t = self._translations.get(lead.language)
             state = await store.intake(tx, lead.id)
             request = None
-            if state.held is not None and state.held_document is not None:
+            if state.held and state.held_document is not None:
                 request = await self._sendable(tx, lead, state.held_document)
             if not agree:
                 await store.set_intake(tx, lead.id, store.Intake(), now)
@@ -234,7 +259,7 @@ class Documents:
                     at=now,
                 )
                 taken = None
-                if request is not None and state.held is not None:
+                if request is not None:
                     taken = await self._take(tx, lead, request, state.held, t, now)
                 screen = taken or Screen(t("documents.consent.thanks"))
         self.delivery.wake()
@@ -251,50 +276,63 @@ class Documents:
         tx: Connection,
         lead: Lead,
         request: DocumentRequest,
-        file: IncomingFile,
+        files: tuple[IncomingFile, ...],
         t: Translator,
         now: datetime,
     ) -> Screen | None:
         live = await consents.live(tx, lead.telegram_user_id, Purpose.DOCUMENTS) is not None
         if needs_consent(request, live):
-            held = store.Intake(request.document, file, request.document)
+            album = files[-1].media_group_id
+            held = store.Intake(request.document, files, request.document, album=album)
             await store.set_intake(tx, lead.id, held, now)
             text = t("documents.consent.intro") + "\n\n" + self.consent_text(lead.language)
             return Screen(text, consent_markup(t))
-        return await self._take(tx, lead, request, file, t, now)
+        return await self._take(tx, lead, request, files, t, now)
 
     async def _take(
         self,
         tx: Connection,
         lead: Lead,
         request: DocumentRequest,
-        file: IncomingFile,
+        files: tuple[IncomingFile, ...],
         t: Translator,
         now: datetime,
     ) -> Screen | None:
-        """Takes the file as the document; None if this message was taken before."""
-        document_id = await store.add(
-            tx,
-            lead.id,
-            stage=request.stage,
-            document=request.document,
-            title=request.title.get(self._staff_t.language),
-            personal=request.personal,
-            file=file,
-            at=now,
-        )
-        title = request.title.get(lead.language)
-        if document_id is None:  # the same message again: answered the first time
-            return None
-        data = {"document_id": document_id, "stage": request.stage, "document": request.document}
-        await events.append(
-            tx, lead.id, EventType.DEAL_DOCUMENT_RECEIVED, at=now, actor="prospect", data=data
-        )
-        await store.enqueue(tx, lead.id, "review", at=now, document_id=document_id)
-        if self._config.documents_dir is not None:
-            await store.enqueue(tx, lead.id, "download", at=now, document_id=document_id)
-        await store.set_intake(tx, lead.id, store.Intake(), now)
+        """Takes the files (an album's pages: one row each) as the document; None if they
+        were all taken before (the same update again)."""
+        added = 0
+        for file in files:
+            document_id = await store.add(
+                tx,
+                lead.id,
+                stage=request.stage,
+                document=request.document,
+                title=request.title.get(self._staff_t.language),
+                personal=request.personal,
+                file=file,
+                at=now,
+            )
+            if document_id is None:
+                continue
+            added += 1
+            data = {
+                "document_id": document_id,
+                "stage": request.stage,
+                "document": request.document,
+            }
+            await events.append(
+                tx, lead.id, EventType.DEAL_DOCUMENT_RECEIVED, at=now, actor="prospect", data=data
+            )
+            await store.enqueue(tx, lead.id, "review", at=now, document_id=document_id)
+            if self._config.documents_dir is not None:
+                await store.enqueue(tx, lead.id, "download", at=now, document_id=document_id)
+        # The album's later pages are this document too.
+        album = store.Intake(album=files[-1].media_group_id, album_document=request.document)
+        await store.set_intake(tx, lead.id, album, now)
         self.delivery.wake()
+        if not added:
+            return None
+        title = request.title.get(lead.language)
         wanted = await self._port.documents_wanted(tx, lead.id)
         still = missing(wanted, await store.for_lead(tx, lead.id))  # this one is in now
         if not still:

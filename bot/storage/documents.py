@@ -47,12 +47,17 @@ UPDATE deal_documents SET file_id = '', file_unique_id = '', file_name = NULL,
 WHERE id = ?
 """
 
-_INTAKE = "SELECT chosen, held, held_document FROM document_intake WHERE lead_id = ?"
+_INTAKE = """
+SELECT chosen, held, held_document, album, album_document FROM document_intake
+WHERE lead_id = ?
+"""
 _SET_INTAKE = """
-INSERT INTO document_intake (lead_id, chosen, held, held_document, updated_at)
-VALUES (?, ?, ?, ?, ?)
+INSERT INTO document_intake (lead_id, chosen, held, held_document, album, album_document,
+    updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (lead_id) DO UPDATE SET chosen = excluded.chosen, held = excluded.held,
-    held_document = excluded.held_document, updated_at = excluded.updated_at
+    held_document = excluded.held_document, album = excluded.album,
+    album_document = excluded.album_document, updated_at = excluded.updated_at
 """
 
 _ENQUEUE = """
@@ -184,39 +189,48 @@ async def remove(tx: Connection, document_id: int, at: datetime) -> None:
 @dataclass(frozen=True)
 class Intake:
     chosen: str | None = None
-    held: IncomingFile | None = None
+    held: tuple[IncomingFile, ...] = ()
     held_document: str | None = None
+    album: str | None = None
+    album_document: str | None = None
 
 
-def _dump_file(file: IncomingFile | None) -> str | None:
-    if file is None:
+def _dump_files(files: tuple[IncomingFile, ...]) -> str | None:
+    if not files:
         return None
     return json.dumps(
-        {
-            "message_id": file.message_id,
-            "kind": file.kind.value,
-            "file_id": file.file_id,
-            "file_unique_id": file.file_unique_id,
-            "file_name": file.file_name,
-            "mime_type": file.mime_type,
-            "file_size": file.file_size,
-        },
+        [
+            {
+                "message_id": file.message_id,
+                "kind": file.kind.value,
+                "file_id": file.file_id,
+                "file_unique_id": file.file_unique_id,
+                "file_name": file.file_name,
+                "mime_type": file.mime_type,
+                "file_size": file.file_size,
+                "media_group_id": file.media_group_id,
+            }
+            for file in files
+        ],
         ensure_ascii=False,
     )
 
 
-def _load_file(text: str | None) -> IncomingFile | None:
+def _load_files(text: str | None) -> tuple[IncomingFile, ...]:
     if text is None:
-        return None
-    raw = json.loads(text)
-    return IncomingFile(
-        message_id=int(raw["message_id"]),
-        kind=FileKind(raw["kind"]),
-        file_id=str(raw["file_id"]),
-        file_unique_id=str(raw["file_unique_id"]),
-        file_name=raw.get("file_name"),
-        mime_type=raw.get("mime_type"),
-        file_size=raw.get("file_size"),
+        return ()
+    return tuple(
+        IncomingFile(
+            message_id=int(raw["message_id"]),
+            kind=FileKind(raw["kind"]),
+            file_id=str(raw["file_id"]),
+            file_unique_id=str(raw["file_unique_id"]),
+            file_name=raw.get("file_name"),
+            mime_type=raw.get("mime_type"),
+            file_size=raw.get("file_size"),
+            media_group_id=raw.get("media_group_id"),
+        )
+        for raw in json.loads(text)
     )
 
 
@@ -225,13 +239,27 @@ async def intake(conn: Connection, lead_id: int) -> Intake:
     row = await cursor.fetchone()
     if row is None:
         return Intake()
-    return Intake(row["chosen"], _load_file(row["held"]), row["held_document"])
+    return Intake(
+        chosen=row["chosen"],
+        held=_load_files(row["held"]),
+        held_document=row["held_document"],
+        album=row["album"],
+        album_document=row["album_document"],
+    )
 
 
 async def set_intake(tx: Connection, lead_id: int, state: Intake, at: datetime) -> None:
     await tx.execute(
         _SET_INTAKE,
-        (lead_id, state.chosen, _dump_file(state.held), state.held_document, dump_time(at)),
+        (
+            lead_id,
+            state.chosen,
+            _dump_files(state.held),
+            state.held_document,
+            state.album,
+            state.album_document,
+            dump_time(at),
+        ),
     )
 
 

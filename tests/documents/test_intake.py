@@ -137,3 +137,38 @@ async def test_an_old_send_button_for_a_document_no_longer_wanted(
     await deal.prospect.send_photo("a photo for the manager")
     await deal.deliver()
     assert [m.caption for m in deal.relayed()] == ["a photo for the manager"]
+
+
+async def test_an_album_is_one_document_page_by_page(deal: Deal) -> None:
+    await deal.prospect.send_album(2)
+    assert deal.client_texts()[-1] == "Got it: Booking form. We will check it and let you know."
+    assert sum("Got it" in text for text in deal.client_texts()) == 1  # one answer per album
+    assert [d.document for d in await deal.documents()] == ["booking_form", "booking_form"]
+    await deal.run_jobs()
+    assert len(deal.review_copies()) == 2  # each page is reviewed where staff can see it
+    await deal.deliver()
+    assert deal.relayed() == []
+
+
+async def test_an_album_with_several_missing_is_asked_about_once(
+    deal_at: Callable[..., Any],
+) -> None:
+    deal: Deal = await deal_at("mortgage")
+    await deal.prospect.send_album(3)
+    assert [t for t in deal.client_texts() if t == "Which document is this?"] == [
+        "Which document is this?"
+    ]
+    await deal.prospect.click("Bank approval")
+    assert [d.document for d in await deal.documents()] == ["approval"] * 3
+    assert len(await deal.events_of(EventType.DEAL_DOCUMENT_RECEIVED)) == 3
+
+
+async def test_an_album_of_passport_pages_waits_for_one_consent(
+    deal_at: Callable[..., Any],
+) -> None:
+    deal: Deal = await deal_at("signing")
+    await deal.prospect.send_album(2)
+    asked = [t for t in deal.client_texts() if t.startswith("This document contains")]
+    assert len(asked) == 1 and await deal.documents() == []
+    await deal.prospect.click("✅ I agree")
+    assert [d.document for d in await deal.documents()] == ["passport", "passport"]

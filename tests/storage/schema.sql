@@ -181,10 +181,14 @@ CREATE TABLE desk_staff (
 CREATE TABLE document_intake (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
     chosen TEXT,
-    -- The held file as JSON (ids, name, mime, size, the client's message id).
+    -- The held files as a JSON list (ids, name, mime, size, the client's message id).
     held TEXT,
-    -- The document the held file is, once known (waiting for the consent).
+    -- The document the held files are, once known (waiting for the consent).
     held_document TEXT,
+    -- The album (media group) of the last file, and the document it was taken as: the
+    -- album's other pages arrive as separate messages and are the same document.
+    album TEXT,
+    album_document TEXT,
     updated_at TEXT NOT NULL
 );
 

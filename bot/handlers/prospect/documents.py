@@ -44,6 +44,7 @@ def file_of(message: Message) -> IncomingFile:
             file_id=biggest.file_id,
             file_unique_id=biggest.file_unique_id,
             file_size=biggest.file_size,
+            media_group_id=message.media_group_id,
         )
     if message.document is not None:
         document = message.document
@@ -55,6 +56,7 @@ def file_of(message: Message) -> IncomingFile:
             file_name=document.file_name,
             mime_type=document.mime_type,
             file_size=document.file_size,
+            media_group_id=message.media_group_id,
         )
     return IncomingFile(message.message_id, FileKind.OTHER, "", "")
 
@@ -98,13 +100,18 @@ async def send_pressed(
     intake = await documents.held_is(user_id, callback_data.document)
     if query.message is not None:
         await notifier.edit_markup(query.message.chat.id, query.message.message_id, None)
-    if intake.relay is not None and intake.lead is not None:
-        held = intake.relay
-        kind = Kind.PHOTO if held.kind is FileKind.PHOTO else Kind.DOCUMENT
-        copy = Incoming(
-            chat_id=intake.lead.chat_id, message_id=held.message_id, kind=kind, text=None
-        )
-        screen = await relay.from_prospect(intake.lead, copy)
+    if intake.relay and intake.lead is not None:
+        screen = None
+        for held in intake.relay:  # "Something else": to people, as any message
+            kind = Kind.PHOTO if held.kind is FileKind.PHOTO else Kind.DOCUMENT
+            copy = Incoming(
+                chat_id=intake.lead.chat_id,
+                message_id=held.message_id,
+                kind=kind,
+                text=None,
+                media_group_id=held.media_group_id,
+            )
+            screen = await relay.from_prospect(intake.lead, copy) or screen
         if screen is not None:
             await notifier.send(user_id, screen.text, markup=screen.markup)
     elif intake.screen is not None:
