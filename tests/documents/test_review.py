@@ -8,9 +8,9 @@ import asyncio
 from bot.domain.documents import DocumentStatus, RejectReason
 from bot.domain.events import EventType
 from bot.keyboards.callbacks import DocReview, DocReviewCb
-from tests.conftest import OUTSIDER_ID, STAFF_CHAT
+from tests.conftest import OUTSIDER_ID, STAFF_CHAT, Harness
 from tests.desk.conftest import OLGA, PAVEL, lead_manager, press_data
-from tests.documents.conftest import Deal
+from tests.documents.conftest import Deal, open_deal
 
 
 async def test_an_accepted_document_is_ticked_and_the_client_told(deal: Deal) -> None:
@@ -163,3 +163,17 @@ async def test_a_review_late_in_the_evening_reaches_the_client_in_the_morning(
     deal.harness.clock.advance(minutes=1)  # 09:00
     assert await deal.run_jobs() == 1
     assert deal.client_texts()[-1] == "✅ Booking form: accepted. Thank you!"
+
+
+async def test_the_deals_support_specialist_may_review_without_group_membership(
+    harness: Harness,
+) -> None:
+    deal = await open_deal(harness, "reservation", deal_support=(OUTSIDER_ID,))
+    await deal.prospect.send_photo()
+    await deal.run_jobs()
+    specialist = lead_manager(harness, OUTSIDER_ID, "Vera")
+    harness.telegram.chat(STAFF_CHAT).members[OUTSIDER_ID] = "left"  # not a member
+    answer = await specialist.click("✅ Принять", deal.review_copies()[0])
+    assert answer is not None and answer.text == "Принят, клиенту сообщим."
+    [event] = await deal.events_of(EventType.DEAL_DOCUMENT_ACCEPTED)
+    assert event.actor == f"staff:{OUTSIDER_ID}"
