@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.desk_wiring import build_desk
+from bot.documents_wiring import build_documents
 from bot.domain.checklist import Checklist
 from bot.domain.checklist_file import load_checklist
 from bot.domain.deal_ports import DealPort
@@ -46,6 +47,7 @@ from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
+from bot.services.documents import Documents
 from bot.services.event_pipe import EventPipe
 from bot.services.health import ErrorCount
 from bot.services.knowledge import KnowledgeBase
@@ -105,6 +107,7 @@ class Application:
     relay: Relay
     nurture: Nurture
     payments: Payments
+    documents: Documents
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -127,6 +130,7 @@ class Application:
         self.sales_desk.worker.stop()
         self.lead_desk.worker.stop()
         self.relay.delivery.worker.stop()
+        self.documents.delivery.worker.stop()
         if self._workers:
             _, late = await asyncio.wait(self._workers, timeout=WORKER_GRACE_SECONDS)
             for worker in late:
@@ -191,6 +195,7 @@ class Application:
             asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
             asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
             asyncio.create_task(self.relay.delivery.worker.run(), name="relay"),
+            asyncio.create_task(self.documents.delivery.worker.run(), name="documents"),
         ]
 
     async def start_web(self) -> None:
@@ -423,6 +428,9 @@ async def build_application(
         deal=deal,
         pipe=pipe,
     )
+    documents = build_documents(
+        settings, db, notifier, translations, staff_t, clock, staff_desk, on_change=pipe.drain
+    )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
@@ -450,6 +458,8 @@ async def build_application(
         relay=desk.relay,
         nurture=nurture,
         payment_desk=payments.desk,
+        documents=documents,
+        document_review=documents.review,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -493,4 +503,5 @@ async def build_application(
         relay=desk.relay,
         nurture=nurture,
         payments=payments,
+        documents=documents,
     )

@@ -923,3 +923,41 @@ async def test_flood_control_overall_limit(server: FakeTelegram, bot: Bot) -> No
     clock.now += 1
     await bot.send_message(32, "a new second")
     await bot.send_message(33, "goes too")
+
+
+# ---------------------------------------------------------------------- files (documents)
+
+
+async def test_get_file_and_download_give_the_users_file(
+    server: FakeTelegram, bot: Bot, tmp_path: Path
+) -> None:
+    async def ignore(update: dict[str, Any]) -> None:
+        return None
+
+    user = server.user(1001, deliver=ignore)
+    scan = await user.send_file("паспорт.pdf", "application/pdf", 1200)
+    document = scan.content["document"]
+    file = await bot.get_file(document["file_id"])
+    assert file.file_unique_id == document["file_unique_id"] and file.file_size == 1200
+    target = tmp_path / "copy.pdf"
+    await bot.download(document["file_id"], destination=target)
+    assert target.read_bytes() == server.file_bytes(document["file_unique_id"])
+    assert server.downloads == [file.file_path]
+
+    photo = await user.send_photo()
+    biggest = photo.content["photo"][-1]
+    assert (await bot.get_file(biggest["file_id"])).file_unique_id == biggest["file_unique_id"]
+
+
+async def test_get_file_refuses_big_and_unknown_files(server: FakeTelegram, bot: Bot) -> None:
+    async def ignore(update: dict[str, Any]) -> None:
+        return None
+
+    user = server.user(1001, deliver=ignore)
+    big = await user.send_file("plan.pdf", "application/pdf", 21 * 1024 * 1024)
+    with pytest.raises(TelegramBadRequest, match="file is too big"):
+        await bot.get_file(big.content["document"]["file_id"])
+    with pytest.raises(TelegramBadRequest, match="wrong file_id"):
+        await bot.get_file("BQACnothing")
+    note = await user.send_video_note()
+    assert note.content["video_note"]["length"] == 240

@@ -174,6 +174,36 @@ class PaymentReviewCb(CallbackData, prefix="pmr"):
     action: PaymentReview
 
 
+class DocSendCb(CallbackData, prefix="ds"):
+    """The client's "📎 Send: <document>": their next file is that document (its id in the
+    deal file); `held`: the answer to "which document is this?" for a file already sent
+    (an empty document: something else, for people)."""
+
+    document: str
+    held: bool = False
+
+
+class DocConsentCb(CallbackData, prefix="dc"):
+    """The client's answer to the documents consent."""
+
+    agree: bool
+
+
+class DocReview(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"  # opens the reasons; `reason` then names one
+    NO_NOTE = "no_note"  # reject without typing what to fix
+    BACK = "back"
+
+
+class DocReviewCb(CallbackData, prefix="dr"):
+    """Staff's review of a document copied into the lead's topic."""
+
+    action: DocReview
+    document_id: int
+    reason: str = ""
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -195,4 +225,7 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     NurtureCb,
     PaymentPaidCb,
     PaymentReviewCb,
+    DocSendCb,
+    DocConsentCb,
+    DocReviewCb,
 )

@@ -31,6 +31,7 @@ from bot.storage import (
     sales_desk,
     sites,
 )
+from bot.storage import documents as document_store
 from bot.storage.db import Database
 from bot.views.desk_card import CardClock, desk_lines, desk_markup
 from bot.views.staff import Booking, card_markup, lead_card, topic_title
@@ -299,10 +300,13 @@ class StaffDesk:
             work = await desk.get(conn, lead.id)
             deadlines = await desk.open_deadlines(conn, lead.id)
             schedule = await payments.for_lead(conn, lead.id)
+            papers = await document_store.for_lead(conn, lead.id)
         booking = Booking(manager=manager, appointment=appointment, site=site)
         # Rendered on events only: "12 min left" is as of the last change.
         clock = CardClock(self._clock.now(), self._config.desk_schedule, self._config.zone)
-        work_lines = desk_lines(lead, work, deadlines, clock, self._t, schedule)
+        work_lines = desk_lines(
+            lead, work, deadlines, clock, self._t, payments=schedule, documents=papers
+        )
         card = lead_card(
             lead, self._checklist, self._t, self._config.zone, booking, crm_id, work_lines
         )

@@ -20,6 +20,7 @@ from bot.domain.desk import (
     next_action,
     offered,
 )
+from bot.domain.documents import StoredDocument
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead
 from bot.domain.payments import Payment
@@ -29,6 +30,7 @@ from bot.domain.working_time import working_between
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DeskAction, DeskCb
 from bot.storage.desk import OpenDeadline, StaffPerson
+from bot.views.documents import document_lines
 from bot.views.payments import payment_lines
 
 LAST_MESSAGE_LIMIT = 200  # characters of the client's last message shown on the card
@@ -97,6 +99,7 @@ def desk_lines(
     clock: CardClock,
     t: Translator,
     payments: Sequence[Payment] = (),
+    documents: Sequence[StoredDocument] = (),
 ) -> list[str]:
     language = t.language
 
@@ -142,6 +145,7 @@ def desk_lines(
                 text=escape(text),
             )
         )
+    lines += document_lines(documents, t)  # the deal's documents: accepted ones ticked
     return lines
 
 

@@ -304,6 +304,7 @@ class FakeTelegram:
         self.reactions: dict[tuple[int, int], list[str]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
+        self.downloads: list[str] = []  # file paths the bot downloaded, in order
         # Telegram's last failed webhook delivery: (unix time, message), as getWebhookInfo says.
         self.webhook_error: tuple[int, str] | None = None
 
@@ -333,6 +334,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)  # Telegram allows 50 MB files
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -1215,6 +1217,50 @@ class FakeTelegram:
             )
         _, message = self._send_common(checked, **values)
         return message
+
+    # Telegram's limit for getFile: bigger files cannot be downloaded by a bot.
+    MAX_DOWNLOAD = 20 * 1024 * 1024
+
+    def _find_file(self, file_id: str) -> dict[str, Any] | None:
+        """The File object (PhotoSize, Document, ...) of a message in any chat, by file_id."""
+        for chat in self._chats.values():
+            for message in chat.messages.values():
+                for key in self._MEDIA_KEYS:
+                    value = message.content.get(key)
+                    for item in value if isinstance(value, list) else [value]:
+                        if isinstance(item, dict) and item.get("file_id") == file_id:
+                            return item
+        return None
+
+    @staticmethod
+    def file_bytes(file_unique_id: str) -> bytes:
+        """What downloading a file gives: stable bytes per file, for tests to compare."""
+        return f"fake file {file_unique_id}\n".encode()
+
+    def _m_getFile(self, checked: CheckedRequest) -> dict[str, Any]:
+        found = self._find_file(checked.params["file_id"])
+        if found is None:
+            raise _bad("wrong file_id or the file is temporarily unavailable")
+        size = found.get("file_size")
+        if size is not None and size > self.MAX_DOWNLOAD:
+            raise _bad("file is too big")
+        result = {
+            "file_id": found["file_id"],
+            "file_unique_id": found["file_unique_id"],
+            "file_path": f"documents/{found['file_unique_id']}",
+        }
+        if size is not None:
+            result["file_size"] = size
+        return result
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        if not path.startswith("documents/"):
+            return web.Response(status=404)
+        self.downloads.append(path)
+        return web.Response(body=self.file_bytes(path.removeprefix("documents/")))
 
     def _m_copyMessage(self, checked: CheckedRequest) -> dict[str, Any]:
         params = checked.params

@@ -60,6 +60,8 @@ KEPT_METHODS = (
     "copyMessages",
     "editMessageCaption",
     "setMessageReaction",
+    # A deal's documents: downloaded under DOCUMENTS_DIR.
+    "getFile",
 )
 
 # The source only states a union member's tag in prose ("always \"creator\"",

@@ -63,6 +63,15 @@ def _media(kind: str, n: int) -> dict[str, Any]:
                 "file_size": 48213,
             }
         }
+    if kind == "video_note":
+        return {
+            "video_note": {
+                "file_id": f"DQACAgIAAxkBAAE{n}",
+                "file_unique_id": unique,
+                "length": 240,
+                "duration": 3,
+            }
+        }
     if kind == "voice":
         return {
             "voice": {
@@ -333,6 +342,17 @@ class TelegramUser(_Person):
 
     async def send_voice(self) -> StoredMessage:
         return await self._send_media("voice")
+
+    async def send_video_note(self) -> StoredMessage:
+        return await self._send_media("video_note")
+
+    async def send_file(
+        self, file_name: str = "scan.pdf", mime_type: str = "application/pdf", size: int = 48213
+    ) -> StoredMessage:
+        """A document (file) with the name, type and size given (e.g. one too big)."""
+        content = _media("document", self.server.next_update_id())
+        content["document"].update(file_name=file_name, mime_type=mime_type, file_size=size)
+        return await self._send_message(content=content)
 
     async def send_album(self, count: int = 3, caption: str | None = None) -> list[StoredMessage]:
         return await self._send_album(count, caption, None)

@@ -109,7 +109,7 @@ CREATE TABLE deal_documents (
     reviewed_at TEXT,
     reviewed_by INTEGER,
     reject_reason TEXT
-);
+, title TEXT, personal INTEGER NOT NULL DEFAULT 0, removed_at TEXT);
 
 CREATE TABLE deals (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
@@ -176,6 +176,37 @@ CREATE TABLE desk_staff (
     telegram_id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     seen_at TEXT NOT NULL
+);
+
+CREATE TABLE document_intake (
+    lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
+    chosen TEXT,
+    -- The held files as a JSON list (ids, name, mime, size, the client's message id).
+    held TEXT,
+    -- The document the held files are, once known (waiting for the consent).
+    held_document TEXT,
+    -- The album (media group) of the last file, and the document it was taken as: the
+    -- album's other pages arrive as separate messages and are the same document.
+    album TEXT,
+    album_document TEXT,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE document_outbox (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    document_id INTEGER REFERENCES deal_documents (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('review', 'download', 'client', 'staff', 'unpost')),
+    text TEXT,
+    markup TEXT,
+    -- For 'unpost': the message to delete (the document row may be gone by then).
+    chat_id INTEGER,
+    message_id INTEGER,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    done_at TEXT
 );
 
 CREATE TABLE event_consumers (
@@ -480,6 +511,8 @@ CREATE INDEX consents_person ON consents (telegram_user_id, purpose);
 
 CREATE INDEX deal_documents_lead ON deal_documents (lead_id, stage, document);
 
+CREATE UNIQUE INDEX deal_documents_message ON deal_documents (lead_id, client_message_id);
+
 CREATE INDEX desk_deadlines_due ON desk_deadlines (due_at) WHERE met_at IS NULL;
 
 CREATE UNIQUE INDEX desk_deadlines_open ON desk_deadlines (lead_id, kind) WHERE met_at IS NULL;
@@ -492,6 +525,8 @@ CREATE INDEX desk_deadlines_rung ON desk_deadlines (next_rung_at)
 CREATE INDEX desk_leads_next_call ON desk_leads (next_call_at) WHERE next_call_at IS NOT NULL;
 
 CREATE INDEX desk_leads_owner ON desk_leads (owner_id);
+
+CREATE INDEX document_outbox_due ON document_outbox (due_at) WHERE state = 'pending';
 
 CREATE INDEX events_lead ON events (lead_id, id);
 

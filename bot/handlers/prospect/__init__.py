@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands, nurture, payments, relay, viewings
+from bot.handlers.prospect import (
+    checklist,
+    commands,
+    documents,
+    nurture,
+    payments,
+    relay,
+    viewings,
+)
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -21,6 +29,8 @@ def build_router() -> Router:
         nurture.build_router(),
         viewings.build_router(),
         payments.build_router(),
+        # A deal's documents before the relay: files the deal does not want fall through.
+        documents.build_router(),
         relay.build_router(),
         checklist.build_router(),
     )

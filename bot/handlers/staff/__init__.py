@@ -7,6 +7,7 @@ from aiogram import Router
 from bot.handlers.staff import (
     commands,
     desk,
+    documents,
     knowledge,
     outbox,
     payments,
@@ -24,6 +25,8 @@ def build_router() -> Router:
     router.include_routers(
         # The desk first: a reason a staff member was asked for is not relayed elsewhere.
         desk.build_router(),
+        # Review of a client's document; what to fix typed in the topic is not relayed.
+        documents.build_router(),
         setup.build_router(),
         commands.build_router(),
         stats.build_router(),
