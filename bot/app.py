@@ -41,7 +41,8 @@ from bot.middlewares.locale import LocaleMiddleware
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
-from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.consent_steps import ConsentSteps
+from bot.services.conversation import Conversation
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
@@ -50,6 +51,7 @@ from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
+from bot.services.privacy import PrivacyDesk, build_privacy
 from bot.services.relay import Relay
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
@@ -61,13 +63,14 @@ from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
+from bot.views.consent import Operator
 from bot.views.manager import manager_commands
 from bot.views.staff import staff_commands
 from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
 
-PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget")
+PROSPECT_COMMANDS = ("start", "restart", "language", "human", "privacy", "mydata", "forget")
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
 WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
@@ -100,6 +103,7 @@ class Application:
     desk_timers: DeskTimers
     digest: Digest
     relay: Relay
+    privacy: PrivacyDesk
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -178,6 +182,7 @@ class Application:
             watchdog=self.watchdog,
             desk_timers=self.desk_timers,
             digest=self.digest,
+            retention=self.privacy.run_retention,
         )
         self._scheduler.start()
         self._workers = [
@@ -324,10 +329,14 @@ async def build_application(
         translations,
         booking,
         clock,
-        terms=ConsentTerms(
-            company=settings.company_name,
-            policy_url=settings.privacy_policy_url,
-            version=settings.consent_version,
+        steps=ConsentSteps(
+            Operator(
+                company=settings.company_name,
+                details=settings.operator_details,
+                policy_url=settings.privacy_policy_url,
+                version=settings.consent_version,
+            ),
+            crm_transfer=settings.sales_desk_url is not None,
         ),
         zone=settings.zone,
         knowledge=knowledge,
@@ -389,8 +398,10 @@ async def build_application(
     )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
+    fsm = SQLiteStorage(db, clock)
+    privacy = build_privacy(settings, db, clock, translations, checklist, booking, fsm, pipe)
     dispatcher = Dispatcher(
-        storage=SQLiteStorage(db, clock),
+        storage=fsm,
         events_isolation=SimpleEventIsolation(),
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
@@ -412,6 +423,7 @@ async def build_application(
         export_desk=desk.export,
         desk_work=desk.work,
         relay=desk.relay,
+        privacy=privacy,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -453,4 +465,5 @@ async def build_application(
         desk_timers=desk.timers,
         digest=desk.digest,
         relay=desk.relay,
+        privacy=privacy,
     )

@@ -27,6 +27,8 @@ WATCHDOG_SECONDS = 300
 DESK_TIMERS_SECONDS = 30
 # The digest job only checks whether today's digest is due and not yet sent.
 DIGEST_SECONDS = 60
+# Retention: leads past their terms are erased, old destruction records purged (cheap).
+RETENTION_SECONDS = 3600
 
 
 def build_scheduler(
@@ -38,6 +40,7 @@ def build_scheduler(
     watchdog: Watchdog | None = None,
     desk_timers: DeskTimers | None = None,
     digest: Digest | None = None,
+    retention: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -53,6 +56,8 @@ def build_scheduler(
         jobs.append((desk_timers.run_due, DESK_TIMERS_SECONDS, "desk_timers"))
     if digest is not None:
         jobs.append((digest.run_due, DIGEST_SECONDS, "digest"))
+    if retention is not None:
+        jobs.append((retention, RETENTION_SECONDS, "retention"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler
