@@ -63,7 +63,7 @@ class PrivacyDesk:
         self._checklist = checklist
         self.erasure = erasure
         self._config = config
-        self._documents_withdrawn = documents_withdrawn
+        self.documents_withdrawn = documents_withdrawn
 
     # --- the person ---------------------------------------------------------------------
 
@@ -101,8 +101,8 @@ class PrivacyDesk:
         else:
             toast = t("privacy.withdrawn_done", purpose=purpose_name(t, purpose))
             logger.info("consent %s withdrawn (lead %s)", purpose.value, lead_id)
-            if purpose is Purpose.DOCUMENTS and lead_id is not None and self._documents_withdrawn:
-                await self._documents_withdrawn(lead_id)
+            if purpose is Purpose.DOCUMENTS and lead_id is not None and self.documents_withdrawn:
+                await self.documents_withdrawn(lead_id)
         screen = await self._overview(prospect.user_id, t)
         return Turn(memory, (Toast(toast), Replace(screen)))
 
