@@ -235,3 +235,27 @@ async def test_no_personal_data_in_logs_at_info(
             text = record.getMessage()
             for needle in (NAME, PHONE, PHONE_DIGITS, "Quaxwellington"):
                 assert needle not in text, (record.name, text)
+
+
+async def test_a_topic_telegram_could_not_delete_is_deleted_on_the_next_pass(
+    office: Harness,
+) -> None:
+    user = office.prospect(language_code="en")
+    await serious_buyer(user)
+    lead = await office.lead()
+    assert lead is not None and lead.staff_thread_id is not None
+    # Telegram down for longer than the notifier's five attempts, in both passes the
+    # erasure's update makes (its own, and the one after every update).
+    office.telegram.fail_next(
+        "deleteForumTopic", error_code=502, description="Bad Gateway", times=10
+    )
+    office.expected_errors += ["gave up on deleteForumTopic", "consumer staff_card failed"]
+    await user.send("/forget")
+    await office.app.pipe.idle()  # the passes after the update, which failed
+    assert await office.lead() is None
+    assert not office.telegram.chat(STAFF_CHAT).topics[lead.staff_thread_id].deleted
+
+    await office.app.pipe.drain()  # the events job, every few seconds
+    assert office.telegram.chat(STAFF_CHAT).topics[lead.staff_thread_id].deleted
+    notices = [m.visible_text for m in office.telegram.bot_messages(STAFF_CHAT)]
+    assert notices.count("Клиент (лид #1) удалил свои данные из бота.") == 1
