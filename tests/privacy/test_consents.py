@@ -3,11 +3,17 @@ exact text shown, the version, the time, the Telegram id and the message id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from bot.domain.consent import Purpose, text_hash
 from bot.domain.events import EventType
 from bot.views.consent import Operator, consent_document
-from tests.conftest import Harness
+from tests.conftest import SALES_DESK_SECRET, Harness
 from tests.privacy.conftest import count, lead_events, ledger
+from tests.sales_desk.generic_receiver import GenericReceiver
+from tests.viewings.conftest import write_sites
 
 
 def operator(harness: Harness) -> Operator:
@@ -117,3 +123,28 @@ async def test_declining_the_crm_transfer_ends_politely_and_stores_nothing(crm: 
     await user.send("/start")
     await user.click("✅ I agree")
     assert await crm.lead() is None
+
+
+async def test_a_restart_between_the_two_documents_loses_nothing(
+    crm: Harness, make_harness: Callable[..., Any], receiver: GenericReceiver, tmp_path: Path
+) -> None:
+    user = crm.prospect(language_code="en")
+    await user.send("/start")
+    processing = user.bot_messages()[-1]
+    await user.click("✅ I agree")
+    transfer = user.bot_messages()[-1]
+    await crm.app.close()
+
+    restarted: Harness = await make_harness(
+        sites_path=write_sites(tmp_path),
+        sales_desk_url=receiver.url,
+        sales_desk_secret=SALES_DESK_SECRET,
+    )
+    again = restarted.prospect(language_code="en")
+    await again.click("✅ I agree", transfer)
+    assert "What are you looking for a flat for?" in (again.last_text() or "")
+    by_purpose = {c.purpose: c.message_id for c in await ledger(restarted)}
+    assert by_purpose == {
+        Purpose.PROCESSING: processing.message_id,
+        Purpose.CRM_TRANSFER: transfer.message_id,
+    }

@@ -13,6 +13,7 @@ import pytest
 
 from bot.domain.funnel import Funnel, funnel
 from bot.domain.leads import LeadStatus
+from bot.keyboards.callbacks import EraseCb
 from bot.storage import stats as stats_storage
 from tests.conftest import STAFF_CHAT, Harness
 from tests.desk.conftest import OLGA, PAVEL, card_message, lead_manager
@@ -24,6 +25,7 @@ from tests.privacy.conftest import (
     anonymous,
     count,
     ledger,
+    press,
     records,
 )
 from tests.sales_desk.conftest import deliver_all
@@ -147,6 +149,9 @@ async def test_an_administrator_erases_a_lead_from_its_card(office: Harness) -> 
     answer = await olga.click(confirm, card)
     assert answer is not None and answer.text == "Лид #1 удалён."
     assert await office.lead() is None
+    # The confirmation pressed twice (or by two administrators at once): nothing more.
+    again = await press(office, OLGA, card, EraseCb(lead_id=1, sure=True))
+    assert again is not None and again.text == "Этот лид уже удалён."
     assert office.telegram.chat(STAFF_CHAT).topics[lead.staff_thread_id].deleted
     [record] = await records(office)
     assert record["requested_by"] == "prospect" and record["destroyed_by"] == f"staff:{OLGA}"

@@ -11,7 +11,7 @@ from bot.storage import consents
 from tests.conftest import Harness
 from tests.fakegram import TelegramUser
 from tests.handlers.flows import answer_rest, serious_buyer
-from tests.privacy.conftest import count, lead_events, ledger
+from tests.privacy.conftest import count, lead_events, ledger, press
 from tests.sales_desk.conftest import deliver_all
 from tests.sales_desk.generic_receiver import GenericReceiver
 
@@ -37,21 +37,7 @@ async def give(harness: Harness, purpose: Purpose, lead_id: int = 1) -> None:
 
 async def press_old(harness: Harness, user: TelegramUser, data: PrivacyCb) -> str | None:
     """A press of a button no longer shown (a second tap, an old screen)."""
-    message = user.bot_messages()[-1]
-    query_id = harness.telegram.new_callback_query(message, 1001)
-    await harness.feed(
-        {
-            "update_id": harness.telegram.next_update_id(),
-            "callback_query": {
-                "id": query_id,
-                "from": harness.telegram.user_dict(1001),
-                "message": message.to_dict(),
-                "chat_instance": "1",
-                "data": data.pack(),
-            },
-        }
-    )
-    answer = harness.telegram.callback_answers.get(query_id)
+    answer = await press(harness, 1001, user.bot_messages()[-1], data)
     return None if answer is None else answer.text
 
 
