@@ -56,10 +56,6 @@ class Erasure:
         self._remove_files = remove_files
         self._on_change = on_change
 
-    def bind_fsm(self, fsm: SQLiteStorage) -> None:
-        """The dispatcher's storage exists after the services; it is given here."""
-        self._fsm = fsm
-
     async def erase_lead(self, lead_id: LeadId, request: Request) -> bool:
         """Erases the lead; False if it was gone already (two presses, a retry)."""
         async with self._db.read() as conn:

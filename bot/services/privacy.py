@@ -78,7 +78,7 @@ class PrivacyDesk:
         try:
             purpose = Purpose(purpose_value)
         except ValueError:
-            return Turn(memory, (Toast(t("privacy.kept")), Replace(Screen(t("privacy.kept")))))
+            return Turn(memory, (Toast(t("privacy.kept")),))  # junk or an unknown purpose
         if purpose is Purpose.PROCESSING:
             return Turn(memory, (Toast(), Send(prospect.chat_id, confirm_forget_screen(t))))
         now = self._clock.now()
