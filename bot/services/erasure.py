@@ -53,7 +53,7 @@ class Erasure:
         self._clock = clock
         self._booking = booking
         self._fsm = fsm
-        self._remove_files = remove_files
+        self.remove_files = remove_files
         self._on_change = on_change
 
     async def erase_lead(self, lead_id: LeadId, request: Request) -> bool:
@@ -116,7 +116,7 @@ class Erasure:
             async with self._db.read() as conn:
                 keys = await store.fsm_keys(conn, chat_id, user_id)
             await self._fsm.forget(keys)
-        if lead_id is not None and self._remove_files is not None:
-            self._remove_files(lead_id)
+        if lead_id is not None and self.remove_files is not None:
+            self.remove_files(lead_id)
         if lead_id is not None and self._on_change is not None:
             await self._on_change()

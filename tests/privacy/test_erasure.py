@@ -264,3 +264,14 @@ async def test_a_topic_telegram_could_not_delete_is_deleted_on_the_next_pass(
     assert office.telegram.chat(STAFF_CHAT).topics[lead.staff_thread_id].deleted
     notices = [m.visible_text for m in office.telegram.bot_messages(STAFF_CHAT)]
     assert notices.count("Клиент (лид #1) удалил свои данные из бота.") == 1
+
+
+async def test_stored_document_files_are_removed_with_the_lead(office: Harness) -> None:
+    removed: list[int] = []
+    office.app.privacy.erasure.remove_files = removed.append  # the documents part's hook
+    await serious_buyer(office.prospect(language_code="en"))
+    user = office.prospect(language_code="en")
+    await user.send("/forget")
+    assert removed == [1]
+    await user.send("/forget")  # nothing left: nothing removed again
+    assert removed == [1]
