@@ -44,7 +44,8 @@ from bot.payment_wiring import Payments, build_payments
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
-from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.consent_steps import ConsentSteps
+from bot.services.conversation import Conversation
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.documents import Documents
@@ -55,6 +56,7 @@ from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
 from bot.services.nurture import Nurture, NurtureConfig
+from bot.services.privacy import PrivacyDesk, build_privacy
 from bot.services.relay import Relay
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
@@ -66,13 +68,23 @@ from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
+from bot.views.consent import Operator
 from bot.views.manager import manager_commands
 from bot.views.staff import staff_commands
 from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
 
-PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget", "stop")
+PROSPECT_COMMANDS = (
+    "start",
+    "restart",
+    "language",
+    "human",
+    "privacy",
+    "mydata",
+    "forget",
+    "stop",
+)
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
 WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
@@ -108,6 +120,7 @@ class Application:
     nurture: Nurture
     payments: Payments
     documents: Documents
+    privacy: PrivacyDesk
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -189,6 +202,7 @@ class Application:
             digest=self.digest,
             nurture=self.nurture,
             payments=self.payments.timers,
+            retention=self.privacy.run_retention,
         )
         self._scheduler.start()
         self._workers = [
@@ -354,10 +368,14 @@ async def build_application(
         translations,
         booking,
         clock,
-        terms=ConsentTerms(
-            company=settings.company_name,
-            policy_url=settings.privacy_policy_url,
-            version=settings.consent_version,
+        steps=ConsentSteps(
+            Operator(
+                company=settings.company_name,
+                details=settings.operator_details,
+                policy_url=settings.privacy_policy_url,
+                version=settings.consent_version,
+            ),
+            crm_transfer=settings.sales_desk_url is not None,
         ),
         zone=settings.zone,
         knowledge=knowledge,
@@ -433,8 +451,10 @@ async def build_application(
     )
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
+    fsm = SQLiteStorage(db, clock)
+    privacy = build_privacy(settings, db, clock, translations, checklist, booking, fsm, pipe)
     dispatcher = Dispatcher(
-        storage=SQLiteStorage(db, clock),
+        storage=fsm,
         events_isolation=SimpleEventIsolation(),
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
@@ -460,6 +480,7 @@ async def build_application(
         payment_desk=payments.desk,
         documents=documents,
         document_review=documents.review,
+        privacy=privacy,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -504,4 +525,5 @@ async def build_application(
         nurture=nurture,
         payments=payments,
         documents=documents,
+        privacy=privacy,
     )

@@ -73,7 +73,8 @@ async def test_target_journey_over_polling_with_a_429(
     telegram: FakeTelegram, polling_app: Application
 ) -> None:
     user = telegram.user(1001, language_code="en", phone_number="79161234567")
-    assert "Acme Homes" in await act(user, user.send("/start site"))
+    # The greeting, then the consent document naming the operator.
+    assert "Acme Homes" in await act(user, user.send("/start site"), "Consent to the processing")
     await act(user, user.click("✅ I agree"), "Question 1 / 9")
     telegram.fail_next(
         "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
@@ -142,7 +143,7 @@ async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
     user = telegram.user(1001, language_code="en", phone_number="79161234567")
 
     process = await _start_bot(telegram, env, log)
-    await act(user, user.send("/start qr_office"))
+    await act(user, user.send("/start qr_office"), "Consent to the processing")
     await act(user, user.click("✅ I agree"), "Question 1 / 9")
     await act(user, user.click("To live in"), "Question 2 / 9")
     await act(user, user.click("2 rooms"), "Question 3 / 9")
@@ -186,7 +187,7 @@ async def test_reject_journey_with_bad_inputs_over_polling(
     telegram: FakeTelegram, polling_app: Application
 ) -> None:
     user = telegram.user(1002, language_code="en", phone_number="79161234567")
-    await act(user, user.send("/start %%%weird payload%%%"), "Acme Homes")
+    await act(user, user.send("/start %%%weird payload%%%"), "Consent to the processing")
     await act(user, user.send_sticker(), "Please answer with a button")
     await act(user, user.click("✅ I agree"), "Question 1 / 9")
     await act(user, user.send_photo(), "I understand text and buttons only")
@@ -233,7 +234,9 @@ async def test_killed_mid_delivery_the_crm_still_gets_every_event(
     receiver.set_delay(2.0)  # the CRM is slow: the first request is in flight at the kill
 
     process = await _start_bot(telegram, env, log)
-    await act(user, user.send("/start crm_test"))
+    await act(user, user.send("/start crm_test"), "Consent to the processing")
+    # With a CRM, its transfer is a second consent document.
+    await act(user, user.click("✅ I agree"), "transfer of personal data to the CRM")
     await act(user, user.click("✅ I agree"), "Question 1 / 9")
     for label, expect in (
         ("To live in", "Question 2 / 9"),

@@ -33,6 +33,8 @@ DIGEST_SECONDS = 60
 NURTURE_SECONDS = 60
 # Payment reminders, overdue rungs and their notices.
 PAYMENTS_SECONDS = 30
+# Retention: leads past their terms are erased, old destruction records purged (cheap).
+RETENTION_SECONDS = 3600
 
 
 def build_scheduler(
@@ -46,6 +48,7 @@ def build_scheduler(
     digest: Digest | None = None,
     nurture: Nurture | None = None,
     payments: PaymentTimers | None = None,
+    retention: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -65,6 +68,8 @@ def build_scheduler(
         jobs.append((nurture.run_due, NURTURE_SECONDS, "nurture"))
     if payments is not None:
         jobs.append((payments.run_due, PAYMENTS_SECONDS, "payments"))
+    if retention is not None:
+        jobs.append((retention, RETENTION_SECONDS, "retention"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

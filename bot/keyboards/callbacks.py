@@ -204,6 +204,29 @@ class DocReviewCb(CallbackData, prefix="dr"):
     reason: str = ""
 
 
+class ConsentDocCb(CallbackData, prefix="cd"):
+    """A consent document after the first (p: its Purpose); `m`: the message id of the
+    processing consent accepted just before, recorded with it once the lead exists."""
+
+    p: str
+    agree: bool
+    m: int = 0
+
+
+class PrivacyCb(CallbackData, prefix="pv"):
+    """/privacy: withdraw the consent `p`; `sure` confirms erasing everything (processing)."""
+
+    p: str
+    sure: bool = False
+
+
+class EraseCb(CallbackData, prefix="ex"):
+    """An administrator erases a lead from its card, on the person's request."""
+
+    lead_id: int
+    sure: bool = False
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -228,4 +251,7 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     DocSendCb,
     DocConsentCb,
     DocReviewCb,
+    ConsentDocCb,
+    PrivacyCb,
+    EraseCb,
 )

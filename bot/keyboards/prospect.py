@@ -15,7 +15,6 @@ from bot.domain.checklist import Question, QuestionKind
 from bot.i18n import Translator
 from bot.keyboards.callbacks import (
     BackCb,
-    ConsentCb,
     DoneCb,
     LanguageCb,
     OptionCb,
@@ -36,15 +35,6 @@ def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton
     if all(len(button.text) <= _PAIR_LIMIT for button in buttons):
         return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return [[button] for button in buttons]
-
-
-def consent_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(t("consent.agree"), ConsentCb(agree=True).pack())],
-            [_button(t("consent.decline"), ConsentCb(agree=False).pack())],
-        ]
-    )
 
 
 def question_keyboard(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -20,6 +21,7 @@ from bot.domain.answers import (
     validate_multi,
 )
 from bot.domain.checklist import Checklist, Question, QuestionKind
+from bot.domain.consent import Purpose
 from bot.domain.flow import next_question, parse_typed, progress, step_back
 from bot.domain.knowledge_hit import Knowledge
 from bot.domain.leads import (
@@ -31,6 +33,7 @@ from bot.domain.leads import (
 from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
 from bot.services.booking import Booking
+from bot.services.consent_steps import ConsentSteps, Given
 from bot.services.nurture import VerdictHook
 from bot.services.qualification import move, qualify
 from bot.services.replies import (
@@ -52,7 +55,6 @@ from bot.views import Screen
 from bot.views.prospect import (
     answer_saved_screen,
     answered_text,
-    consent_screen,
     language_screen,
     outcome_screen,
     problem_text,
@@ -73,13 +75,6 @@ class Prospect:
     language_code: str | None
 
 
-@dataclass(frozen=True)
-class ConsentTerms:
-    company: str
-    policy_url: str | None
-    version: str
-
-
 class Conversation:
     """Each step takes who wrote, what they did and the chat's memory, and returns a
     `Turn`: the memory after the step and what to show, in order."""
@@ -92,19 +87,19 @@ class Conversation:
         booking: Booking,
         clock: Clock,
         *,
-        terms: ConsentTerms,
+        steps: ConsentSteps,  # the consent documents, one message each
         zone: ZoneInfo,
         knowledge: Knowledge | None = None,
         nurture: VerdictHook | None = None,
     ) -> None:
         self._db = db
+        self._steps = steps
         # A question typed where buttons are expected may be answered from the FAQ.
         self._knowledge = knowledge
         self._checklist = checklist
         self._translations = translations
         self._booking = booking
         self._clock = clock
-        self._terms = terms
         self._zone = zone
         self._nurture = nurture  # plans follow-ups, asks the marketing consent
 
@@ -116,13 +111,20 @@ class Conversation:
         if lead is None:
             language = memory.language or self._translations.pick_language(prospect.language_code)
             plan.memory = Memory(Stage.CONSENT, language=language, source=parse_source(payload))
+            company = escape(self._steps.operator.company)
+            self._show(plan, prospect, Screen(self._t(language)("greeting", company=company)))
             self._show(plan, prospect, self._consent(self._t(language)))
             return plan.turn()
         await self._resume(plan, prospect, lead, greet=True)
         return plan.turn()
 
     async def consent(
-        self, prospect: Prospect, agree: bool, memory: Memory, sink: Sink | None = None
+        self,
+        prospect: Prospect,
+        agree: bool,
+        memory: Memory,
+        sink: Sink | None = None,
+        given: Given | None = None,
     ) -> Turn:
         plan = Plan(memory, sink)
         lead = await self._load(prospect)
@@ -136,6 +138,12 @@ class Conversation:
             plan.memory = Memory()
             plan.add(Replace(Screen(t("consent.declined"))))
             return plan.turn()
+        given = given or {Purpose.PROCESSING: None}
+        ask = self._steps.next_document(t, given)
+        if ask is not None:  # another required document first; nothing is stored yet
+            plan.add(Keyboard(None))
+            self._show(plan, prospect, ask)
+            return plan.turn()
         now = self._clock.now()
         async with self._db.transaction() as tx:
             lead_id = await leads.create(
@@ -147,8 +155,11 @@ class Conversation:
                 source=memory.source or parse_source(None),
                 checklist_id=self._checklist.id,
                 checklist_version=self._checklist.version,
-                consent_version=self._terms.version,
+                consent_version=self._steps.operator.version,
                 at=now,
+            )
+            await self._steps.record(
+                tx, user_id=prospect.user_id, lead_id=lead_id, t=t, given=given, at=now
             )
             created = await leads.get(tx, lead_id)
             assert created is not None
@@ -156,7 +167,9 @@ class Conversation:
             lead = await leads.get(tx, lead_id)
         assert lead is not None
         plan.memory = Memory(Stage.ANSWERING, language=t.language)
-        plan.add(Replace(Screen(t("consent.thanks"))))
+        # The accepted document stays in the chat as it was read; only its buttons go.
+        plan.add(Keyboard(None))
+        self._show(plan, prospect, Screen(t("consent.thanks")))
         await self._advance(plan, prospect, lead)
         return plan.turn()
 
@@ -375,19 +388,6 @@ class Conversation:
         await self._resume(plan, prospect, lead, greet=False)
         return plan.turn()
 
-    async def forget(self, prospect: Prospect, memory: Memory) -> Turn:
-        """Erases everything stored about the prospect (their right under data-protection law)."""
-        language = await self._language(prospect, memory)
-        lead = await self._load(prospect)
-        if lead is not None:
-            # Their manager's calendars must drop the viewing before the data goes.
-            await self._booking.cancel_for_erasure(lead.id)
-            async with self._db.transaction() as tx:
-                await leads.erase(tx, lead, at=self._clock.now(), actor="prospect")
-        plan = Plan(Memory())
-        self._show(plan, prospect, Screen(self._t(language)("forget.done")))
-        return plan.turn()
-
     async def _skip(
         self, plan: Plan, prospect: Prospect, question_id: str, *, pressed: bool
     ) -> None:
@@ -578,7 +578,7 @@ class Conversation:
         return self._translations.get(language)
 
     def _consent(self, t: Translator) -> Screen:
-        return consent_screen(t, company=self._terms.company, policy_url=self._terms.policy_url)
+        return self._steps.first(t)
 
     @staticmethod
     def _show(plan: Plan, prospect: Prospect, screen: Screen) -> None:

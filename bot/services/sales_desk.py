@@ -22,7 +22,7 @@ from bot.integrations.sales_desk.base import OutboundEvent, Outcome, Result, Sal
 from bot.services.lead_facts import LeadReader
 from bot.services.staff_desk import StaffDesk
 from bot.services.worker import Worker
-from bot.storage import bot_settings, events, sales_desk
+from bot.storage import bot_settings, events, privacy, sales_desk
 from bot.storage.db import Connection, Database
 from bot.storage.sales_desk import Backlog, Delivery
 from bot.views.lead_json import event_data
@@ -88,7 +88,10 @@ class SalesDesk:
         now = self._clock.now()
         queued = False
         async with self._db.transaction() as tx:
-            tracked = await sales_desk.tracked(tx, list({event.lead_id for event in batch}))
+            lead_ids = list({event.lead_id for event in batch})
+            tracked = await sales_desk.tracked(tx, lead_ids)
+            # The person withdrew the CRM transfer: nothing more goes but the erasure.
+            withheld = await privacy.crm_withheld(tx, lead_ids)
             for event in batch:
                 if (
                     event.type is EventType.QUALIFIED
@@ -98,6 +101,8 @@ class SalesDesk:
                     await sales_desk.track(tx, event.lead_id, event.id)
                     tracked.add(event.lead_id)
                 if event.lead_id not in tracked or not self._pushed(event.type):
+                    continue
+                if event.lead_id in withheld and event.type is not EventType.ERASED:
                     continue
                 await sales_desk.enqueue(tx, event.id, event.lead_id, event.type, now)
                 queued = True

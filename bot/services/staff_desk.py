@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from aiogram.methods import GetChat, GetChatMember
+from aiogram.methods import DeleteForumTopic, GetChat, GetChatMember
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
@@ -238,7 +238,24 @@ class StaffDesk:
         if chat_id is None or chat_id != self._chat_id:
             return
         text = self._t("staff.erased", id=event.lead_id)
-        await self.tell_lead(chat_id, event.data.get("staff_thread_id"), text)
+        thread_id = event.data.get("staff_thread_id")
+        # The lead's topic goes with its messages (deleteMessage alone works only for 48 h).
+        if thread_id is not None and await self._delete_topic(chat_id, thread_id):
+            await self.tell(text)
+            return
+        await self.tell_lead(chat_id, thread_id, text)
+
+    async def _delete_topic(self, chat_id: int, thread_id: int) -> bool:
+        """True once the topic is gone; raises when Telegram may take it later, so the
+        event is handled again (the consumer's batch is retried)."""
+        method = DeleteForumTopic(chat_id=chat_id, message_thread_id=thread_id)
+        try:
+            sent = await self._notifier.attempt(method, chat_id)
+        except ThreadNotFound:
+            return True
+        if sent.delivery is Delivery.FAILED:
+            raise RuntimeError(f"deleteForumTopic failed for topic {thread_id}; will retry")
+        return sent.delivery in (Delivery.DONE, Delivery.HARMLESS)
 
     async def tell(self, text: str) -> None:
         """A notice for the whole staff group (its general topic)."""

@@ -34,6 +34,8 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows (an erased person's data) are zeroed, not left in free pages.
+        await conn.execute("PRAGMA secure_delete=ON")
         self._conn = conn
 
     async def close(self) -> None:

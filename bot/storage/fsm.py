@@ -73,6 +73,14 @@ class SQLiteStorage(BaseStorage):
         data: dict[str, Any] = json.loads(encoded)
         return data
 
+    async def forget(self, keys: list[str]) -> None:
+        """Drops stored conversations by raw key (an erased person's), cached copies too."""
+        async with self._db.read() as conn:
+            for key in keys:
+                await conn.execute(_DELETE, (key,))
+        for key in keys:
+            self._cache.pop(key, None)
+
     async def close(self) -> None:
         # The database belongs to the application, which closes it.
         self._cache.clear()

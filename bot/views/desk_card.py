@@ -32,6 +32,7 @@ from bot.keyboards.callbacks import DeskAction, DeskCb
 from bot.storage.desk import OpenDeadline, StaffPerson
 from bot.views.documents import document_lines
 from bot.views.payments import payment_lines
+from bot.views.privacy import erase_button
 
 LAST_MESSAGE_LIMIT = 200  # characters of the client's last message shown on the card
 
@@ -165,7 +166,8 @@ def desk_markup(lead: Lead, desk: DeskLead, t: Translator) -> InlineKeyboardMark
     if not moves:
         return None
     buttons = [_button(t(f"desk.button.{move}"), DeskAction(move.value), lead.id) for move in moves]
-    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 2))
+    # Erase ▸ on every card: only an administrator's press goes through (on the person's request).
+    return InlineKeyboardMarkup(inline_keyboard=[*_rows(buttons, 2), [erase_button(lead.id, t)]])
 
 
 def _with_back(

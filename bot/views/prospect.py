@@ -17,23 +17,12 @@ from bot.domain.scoring import Assessment, Verdict
 from bot.i18n import Translator
 from bot.keyboards.callbacks import HumanCb, QuestionsCb
 from bot.keyboards.prospect import (
-    consent_keyboard,
     language_keyboard,
     phone_keyboard,
     question_keyboard,
     restart_keyboard,
 )
 from bot.views import Screen
-
-
-def consent_screen(t: Translator, *, company: str, policy_url: str | None) -> Screen:
-    policy = (
-        t("consent.policy_link", url=escape(policy_url, quote=True))
-        if policy_url
-        else t("consent.policy_on_request")
-    )
-    text = "\n\n".join([t("greeting", company=escape(company)), t("consent.ask", policy=policy)])
-    return Screen(text, consent_keyboard(t))
 
 
 def question_screen(

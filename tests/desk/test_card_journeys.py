@@ -73,7 +73,7 @@ async def test_a_logged_call_requires_a_next_call_or_a_close(office: Harness) ->
     await olga.click("не ответил", card_message(office))
 
     # Only the next step is offered until one is done.
-    assert card_buttons(office) == [NEXT, CLOSE]
+    assert card_buttons(office) == [NEXT, CLOSE, "🗑 Удалить ▸"]
     card = card_message(office).visible_text
     assert "Дальше: назначить следующий звонок или закрыть лид" in card
     assert "Последний звонок: не ответил" in card

@@ -8,6 +8,8 @@ from tests.fakegram import TelegramUser
 async def consent(user: TelegramUser, source: str | None = None) -> None:
     await user.send("/start" if source is None else f"/start {source}")
     await user.click("✅ I agree")
+    if "✅ I agree" in user.buttons():  # the CRM transfer, asked when a sales desk is set
+        await user.click("✅ I agree")
 
 
 async def consent_up_to_budget(user: TelegramUser) -> None:

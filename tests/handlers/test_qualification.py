@@ -304,7 +304,9 @@ async def test_language_switch(harness: Harness) -> None:
 
 async def consent_ru(user: TelegramUser) -> None:
     await user.send("/start")
-    assert "Здравствуйте" in (user.last_text() or "")
+    greeting, document = user.messages()[-2:]  # the consent is a document of its own
+    assert "Здравствуйте" in greeting
+    assert "Согласие на обработку персональных данных" in document
     await user.click("✅ Согласен(на)")
     assert "Для чего вы выбираете квартиру?" in (user.last_text() or "")
 
@@ -322,7 +324,9 @@ async def test_forget_erases_the_lead_and_tells_staff(harness: Harness) -> None:
     await user.send("/forget")
     assert "erased your data" in (user.last_text() or "")
     assert await harness.lead() is None
-    staff_texts = [
-        m.visible_text for m in harness.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
-    ]
+    # The lead's topic is deleted with its messages; the group hears of it in General.
+    assert lead.staff_thread_id is not None
+    assert harness.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id) == []
+    assert harness.telegram.chat(STAFF_CHAT).topics[lead.staff_thread_id].deleted
+    staff_texts = [m.visible_text for m in harness.telegram.bot_messages(STAFF_CHAT)]
     assert staff_texts[-1] == f"Клиент (лид #{lead.id}) удалил свои данные из бота."

@@ -178,6 +178,19 @@ CREATE TABLE desk_staff (
     seen_at TEXT NOT NULL
 );
 
+CREATE TABLE destruction_records (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL,
+    destroyed_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    destroyed_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    categories TEXT NOT NULL,
+    system TEXT NOT NULL,
+    event_log TEXT NOT NULL,
+    keep_until TEXT NOT NULL
+);
+
 CREATE TABLE document_intake (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
     chosen TEXT,
@@ -207,6 +220,18 @@ CREATE TABLE document_outbox (
     due_at TEXT NOT NULL,
     created_at TEXT NOT NULL,
     done_at TEXT
+);
+
+CREATE TABLE erased_leads (
+    id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    verdict TEXT,
+    source TEXT NOT NULL,
+    checklist_id TEXT NOT NULL,
+    checklist_version INTEGER NOT NULL,
+    created_on TEXT NOT NULL,
+    erased_on TEXT NOT NULL,
+    reason TEXT NOT NULL
 );
 
 CREATE TABLE event_consumers (
@@ -525,6 +550,8 @@ CREATE INDEX desk_deadlines_rung ON desk_deadlines (next_rung_at)
 CREATE INDEX desk_leads_next_call ON desk_leads (next_call_at) WHERE next_call_at IS NOT NULL;
 
 CREATE INDEX desk_leads_owner ON desk_leads (owner_id);
+
+CREATE INDEX destruction_records_keep ON destruction_records (keep_until);
 
 CREATE INDEX document_outbox_due ON document_outbox (due_at) WHERE state = 'pending';
 

@@ -10,6 +10,7 @@ from bot.handlers.prospect import (
     documents,
     nurture,
     payments,
+    privacy,
     relay,
     viewings,
 )
@@ -27,6 +28,7 @@ def build_router() -> Router:
     router.include_routers(
         commands.build_router(),
         nurture.build_router(),
+        privacy.build_router(),
         viewings.build_router(),
         payments.build_router(),
         # A deal's documents before the relay: files the deal does not want fall through.

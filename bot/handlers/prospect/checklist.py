@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.consent import Purpose
 from bot.handlers.render import Chat, pressed, written
 from bot.keyboards.callbacks import (
     BackCb,
@@ -29,8 +30,10 @@ async def consent(
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
-    chat = await Chat.open(notifier, pressed(query), state)
-    turn = await conversation.consent(prospect, callback_data.agree, chat.memory, chat.do)
+    where = pressed(query)
+    chat = await Chat.open(notifier, where, state)
+    given = {Purpose.PROCESSING: where.message_id}  # the consent document's message
+    turn = await conversation.consent(prospect, callback_data.agree, chat.memory, chat.do, given)
     await chat.finish(turn)
 
 

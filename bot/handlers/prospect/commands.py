@@ -1,4 +1,4 @@
-"""Prospect commands: /start [source], /restart, /language, /forget."""
+"""Prospect commands: /start [source], /restart, /language (/forget: privacy.py)."""
 
 from __future__ import annotations
 
@@ -49,22 +49,9 @@ async def language(
     await chat.finish(turn)
 
 
-async def forget(
-    message: Message,
-    prospect: Prospect,
-    conversation: Conversation,
-    notifier: Notifier,
-    state: FSMContext,
-) -> None:
-    chat = await Chat.open(notifier, written(message), state)
-    turn = await conversation.forget(prospect, chat.memory)
-    await chat.finish(turn)
-
-
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(start, CommandStart())
     router.message.register(restart, Command("restart"))
     router.message.register(language, Command("language"))
-    router.message.register(forget, Command("forget"))
     return router

@@ -8,6 +8,7 @@ from bot.handlers.staff import (
     commands,
     desk,
     documents,
+    erase,
     knowledge,
     outbox,
     payments,
@@ -27,6 +28,7 @@ def build_router() -> Router:
         desk.build_router(),
         # Review of a client's document; what to fix typed in the topic is not relayed.
         documents.build_router(),
+        erase.build_router(),
         setup.build_router(),
         commands.build_router(),
         stats.build_router(),
