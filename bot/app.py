@@ -7,6 +7,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -48,7 +49,7 @@ from bot.services.consent_steps import ConsentSteps
 from bot.services.conversation import Conversation
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
-from bot.services.documents import Documents
+from bot.services.documents import Documents, remove_lead_files
 from bot.services.event_pipe import EventPipe
 from bot.services.health import ErrorCount
 from bot.services.knowledge import KnowledgeBase
@@ -452,7 +453,18 @@ async def build_application(
     pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     fsm = SQLiteStorage(db, clock)
-    privacy = build_privacy(settings, db, clock, translations, checklist, booking, fsm, pipe)
+    privacy = build_privacy(
+        settings,
+        db,
+        clock,
+        translations,
+        checklist,
+        booking,
+        fsm,
+        pipe,
+        remove_files=partial(remove_lead_files, settings.documents_dir),
+        documents_withdrawn=documents.consent_withdrawn,
+    )
     dispatcher = Dispatcher(
         storage=fsm,
         events_isolation=SimpleEventIsolation(),
