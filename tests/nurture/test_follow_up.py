@@ -50,7 +50,10 @@ async def test_the_consent_is_its_own_message_after_the_outcome(office: Harness)
     ]
     assert message.inline_buttons() == []  # answered: the buttons go
     async with office.app.db.read() as conn:
-        [given] = await consents.for_person(conn, 1001)
+        ledger = await consents.for_person(conn, 1001)
+    # The request's own consent came first, at the start; marketing is a separate one.
+    assert [c.purpose for c in ledger] == [Purpose.PROCESSING, Purpose.MARKETING]
+    given = ledger[-1]
     assert (given.purpose, given.version, given.language) == (Purpose.MARKETING, "1", "en")
     assert given.lead_id == 1 and given.message_id == message.message_id
     # The proof: the hash of the exact text the person saw (as sent, HTML included).
@@ -280,7 +283,7 @@ async def test_yes_pressed_twice_at_once_records_one_consent(office: Harness) ->
     await asyncio.gather(user.click(YES, question), user.click(YES, question))
     async with office.app.db.read() as conn:
         given = await consents.for_person(conn, 1001)
-    assert len(given) == 1
+    assert [c.purpose for c in given] == [Purpose.PROCESSING, Purpose.MARKETING]
     assert sum("around 20.02.2027" in text for text in user.messages()) == 1
     marketing = [
         e
@@ -318,7 +321,10 @@ async def test_the_consent_is_to_the_text_shown_even_after_a_language_switch(
     await user.click("🇷🇺 Русский")
     await user.click(YES, question)
     async with office.app.db.read() as conn:
-        [given] = await consents.for_person(conn, 1001)
+        ledger = await consents.for_person(conn, 1001)
+    # The request's own consent came first, at the start; marketing is a separate one.
+    assert [c.purpose for c in ledger] == [Purpose.PROCESSING, Purpose.MARKETING]
+    given = ledger[-1]
     assert question.source_text is not None
     assert given.language == "en" and given.text_sha256 == text_hash(question.source_text)
     assert "Мы напишем вам примерно 20.02.2027" in (user.last_text() or "")
