@@ -24,9 +24,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.deal_wiring import build_deal
 from bot.desk_wiring import build_desk
 from bot.domain.checklist import Checklist
 from bot.domain.checklist_file import load_checklist
+from bot.domain.deal_file import load_deal
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
@@ -42,6 +44,8 @@ from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import ConsentTerms, Conversation
+from bot.services.deal import DealDesk
+from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
@@ -67,7 +71,7 @@ from bot.web.server import build_web_app
 
 logger = logging.getLogger(__name__)
 
-PROSPECT_COMMANDS = ("start", "restart", "language", "human", "forget")
+PROSPECT_COMMANDS = ("start", "restart", "language", "human", "deal", "forget")
 SHUTDOWN_GRACE_SECONDS = 10.0
 SALES_DESK_TIMEOUT_SECONDS = 15.0
 WORKER_GRACE_SECONDS = SALES_DESK_TIMEOUT_SECONDS + 1
@@ -100,6 +104,8 @@ class Application:
     desk_timers: DeskTimers
     digest: Digest
     relay: Relay
+    deal: DealDesk
+    deal_timers: DealTimers
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -178,6 +184,7 @@ class Application:
             watchdog=self.watchdog,
             desk_timers=self.desk_timers,
             digest=self.digest,
+            deal_timers=self.deal_timers,
         )
         self._scheduler.start()
         self._workers = [
@@ -249,6 +256,7 @@ async def build_application(
         today=clock.now().astimezone(settings.zone).date(),
     )
     knowledge_file = load_knowledge(settings.knowledge_path)
+    deal_file = load_deal(settings.deal_path, settings.deal_people)
     translations = Translations(settings.default_language)
     db = Database(settings.database_path)
     await db.connect()
@@ -289,6 +297,7 @@ async def build_application(
             zone=settings.zone,
             admin_ids=frozenset(settings.admin_ids),
             desk_schedule=settings.desk_schedule,
+            deal=deal_file,
         ),
     )
     await staff_desk.prepare()
@@ -388,6 +397,18 @@ async def build_application(
         pipe=pipe,
     )
     pipe.register("staff_card", staff_desk)
+    deal = build_deal(
+        settings,
+        deal_file,
+        db,
+        notifier,
+        translations,
+        staff_t,
+        clock,
+        staff_desk=staff_desk,
+        lead_desk=lead_desk,
+        pipe=pipe,
+    )
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db, clock),
@@ -412,6 +433,7 @@ async def build_application(
         export_desk=desk.export,
         desk_work=desk.work,
         relay=desk.relay,
+        deal_card=deal.card,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -453,4 +475,6 @@ async def build_application(
         desk_timers=desk.timers,
         digest=desk.digest,
         relay=desk.relay,
+        deal=deal.desk,
+        deal_timers=deal.timers,
     )

@@ -138,6 +138,25 @@ class HumanCb(CallbackData, prefix="hm"):
     via: str
 
 
+class DealAction(StrEnum):
+    """Deal buttons on a lead's card."""
+
+    START = "start"
+    STAGE = "stage"  # opens the allowed next stages; `arg` then names one
+    FACT = "fact"  # opens the facts; `arg` then names one to switch
+    BACK = "back"
+
+
+class DealCb(CallbackData, prefix="dl"):
+    """A deal button on the card. `at`: the stage the button was made in (an old button
+    from a stage the deal has left is refused); deal file ids are at most 20 characters."""
+
+    action: DealAction
+    lead_id: int
+    at: str = ""
+    arg: str = ""
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -156,4 +175,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     OutboxCb,
     DeskCb,
     HumanCb,
+    DealCb,
 )

@@ -16,13 +16,15 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
+from bot.domain.deal import DealFile
 from bot.domain.events import Event, EventType
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead, LeadId
 from bot.i18n import Translator
 from bot.services.notifier import Delivery, Notifier, ThreadNotFound
-from bot.storage import appointments, bot_settings, desk, leads, managers, sales_desk, sites
+from bot.storage import appointments, bot_settings, deals, desk, leads, managers, sales_desk, sites
 from bot.storage.db import Database
+from bot.views import deal as deal_view
 from bot.views.desk_card import CardClock, desk_lines, desk_markup
 from bot.views.staff import Booking, card_markup, lead_card, topic_title
 
@@ -47,6 +49,8 @@ class StaffDeskConfig:
     admin_ids: frozenset[int] = frozenset()
     # Desk hours, for "12 min left" on the card (working time only).
     desk_schedule: WeeklySchedule = WeeklySchedule.DEFAULT
+    # The deal timeline: the card's deal line and buttons (None: no deal support).
+    deal: DealFile | None = None
 
 
 class StaffDesk:
@@ -289,14 +293,19 @@ class StaffDesk:
             crm_id = await sales_desk.crm_id(conn, lead.id)
             work = await desk.get(conn, lead.id)
             deadlines = await desk.open_deadlines(conn, lead.id)
+            deal = await deals.get(conn, lead.id)
         booking = Booking(manager=manager, appointment=appointment, site=site)
         # Rendered on events only: "12 min left" is as of the last change.
         clock = CardClock(self._clock.now(), self._config.desk_schedule, self._config.zone)
         work_lines = desk_lines(lead, work, deadlines, clock, self._t)
+        markup = desk_markup(lead, work, self._t)
+        if self._config.deal is not None:
+            work_lines += deal_view.card_lines(self._config.deal, deal, clock.now, self._t)
+            markup = deal_view.with_rows(markup, deal_view.card_rows(lead, deal, self._t))
         card = lead_card(
             lead, self._checklist, self._t, self._config.zone, booking, crm_id, work_lines
         )
-        return card, card_markup(lead, team, self._t, desk_markup(lead, work, self._t))
+        return card, card_markup(lead, team, self._t, markup)
 
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:

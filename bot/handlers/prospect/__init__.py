@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.prospect import checklist, commands, relay, viewings
+from bot.handlers.prospect import checklist, commands, deal, relay, viewings
 from bot.middlewares.prospect import ProspectMiddleware
 
 
@@ -18,6 +18,7 @@ def build_router() -> Router:
     # write goes to people; the booking's typed wish (viewings) comes first.
     router.include_routers(
         commands.build_router(),
+        deal.build_router(),
         viewings.build_router(),
         relay.build_router(),
         checklist.build_router(),

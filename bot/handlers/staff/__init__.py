@@ -6,6 +6,7 @@ from aiogram import Router
 
 from bot.handlers.staff import (
     commands,
+    deal,
     desk,
     knowledge,
     outbox,
@@ -23,6 +24,7 @@ def build_router() -> Router:
     router.include_routers(
         # The desk first: a reason a staff member was asked for is not relayed elsewhere.
         desk.build_router(),
+        deal.build_router(),
         setup.build_router(),
         commands.build_router(),
         stats.build_router(),

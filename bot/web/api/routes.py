@@ -30,6 +30,7 @@ from bot.services.lead_commands import (
     StatusOutcome,
     StatusResult,
 )
+from bot.web.api import deal_routes
 from bot.web.api.idempotency import BeginOutcome, IdempotencyStore, fingerprint, scope_of
 from bot.web.api.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -76,6 +77,7 @@ def build_api(
     app.router.add_get("/leads/{lead_id}", handlers.get_lead)
     app.router.add_post("/leads/{lead_id}/status", handlers.change_status)
     app.router.add_post("/leads/{lead_id}/messages", handlers.send_message)
+    deal_routes.register(app)
     return app
 
 
