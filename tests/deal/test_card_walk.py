@@ -17,10 +17,10 @@ from tests.deal.conftest import (
     deal_headings,
     deal_of,
     pinned,
+    press_data,
     sent_to_client,
     staff,
 )
-from tests.desk.conftest import press_data
 
 WALK = ["financing", "contract", "registration", "payments", "acceptance", "keys", "closed"]
 
