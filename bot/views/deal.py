@@ -239,6 +239,7 @@ def client_deal_text(
         f"• {escape(doc.title.get(language))}"
         + (t("deal.client.doc_rejected") if states.get(doc.id) == "rejected" else "")
         + (t("deal.client.doc_received") if states.get(doc.id) == "received" else "")
+        + ("" if doc.required else t("deal.client.doc_optional"))
         for doc in documents_for(stage, deal.facts)
         if states.get(doc.id) != "accepted"
     ]
