@@ -82,7 +82,7 @@ def build_openapi() -> dict[str, Any]:
             op["requestBody"] = {"required": True, **_content(JSON, ref[body])}
         return op
 
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "leadsieve sales desk API", "version": "1"},
         "security": [{"bearer": []}],
@@ -141,6 +141,10 @@ def build_openapi() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+    # The deal calls are safe to repeat by themselves: no Idempotency-Key.
+    for path in ("/deal", "/deal/stage", "/deal/facts"):
+        document["paths"][f"/leads/{{lead_id}}{path}"]["post"]["parameters"] = [lead_id]
+    return document
 
 
 def _content(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
