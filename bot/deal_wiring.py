@@ -40,18 +40,6 @@ def build_deal(
     pipe: EventPipe,
 ) -> DealParts:
     """Registers the pinned summary on the pipe (it follows the deal's events)."""
-    deal_desk = DealDesk(
-        db,
-        deal_file,
-        translations,
-        clock,
-        DealConfig(
-            zone=settings.zone, quiet=settings.quiet, admin_ids=frozenset(settings.admin_ids)
-        ),
-        on_change=pipe.drain,
-        # The stage's message to the client goes out with the other client messages.
-        wake_sender=lead_desk.worker.wake,
-    )
     timers = DealTimers(
         db,
         notifier,
@@ -61,6 +49,23 @@ def build_deal(
         clock,
         DealTimersConfig(zone=settings.zone, head_of_sales_ids=settings.head_of_sales_ids),
         on_change=pipe.drain,
+    )
+
+    async def after_change() -> None:
+        await pipe.drain()  # the card, the CRM, and the summary of a move
+        await timers.sync_summaries()  # facts change with no event
+
+    deal_desk = DealDesk(
+        db,
+        deal_file,
+        translations,
+        clock,
+        DealConfig(
+            zone=settings.zone, quiet=settings.quiet, admin_ids=frozenset(settings.admin_ids)
+        ),
+        on_change=after_change,
+        # The stage's message to the client goes out with the other client messages.
+        wake_sender=lead_desk.worker.wake,
     )
     pipe.register("deal_summary", timers)
     return DealParts(

@@ -40,6 +40,13 @@ CLAIM_FOR = timedelta(minutes=5)  # a sender that died lets go of its notice aft
 MAX_ATTEMPTS = 10
 RETRY_AFTER = timedelta(minutes=1)
 _UNREACHABLE = frozenset({"blocked", "refused", None})
+_DOCUMENT_EVENTS = frozenset(
+    {
+        EventType.DEAL_DOCUMENT_RECEIVED,
+        EventType.DEAL_DOCUMENT_ACCEPTED,
+        EventType.DEAL_DOCUMENT_REJECTED,
+    }
+)
 
 
 class StaffChat(Protocol):
@@ -76,7 +83,13 @@ class DealTimers:
         self._on_change = on_change  # the card and the CRM hear of an overdue stage
 
     async def handle_events(self, batch: Sequence[Event]) -> None:
-        """The summary consumer: a batch with a deal change brings the summaries up to date."""
+        """The summary consumer: a batch with a deal change brings the summaries up to date;
+        a document received, accepted or rejected is ticked on its lead's summary."""
+        documents = {e.lead_id for e in batch if e.type in _DOCUMENT_EVENTS}
+        if documents:
+            async with self._db.transaction() as tx:
+                for lead_id in documents:
+                    await deals.summary_again(tx, lead_id, self._clock.now())
         if any(event.type.startswith("deal.") for event in batch):
             await self.sync_summaries()
 

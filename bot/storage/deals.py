@@ -48,6 +48,9 @@ ORDER BY summary_due_at LIMIT ?
 _SET_SUMMARY = """
 UPDATE deals SET summary_chat_id = ?, summary_message_id = ? WHERE lead_id = ?
 """
+_SUMMARY_AGAIN = """
+UPDATE deals SET summary_due_at = COALESCE(summary_due_at, ?) WHERE lead_id = ?
+"""
 _SUMMARY_SHOWN = "UPDATE deals SET summary_due_at = NULL WHERE lead_id = ? AND summary_due_at = ?"
 _SUMMARY_RETRY = "UPDATE deals SET summary_due_at = ? WHERE lead_id = ? AND summary_due_at = ?"
 _RUNG_DUE = f"""
@@ -230,6 +233,11 @@ async def summaries_due(tx: Connection, now: datetime, limit: int) -> list[Deal]
 
 async def set_summary(tx: Connection, lead_id: int, chat_id: int, message_id: int) -> None:
     await tx.execute(_SET_SUMMARY, (chat_id, message_id, lead_id))
+
+
+async def summary_again(tx: Connection, lead_id: int, at: datetime) -> None:
+    """The summary shows something that changed outside a move (a document's status)."""
+    await tx.execute(_SUMMARY_AGAIN, (dump_time(at), lead_id))
 
 
 async def summary_shown(tx: Connection, deal: Deal) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.domain.events import EventType
 from bot.keyboards.callbacks import DealAction, DealCb
 from bot.storage import events
 from tests.conftest import OUTSIDER_ID, STAFF_CHAT, Harness
@@ -163,3 +164,43 @@ async def test_a_stranger_and_an_old_button_change_nothing(dealing: Harness) -> 
 
 
 OLGA_ID = 6001
+
+
+async def test_facts_switch_on_the_card_and_the_summary_follows_facts_and_documents(
+    dealing: Harness,
+) -> None:
+    _, lead = await attended(dealing)
+    olga = staff(dealing)
+    await olga.click("💼 Сделка", card(dealing))
+    await move(dealing, "financing")
+    summary = pinned(dealing)
+    assert summary is not None
+    assert "▫️ Согласие супруга на залог" not in summary.visible_text  # not married
+
+    await olga.click("☑️ Условия ▸", card(dealing))
+    assert [b["text"] for b in card(dealing).inline_buttons()] == [
+        "✅ Ипотека",
+        "▫️ В браке",
+        "▫️ Материнский капитал",
+        "← Назад",
+    ]
+    answer = await olga.click("▫️ В браке", card(dealing))
+    assert answer is not None and answer.text == "Условия обновлены"
+    assert "✅ В браке" in [b["text"] for b in card(dealing).inline_buttons()]
+    assert "▫️ Согласие супруга на залог" in (pinned(dealing) or summary).visible_text
+    await olga.click("← Назад", card(dealing))
+    assert "➡️ Этап ▸" in [b["text"] for b in card(dealing).inline_buttons()]
+
+    # Document intake records an accepted document: the summary ticks it.
+    await accept(dealing, "financing", "income_proof")
+    async with dealing.app.db.transaction() as tx:
+        await events.append(
+            tx,
+            lead.id,
+            EventType.DEAL_DOCUMENT_ACCEPTED,
+            at=dealing.clock.now(),
+            actor="staff:6001",
+            data={"document_id": 1, "stage": "financing", "document": "income_proof"},
+        )
+    await dealing.app.pipe.drain()
+    assert "✅ Справка о доходах" in (pinned(dealing) or summary).visible_text
