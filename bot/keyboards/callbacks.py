@@ -141,10 +141,11 @@ class HumanCb(CallbackData, prefix="hm"):
 class DealAction(StrEnum):
     """Deal buttons on a lead's card."""
 
-    START = "start"
-    STAGE = "stage"  # opens the allowed next stages; `arg` then names one
-    FACT = "fact"  # opens the facts; `arg` then names one to switch
-    BACK = "back"
+    # Short values: two 20-character ids and the lead id must fit 64 bytes.
+    START = "go"
+    STAGE = "st"  # opens the allowed next stages; `arg` then names one
+    FACT = "fc"  # opens the facts; `arg` then names one to switch
+    BACK = "bk"
 
 
 class DealCb(CallbackData, prefix="dl"):

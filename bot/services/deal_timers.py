@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,9 @@ class DealTimers:
         self._clock = clock
         self._config = config
         self._on_change = on_change  # the card and the CRM hear of an overdue stage
+        # The consumer, the job and a use case may all sync at once: one at a time, so a
+        # summary is never posted twice.
+        self._summaries = asyncio.Lock()
 
     async def handle_events(self, batch: Sequence[Event]) -> None:
         """The summary consumer: a batch with a deal change brings the summaries up to date;
@@ -104,6 +108,10 @@ class DealTimers:
 
     async def sync_summaries(self) -> int:
         """Posts or edits every summary that is due; returns how many now show their deal."""
+        async with self._summaries:
+            return await self._sync_summaries()
+
+    async def _sync_summaries(self) -> int:
         now = self._clock.now()
         async with self._db.read() as conn:
             due = await deals.summaries_due(conn, now, BATCH)

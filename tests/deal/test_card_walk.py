@@ -204,3 +204,19 @@ async def test_facts_switch_on_the_card_and_the_summary_follows_facts_and_docume
         )
     await dealing.app.pipe.drain()
     assert "✅ Справка о доходах" in (pinned(dealing) or summary).visible_text
+
+
+async def test_summaries_synced_at_once_are_posted_once(dealing: Harness) -> None:
+    _, lead = await attended(dealing)
+    await dealing.app.deal.start(lead.id, actor="api")
+    posted = len(dealing.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id))
+    async with dealing.app.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE deals SET summary_message_id = NULL, summary_due_at = ? WHERE lead_id = 1",
+            ("2026-11-22T09:00:00+00:00",),
+        )
+    timers = dealing.app.deal_timers
+    await asyncio.gather(timers.sync_summaries(), timers.sync_summaries(), timers.run_due())
+    after = dealing.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
+    assert len(after) == posted + 1
+    assert pinned(dealing) == after[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.deal_ports import DealPort
+from bot.keyboards.callbacks import DealAction, DealCb
 from tests.conftest import Harness
 from tests.deal.conftest import RECEIVABLES, attended
 
@@ -38,3 +39,11 @@ async def test_the_deal_port_follows_the_stage_and_the_facts(dealing: Harness) -
     async with dealing.app.db.read() as conn:
         [snils] = await port.documents_wanted(conn, lead.id)
     assert snils.personal and snils.document == "snils"
+
+
+def test_deal_buttons_fit_telegram_s_64_bytes() -> None:
+    longest = "q" * 20  # the deal file's ids are at most 20 characters
+    for action in DealAction:
+        packed = DealCb(action=action, lead_id=10**15, at=longest, arg=longest).pack()
+        assert len(packed.encode()) <= 64, packed
+        assert DealCb.unpack(packed).arg == longest
