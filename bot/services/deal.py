@@ -158,7 +158,8 @@ class DealDesk:
             existing = await deals.get(tx, lead_id)
             if existing is not None:
                 return DealResult(DealOutcome.ALREADY_STARTED, existing, lead_status=lead.status)
-            if lead.status is not LeadStatus.ATTENDED:
+            # A lead the CRM already put in "deal" (by status) gets its deal started too.
+            if lead.status not in (LeadStatus.ATTENDED, LeadStatus.DEAL):
                 return DealResult(DealOutcome.NOT_ATTENDED, lead_status=lead.status)
             values = rules.default_facts(self.file, lead.answers) | dict(facts or {})
             due = rules.stage_due(stage, now)
@@ -166,9 +167,10 @@ class DealDesk:
             await deals.create(
                 tx, lead_id, timeline, stage.id, values, at=now, due=due, actor=actor
             )
-            await leads.set_status(
-                tx, lead, LeadStatus.DEAL, at=now, actor=actor, reason="deal_started"
-            )
+            if lead.status is LeadStatus.ATTENDED:
+                await leads.set_status(
+                    tx, lead, LeadStatus.DEAL, at=now, actor=actor, reason="deal_started"
+                )
             data = {"stage": stage.id, "timeline": self.file.id}
             await events.append(tx, lead_id, EventType.DEAL_STARTED, at=now, actor=actor, data=data)
             await self._tell_client(tx, lead, stage, actor, now)

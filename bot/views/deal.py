@@ -65,7 +65,7 @@ def card_lines(deal_file: DealFile, deal: Deal | None, now: datetime, t: Transla
 def card_rows(lead: Lead, deal: Deal | None, t: Translator) -> list[list[InlineKeyboardButton]]:
     """ "Deal" once a viewing was attended; "Stage ▸" and "Facts ▸" while a deal is open."""
     if deal is None:
-        if lead.status is LeadStatus.ATTENDED:
+        if lead.status in (LeadStatus.ATTENDED, LeadStatus.DEAL):
             return [[_button(t("deal.button.start"), DealAction.START, lead.id)]]
         return []
     if deal.closed:

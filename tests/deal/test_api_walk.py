@@ -114,3 +114,22 @@ async def test_the_crm_walks_a_deal_and_hears_every_step(
     async with harness.app.db.read() as conn:
         history = [e.type.value for e in await events.for_lead(conn, lead.id)]
     assert history.count("lead.status_changed") >= 3  # booked, attended, deal, closed
+
+
+async def test_a_lead_the_crm_put_in_deal_gets_its_deal_started(
+    crm: tuple[Harness, Api],
+) -> None:
+    harness, api = crm
+    _, lead = await attended(harness)
+    await harness.app.lead_desk.change_status(lead.id, "deal", "", actor="api")
+    assert "💼 Сделка" in [b["text"] for b in card(harness).inline_buttons()]
+    status, body = await api.post(f"/leads/{lead.id}/deal", {})
+    assert status == 201 and body["stage"] == "reservation" and body["status"] == "deal"
+    async with harness.app.db.read() as conn:
+        moves = [
+            e.data["to"]
+            for e in await events.for_lead(conn, lead.id)
+            if e.type == "lead.status_changed"
+        ]
+    assert moves.count("deal") == 1 and moves[-1] == "deal"  # the status moved once
+    assert "💼 Сделка: Бронирование" in card(harness).visible_text
