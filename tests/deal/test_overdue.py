@@ -113,3 +113,48 @@ async def test_without_a_head_of_sales_the_staff_group_hears_rung_two(
         if m.message_thread_id is None and m.visible_text.startswith("⏰ Эскалация")
     ]
     assert len(general) == 1
+
+
+async def test_unreachable_people_and_a_failing_telegram(
+    make_harness: Callable[..., Any], tmp_path: Path
+) -> None:
+    h: Harness = await make_harness(
+        sites_path=write_sites(tmp_path), deal_people=PEOPLE, head_of_sales_ids=(HEAD,)
+    )
+    _, lead = await attended(h)
+    assert lead.staff_thread_id is not None
+    h.telegram.block_user(SUPPORT)  # never started the bot
+    h.telegram.block_user(HEAD)
+    # The summary cannot be posted when the deal starts: it waits for the job.
+    h.telegram.fail_next(
+        "sendMessage",
+        error_code=400,
+        description="Bad Request: not enough rights to send text messages to the chat",
+        chat_id=STAFF_CHAT,
+    )
+    h.expected_errors.append("not enough rights")
+    started = h.clock.now()
+    await h.app.deal.start(lead.id, actor="api")
+    assert pinned_summary(h) is None
+
+    h.clock.current = started + timedelta(days=15)
+    for _ in range(3):  # rung 1; rung 2; the group told in place of the head
+        await h.app.deal_timers.run_due()
+    # The owner could not be told in private, the topic was; the head of sales neither:
+    # the staff group hears the escalation instead.
+    assert h.telegram.bot_messages(SUPPORT) == [] and h.telegram.bot_messages(HEAD) == []
+    assert len(topic_notices(h, lead.staff_thread_id)) == 1
+    general = [
+        m.visible_text
+        for m in h.telegram.bot_messages(STAFF_CHAT)
+        if m.message_thread_id is None and m.visible_text.startswith("⏰ Эскалация")
+    ]
+    assert len(general) == 1
+    summary = pinned_summary(h)
+    assert summary is not None and "Бронирование" in summary.visible_text
+
+
+def pinned_summary(harness: Harness) -> Any:
+    chat = harness.telegram.chat(STAFF_CHAT)
+    message = chat.messages.get(chat.pinned_message_id or 0)
+    return None if message is None or message.deleted else message
