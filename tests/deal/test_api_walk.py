@@ -4,6 +4,7 @@ stage, and the CRM receives every step in bodies that match the published schema
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.storage import events
 from tests.conftest import Harness
@@ -133,3 +134,27 @@ async def test_a_lead_the_crm_put_in_deal_gets_its_deal_started(
         ]
     assert moves.count("deal") == 1 and moves[-1] == "deal"  # the status moved once
     assert "💼 Сделка: Бронирование" in card(harness).visible_text
+
+
+async def test_junk_bodies_are_refused_and_change_nothing(crm: tuple[Harness, Api]) -> None:
+    harness, api = crm
+    _, lead = await attended(harness)
+    junk: list[Any] = [{"facts": {"married": "yes"}}, {"facts": {}, "extra": 1}, []]
+    for body in junk:
+        status, problem_body = await api.post(f"/leads/{lead.id}/deal", body)
+        assert (status, problem_body["type"]) == (422, "https://leadsieve/problems/invalid-body")
+    status, problem_body = await api.post(f"/leads/{lead.id}/deal", {"facts": {"Bad Id": True}})
+    assert status == 422 and problem_body["errors"][0]["field"].startswith("facts")
+    url = f"{api.base}/api/v1/leads/{lead.id}/deal/stage"
+    token = {"Authorization": "Bearer deal-token-0123456789"}
+    async with api.http.post(url, data="stage=keys", headers=token) as response:
+        assert response.status == 415
+    wrong = {"Authorization": "Bearer wrong"}
+    async with api.http.post(url, json={"stage": "financing"}, headers=wrong) as response:
+        assert response.status == 401
+    lead_now = await harness.lead()
+    assert lead_now is not None and lead_now.status == "attended"
+    async with harness.app.db.read() as conn:
+        cursor = await conn.execute("SELECT COUNT(*) FROM deals")
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0
