@@ -1,4 +1,5 @@
-"""python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH]]"""
+"""python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH] |
+check-deal [PATH]]"""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import sys
 from pathlib import Path
 
 from bot.app import build_application
-from bot.config import BUNDLED_KNOWLEDGE, ConfigError, Settings, load_settings
+from bot.config import BUNDLED_DEAL, BUNDLED_KNOWLEDGE, ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError
 from bot.domain.checklist_file import load_checklist
+from bot.domain.deal_file import DealFileError, load_deal, parse_people
 from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
@@ -28,6 +30,7 @@ _STARTUP_ERRORS = (
     CatalogError,
     MigrationError,
     KnowledgeError,
+    DealFileError,
 )
 
 
@@ -46,12 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     check_kb.add_argument(
         "path", nargs="?", type=Path, help="default: KNOWLEDGE_PATH or the bundled one"
     )
+    check_deal = commands.add_parser("check-deal", help="validate a deal timeline file and exit")
+    check_deal.add_argument(
+        "path", nargs="?", type=Path, help="default: DEAL_PATH or the bundled one"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "check-checklist":
             return _check_checklist(args.path)
         if args.command == "check-knowledge":
             return _check_knowledge(args.path)
+        if args.command == "check-deal":
+            return _check_deal(args.path)
         settings = load_settings()
         logging.basicConfig(
             level=settings.log_level,
@@ -86,6 +95,17 @@ def _check_knowledge(path: Path | None) -> int:
     sys.stdout.write(
         f"{path}: OK, v{knowledge.version}, {len(knowledge.entries)} entries "
         f"({', '.join(knowledge.languages)})\n"
+    )
+    return 0
+
+
+def _check_deal(path: Path | None) -> int:
+    # DEAL_PEOPLE, when set, is checked against the file's roles as at start-up.
+    path = path or Path(os.environ.get("DEAL_PATH") or BUNDLED_DEAL)
+    deal_file = load_deal(path, parse_people(os.environ.get("DEAL_PEOPLE", "")))
+    sys.stdout.write(
+        f"{path}: OK, {deal_file.id} v{deal_file.version}, {len(deal_file.stages)} stages, "
+        f"{len(deal_file.roles)} roles, {len(deal_file.rules)} rules\n"
     )
     return 0
 

@@ -25,10 +25,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.deal_wiring import build_deal
 from bot.desk_wiring import build_desk
 from bot.documents_wiring import build_documents
 from bot.domain.checklist import Checklist
 from bot.domain.checklist_file import load_checklist
+from bot.domain.deal_file import load_deal
 from bot.domain.deal_ports import DealPort
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
@@ -47,6 +49,8 @@ from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.consent_steps import ConsentSteps
 from bot.services.conversation import Conversation
+from bot.services.deal import DealDesk
+from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.documents import Documents, remove_lead_files
@@ -81,6 +85,7 @@ PROSPECT_COMMANDS = (
     "restart",
     "language",
     "human",
+    "deal",
     "privacy",
     "mydata",
     "forget",
@@ -122,6 +127,8 @@ class Application:
     payments: Payments
     documents: Documents
     privacy: PrivacyDesk
+    deal: DealDesk
+    deal_timers: DealTimers
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -204,6 +211,7 @@ class Application:
             nurture=self.nurture,
             payments=self.payments.timers,
             retention=self.privacy.run_retention,
+            deal_timers=self.deal_timers,
         )
         self._scheduler.start()
         self._workers = [
@@ -266,7 +274,7 @@ async def build_application(
     clock: Clock | None = None,
     send_rate_per_second: float = 30.0,
     send_limits: SendLimits | None = None,
-    deal: DealPort | None = None,
+    deal_port: DealPort | None = None,
 ) -> Application:
     """Settings → checklist → catalogs → database → bot → services → dispatcher."""
     clock = clock or SystemClock()
@@ -277,6 +285,7 @@ async def build_application(
         today=clock.now().astimezone(settings.zone).date(),
     )
     knowledge_file = load_knowledge(settings.knowledge_path)
+    deal_file = load_deal(settings.deal_path, settings.deal_people)
     translations = Translations(settings.default_language)
     db = Database(settings.database_path)
     await db.connect()
@@ -317,6 +326,7 @@ async def build_application(
             zone=settings.zone,
             admin_ids=frozenset(settings.admin_ids),
             desk_schedule=settings.desk_schedule,
+            deal=deal_file,
         ),
     )
     await staff_desk.prepare()
@@ -436,6 +446,19 @@ async def build_application(
         knowledge=knowledge,
         pipe=pipe,
     )
+    pipe.register("staff_card", staff_desk)
+    deal = build_deal(
+        settings,
+        deal_file,
+        db,
+        notifier,
+        translations,
+        staff_t,
+        clock,
+        staff_desk=staff_desk,
+        lead_desk=lead_desk,
+        pipe=pipe,
+    )
     payments = build_payments(
         settings,
         db,
@@ -444,13 +467,20 @@ async def build_application(
         staff_t,
         clock,
         staff_desk=staff_desk,
-        deal=deal,
+        deal=deal_port or deal.desk,
         pipe=pipe,
     )
     documents = build_documents(
-        settings, db, notifier, translations, staff_t, clock, staff_desk, on_change=pipe.drain
+        settings,
+        db,
+        notifier,
+        translations,
+        staff_t,
+        clock,
+        staff_desk,
+        port=deal_port or deal.desk,
+        on_change=pipe.drain,
     )
-    pipe.register("staff_card", staff_desk)
     pipe.register("sales_desk", sales_desk)
     fsm = SQLiteStorage(db, clock)
     privacy = build_privacy(
@@ -493,6 +523,7 @@ async def build_application(
         documents=documents,
         document_review=documents.review,
         privacy=privacy,
+        deal_card=deal.card,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -538,4 +569,6 @@ async def build_application(
         payments=payments,
         documents=documents,
         privacy=privacy,
+        deal=deal.desk,
+        deal_timers=deal.timers,
     )

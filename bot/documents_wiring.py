@@ -6,34 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.deal_ports import DealPort, DocumentRequest
+from bot.domain.deal_ports import DealPort
 from bot.i18n import Translations, Translator
 from bot.services.document_delivery import DocumentDelivery
 from bot.services.document_review import DocumentReview
 from bot.services.documents import Documents, DocumentsConfig
 from bot.services.notifier import Notifier
 from bot.services.staff_desk import StaffDesk
-from bot.storage.db import Connection, Database
-
-
-class NoDeals:
-    """A DealPort with no deals (no stage asks for documents) but the role people from
-    DEAL_PEOPLE: what intake sees until the deal timeline is wired in."""
-
-    def __init__(self, people: dict[str, tuple[int, ...]]) -> None:
-        self._people = people
-
-    async def active_stage(self, tx: Connection, lead_id: int) -> str | None:
-        return None
-
-    async def documents_wanted(self, tx: Connection, lead_id: int) -> list[DocumentRequest]:
-        return []
-
-    async def payments_open(self, tx: Connection, lead_id: int) -> bool:
-        return False
-
-    def people(self, role: str) -> tuple[int, ...]:
-        return self._people.get(role, ())
+from bot.storage.db import Database
 
 
 def build_documents(
@@ -45,10 +25,9 @@ def build_documents(
     clock: Clock,
     staff_desk: StaffDesk,
     *,
-    port: DealPort | None = None,
+    port: DealPort,
     on_change: Callable[[], Awaitable[None]] | None = None,
 ) -> Documents:
-    port = port or NoDeals(settings.deal_people)
     delivery = DocumentDelivery(db, notifier, staff_desk, staff_t, clock, settings.documents_dir)
     review = DocumentReview(
         db,

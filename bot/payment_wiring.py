@@ -8,34 +8,14 @@ from datetime import time
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.deal_ports import DealPort, DocumentRequest
+from bot.domain.deal_ports import DealPort
 from bot.i18n import Translations, Translator
 from bot.services.event_pipe import EventPipe
 from bot.services.notifier import Notifier
 from bot.services.payment_timers import PaymentTimers
 from bot.services.payments import PaymentConfig, PaymentDesk
 from bot.services.staff_desk import StaffDesk
-from bot.storage.db import Connection, Database
-
-
-class SettingsDeal:
-    """A stand-in for the deal service until it is wired: payments always allowed, roles
-    from DEAL_PEOPLE. The real DealPort (bot/services/deal.py) answers from the deal file."""
-
-    def __init__(self, people: dict[str, tuple[int, ...]]) -> None:
-        self._people = people
-
-    async def active_stage(self, tx: Connection, lead_id: int) -> str | None:
-        return None
-
-    async def documents_wanted(self, tx: Connection, lead_id: int) -> list[DocumentRequest]:
-        return []
-
-    async def payments_open(self, tx: Connection, lead_id: int) -> bool:
-        return True
-
-    def people(self, role: str) -> tuple[int, ...]:
-        return self._people.get(role, ())
+from bot.storage.db import Database
 
 
 @dataclass(frozen=True)
@@ -53,10 +33,9 @@ def build_payments(
     clock: Clock,
     *,
     staff_desk: StaffDesk,
-    deal: DealPort | None,
+    deal: DealPort,
     pipe: EventPipe,
 ) -> Payments:
-    deal = deal or SettingsDeal(settings.deal_people)
     config = PaymentConfig(
         zone=settings.zone,
         quiet=settings.quiet,

@@ -164,7 +164,7 @@ async def make_harness(
             clock=clock,
             send_rate_per_second=0,
             send_limits=send_limits,
-            deal=deal,  # a stand-in for the deal file's rules (tests/payments)
+            deal_port=deal,  # a deal port of its own (tests/payments)
         )
         harness = Harness(app, telegram, clock, error_log)
         built.append(harness)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.calendar import CalendarDesk
+from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.event_pipe import EventPipe
@@ -27,6 +28,8 @@ EVENTS_SECONDS = 30
 WATCHDOG_SECONDS = 300
 # Time limits: breaches climb a rung, owed notices are sent.
 DESK_TIMERS_SECONDS = 30
+# Deal stages past their time climb a rung; summaries left to retry are posted.
+DEAL_TIMERS_SECONDS = 60
 # The digest job only checks whether today's digest is due and not yet sent.
 DIGEST_SECONDS = 60
 # Nurture follow-ups go out at a daytime hour; a minute late is fine.
@@ -49,6 +52,7 @@ def build_scheduler(
     nurture: Nurture | None = None,
     payments: PaymentTimers | None = None,
     retention: Callable[[], Awaitable[object]] | None = None,
+    deal_timers: DealTimers | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -70,6 +74,8 @@ def build_scheduler(
         jobs.append((payments.run_due, PAYMENTS_SECONDS, "payments"))
     if retention is not None:
         jobs.append((retention, RETENTION_SECONDS, "retention"))
+    if deal_timers is not None:
+        jobs.append((deal_timers.run_due, DEAL_TIMERS_SECONDS, "deal_timers"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

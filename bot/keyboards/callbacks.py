@@ -227,6 +227,26 @@ class EraseCb(CallbackData, prefix="ex"):
     sure: bool = False
 
 
+class DealAction(StrEnum):
+    """Deal buttons on a lead's card."""
+
+    # Short values: two 20-character ids and the lead id must fit 64 bytes.
+    START = "go"
+    STAGE = "st"  # opens the allowed next stages; `arg` then names one
+    FACT = "fc"  # opens the facts; `arg` then names one to switch
+    BACK = "bk"
+
+
+class DealCb(CallbackData, prefix="dl"):
+    """A deal button on the card. `at`: the stage the button was made in (an old button
+    from a stage the deal has left is refused); deal file ids are at most 20 characters."""
+
+    action: DealAction
+    lead_id: int
+    at: str = ""
+    arg: str = ""
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -254,4 +274,5 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentDocCb,
     PrivacyCb,
     EraseCb,
+    DealCb,
 )

@@ -16,6 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
+from bot.domain.deal import DealFile
 from bot.domain.events import Event, EventType
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead, LeadId
@@ -24,6 +25,7 @@ from bot.services.notifier import Delivery, Notifier, ThreadNotFound
 from bot.storage import (
     appointments,
     bot_settings,
+    deals,
     desk,
     leads,
     managers,
@@ -33,6 +35,7 @@ from bot.storage import (
 )
 from bot.storage import documents as document_store
 from bot.storage.db import Database
+from bot.views import deal as deal_view
 from bot.views.desk_card import CardClock, desk_lines, desk_markup
 from bot.views.staff import Booking, card_markup, lead_card, topic_title
 
@@ -57,6 +60,8 @@ class StaffDeskConfig:
     admin_ids: frozenset[int] = frozenset()
     # Desk hours, for "12 min left" on the card (working time only).
     desk_schedule: WeeklySchedule = WeeklySchedule.DEFAULT
+    # The deal timeline: the card's deal line and buttons (None: no deal support).
+    deal: DealFile | None = None
 
 
 class StaffDesk:
@@ -318,16 +323,21 @@ class StaffDesk:
             deadlines = await desk.open_deadlines(conn, lead.id)
             schedule = await payments.for_lead(conn, lead.id)
             papers = await document_store.for_lead(conn, lead.id)
+            deal = await deals.get(conn, lead.id)
         booking = Booking(manager=manager, appointment=appointment, site=site)
         # Rendered on events only: "12 min left" is as of the last change.
         clock = CardClock(self._clock.now(), self._config.desk_schedule, self._config.zone)
         work_lines = desk_lines(
             lead, work, deadlines, clock, self._t, payments=schedule, documents=papers
         )
+        markup = desk_markup(lead, work, self._t)
+        if self._config.deal is not None:
+            work_lines += deal_view.card_lines(self._config.deal, deal, clock.now, self._t)
+            markup = deal_view.with_rows(markup, deal_view.card_rows(lead, deal, self._t))
         card = lead_card(
             lead, self._checklist, self._t, self._config.zone, booking, crm_id, work_lines
         )
-        return card, card_markup(lead, team, self._t, desk_markup(lead, work, self._t))
+        return card, card_markup(lead, team, self._t, markup)
 
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:

@@ -250,7 +250,8 @@ async def events(tx: Connection, lead_id: LeadId) -> list[LeadEvent]:
             reason=str(event.data.get("reason", "")),
         )
         for event in await event_log.for_lead(tx, lead_id)
-        if "to" in event.data
+        # A deal's stage change also has from/to, but of deal stages, not statuses.
+        if "to" in event.data and event.type is not EventType.DEAL_STAGE_CHANGED
     ]
 
 

@@ -9,6 +9,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.web.api import SqliteIdempotencyStore, build_api
+from bot.web.api.deal_routes import DEAL_DESK
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -19,6 +20,7 @@ API_PREFIX = "/api/v1"
 
 def build_web_app(app: Application) -> web.Application:
     web_app = web.Application()
+    web_app[DEAL_DESK] = app.deal  # the API's deal routes find the use cases here
 
     async def health(request: web.Request) -> web.Response:
         async with app.db.transaction() as tx, tx.execute("SELECT 1") as cursor:

@@ -475,6 +475,9 @@ async def test_openapi_describes_the_three_endpoints(api: Api) -> None:
         "/leads/{lead_id}/status",
         "/leads/{lead_id}/messages",
         "/leads/{lead_id}/payments",
+        "/leads/{lead_id}/deal",
+        "/leads/{lead_id}/deal/stage",
+        "/leads/{lead_id}/deal/facts",
     }
     schemas = doc["components"]["schemas"]
 

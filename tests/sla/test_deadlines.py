@@ -113,7 +113,12 @@ async def test_an_erased_lead_takes_its_deadlines_along(harness: Harness) -> Non
     # An event about it still in the log (written before the erasure) opens nothing.
     await desk_event(h, EventType.DESK_CLIENT_MESSAGE, kind="text")
     assert await rows(h) == []
-    assert await h.app.pipe.lag() == {"desk_timers": 0, "staff_card": 0, "sales_desk": 0}
+    assert await h.app.pipe.lag() == {
+        "desk_timers": 0,
+        "staff_card": 0,
+        "deal_summary": 0,
+        "sales_desk": 0,
+    }
 
 
 async def _types(h: Harness) -> list[str]:

@@ -111,6 +111,24 @@ CREATE TABLE deal_documents (
     reject_reason TEXT
 , title TEXT, personal INTEGER NOT NULL DEFAULT 0, removed_at TEXT);
 
+CREATE TABLE deal_notices (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    stage_since TEXT NOT NULL,
+    rung INTEGER NOT NULL,
+    audience TEXT NOT NULL CHECK (audience IN ('topic', 'person', 'head', 'group')),
+    target INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at TEXT NOT NULL,
+    -- A sender working on the notice; another run leaves it alone until then.
+    claimed_until TEXT,
+    done_at TEXT,
+    -- sent / blocked / refused / moved / gone / gave_up
+    outcome TEXT
+);
+
 CREATE TABLE deals (
     lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
     timeline_id TEXT NOT NULL,
@@ -127,7 +145,7 @@ CREATE TABLE deals (
     summary_chat_id INTEGER,
     summary_message_id INTEGER,
     updated_at TEXT NOT NULL
-);
+, overdue_rung INTEGER NOT NULL DEFAULT 0, next_rung_at TEXT, summary_due_at TEXT);
 
 CREATE TABLE desk_deadlines (
     id INTEGER PRIMARY KEY,
@@ -537,6 +555,16 @@ CREATE INDEX consents_person ON consents (telegram_user_id, purpose);
 CREATE INDEX deal_documents_lead ON deal_documents (lead_id, stage, document);
 
 CREATE UNIQUE INDEX deal_documents_message ON deal_documents (lead_id, client_message_id);
+
+CREATE INDEX deal_notices_due ON deal_notices (next_try_at) WHERE done_at IS NULL;
+
+CREATE UNIQUE INDEX deal_notices_once
+    ON deal_notices (lead_id, stage_since, rung, audience, target);
+
+CREATE INDEX deals_rung ON deals (next_rung_at)
+    WHERE closed_at IS NULL AND next_rung_at IS NOT NULL;
+
+CREATE INDEX deals_summary ON deals (summary_due_at) WHERE summary_due_at IS NOT NULL;
 
 CREATE INDEX desk_deadlines_due ON desk_deadlines (due_at) WHERE met_at IS NULL;
 

@@ -7,6 +7,7 @@ from aiogram import F, Router
 from bot.handlers.prospect import (
     checklist,
     commands,
+    deal,
     documents,
     nurture,
     payments,
@@ -29,6 +30,7 @@ def build_router() -> Router:
         commands.build_router(),
         nurture.build_router(),
         privacy.build_router(),
+        deal.build_router(),
         viewings.build_router(),
         payments.build_router(),
         # A deal's documents before the relay: files the deal does not want fall through.

@@ -6,6 +6,7 @@ from aiogram import Router
 
 from bot.handlers.staff import (
     commands,
+    deal,
     desk,
     documents,
     erase,
@@ -29,6 +30,7 @@ def build_router() -> Router:
         # Review of a client's document; what to fix typed in the topic is not relayed.
         documents.build_router(),
         erase.build_router(),
+        deal.build_router(),
         setup.build_router(),
         commands.build_router(),
         stats.build_router(),

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from bot.web.api.deal_routes import DealFacts, DealStageMove, DealStart, DealState
 from bot.web.api.models import (
     IdempotencyKey,
     LeadIdParam,
@@ -36,6 +37,10 @@ _MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (ScheduleIn, "validation"),
     (ScheduleOut, "serialization"),
     (Problem, "serialization"),
+    (DealStart, "validation"),
+    (DealStageMove, "validation"),
+    (DealFacts, "validation"),
+    (DealState, "serialization"),
 ]
 _ERRORS = {
     "401": "No or wrong `Authorization: Bearer <token>`.",
@@ -43,7 +48,8 @@ _ERRORS = {
     "413": "The body is over 64 KB.",
     "415": "The body is not application/json.",
     "422": "Invalid JSON or body (see `errors`); a reused Idempotency-Key; unknown status.",
-    "409": "The status change is not allowed, or the same Idempotency-Key is in progress.",
+    "409": "The status change or deal move is not allowed (a deal file rule, not the next "
+    "stage, no deal, not attended), or the same Idempotency-Key is in progress.",
     "429": "Too many requests for this token; wait `Retry-After` seconds.",
 }
 
@@ -79,7 +85,7 @@ def build_openapi() -> dict[str, Any]:
             op["requestBody"] = {"required": True, **_content(JSON, ref[body])}
         return op
 
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "leadsieve sales desk API", "version": "1"},
         "security": [{"bearer": []}],
@@ -117,12 +123,43 @@ def build_openapi() -> dict[str, Any]:
                 )
                 | {"parameters": [lead_id]},
             },
+            "/leads/{lead_id}/deal": {
+                "post": operation(
+                    "Start the lead's deal (201; 200 with changed false if it has one)",
+                    "201",
+                    DealState,
+                    "401 404 409 413 415 422 429",
+                    DealStart,
+                )
+            },
+            "/leads/{lead_id}/deal/stage": {
+                "post": operation(
+                    "Move the deal to a stage allowed next; the client is told",
+                    "200",
+                    DealState,
+                    "401 404 409 413 415 422 429",
+                    DealStageMove,
+                )
+            },
+            "/leads/{lead_id}/deal/facts": {
+                "post": operation(
+                    "Switch facts of the deal (mortgage, married, ...)",
+                    "200",
+                    DealState,
+                    "401 404 409 413 415 422 429",
+                    DealFacts,
+                )
+            },
         },
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+    # The deal calls are safe to repeat by themselves: no Idempotency-Key.
+    for path in ("/deal", "/deal/stage", "/deal/facts"):
+        document["paths"][f"/leads/{{lead_id}}{path}"]["post"]["parameters"] = [lead_id]
+    return document
 
 
 def _content(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from bot.services.lead_commands import (
     StatusResult,
 )
 from bot.services.payments import PaymentDesk
+from bot.web.api import deal_routes
 from bot.web.api.idempotency import BeginOutcome, IdempotencyStore, fingerprint, scope_of
 from bot.web.api.models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -81,6 +82,7 @@ def build_api(
     app.router.add_post("/leads/{lead_id}/messages", handlers.send_message)
     if payments is not None:
         add_payment_routes(app, payments)
+    deal_routes.register(app)
     return app
 
 
