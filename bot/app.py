@@ -481,6 +481,7 @@ async def build_application(
         port=deal_port or deal.desk,
         on_change=pipe.drain,
     )
+    deal.card.documents_to_send = documents.still_to_send
     pipe.register("sales_desk", sales_desk)
     fsm = SQLiteStorage(db, clock)
     privacy = build_privacy(

@@ -6,17 +6,20 @@ the moves themselves are `DealDesk`'s use cases, shared with the API.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.domain.deal_ports import DocumentRequest
 from bot.domain.leads import LeadId
 from bot.i18n import Translations, Translator
 from bot.keyboards.callbacks import DealAction
 from bot.services.deal import DealDesk, DealOutcome, DealResult
 from bot.storage import deals, desk, leads
-from bot.storage.db import Database
+from bot.storage.db import Connection, Database
 from bot.views import deal as view
+from bot.views.documents import documents_keyboard
 from bot.views.prospect import ask_person_markup
 
 
@@ -42,6 +45,11 @@ class DealReply:
     restore_card: bool = False
 
 
+# What the client may send now for their deal (document intake answers it; it is built
+# after the deal, which it asks in turn, so it is attached later).
+DocumentsToSend = Callable[[Connection, int], Awaitable[list[DocumentRequest]]]
+
+
 class DealCard:
     def __init__(
         self, db: Database, deal_desk: DealDesk, translations: Translations, t: Translator
@@ -50,6 +58,7 @@ class DealCard:
         self._desk = deal_desk
         self._translations = translations
         self._t = t
+        self.documents_to_send: DocumentsToSend | None = None
 
     def may_press(self, user_id: int) -> bool:
         """The deal file's role people and administrators, in or out of the group."""
@@ -136,6 +145,9 @@ class DealCard:
             payment = None
             if deal is not None and await self._desk.payments_open(conn, lead.id):
                 payment = await deals.next_payment(conn, lead.id)
+            sendable: list[DocumentRequest] = []
+            if deal is not None and not deal.closed and self.documents_to_send is not None:
+                sendable = await self.documents_to_send(conn, lead.id)
             names: list[str] = []
             for person in () if stage is None else self._desk.people(stage.owner):
                 name = await desk.staff_name(conn, person)
@@ -143,5 +155,10 @@ class DealCard:
                     names.append(name)
         t = self._translations.get(lead.language)
         text = view.client_deal_text(self._desk.file, deal, states, payment, names, t)
-        markup = None if deal is None or deal.closed else ask_person_markup(t, "command")
-        return text, markup
+        if deal is None or deal.closed:
+            return text, None
+        # "📎 Send: <document>" for each document still wanted, then "Ask a person".
+        documents = documents_keyboard(sendable, t)
+        rows = [] if documents is None else documents.inline_keyboard
+        ask = ask_person_markup(t, "command").inline_keyboard
+        return text, InlineKeyboardMarkup(inline_keyboard=[*rows, *ask])

@@ -76,6 +76,8 @@ _DESK_CODES: dict[EventType, dict[str, str]] = {
     EventType.DESK_STAFF_REPLIED: {"kind": "relay.kind"},
     EventType.DESK_SLA_BREACHED: {"kind": "sla.kind"},
     EventType.DESK_SLA_ESCALATED: {"kind": "sla.kind"},
+    EventType.DEAL_DOCUMENT_REJECTED: {"reason": "documents.reason"},
+    EventType.CONSENT_WITHDRAWN: {"purpose": "privacy.purpose"},
 }
 
 

@@ -128,7 +128,8 @@ async def accept(harness: Harness, stage: str, document: str, lead_id: int = 1) 
         await tx.execute(
             "INSERT INTO deal_documents (lead_id, stage, document, status, file_id, "
             "file_unique_id, client_message_id, received_at) "
-            "VALUES (?, ?, ?, 'accepted', 'f', 'u', 1, '2026-11-22T09:00:00+00:00')",
+            "VALUES (?, ?, ?, 'accepted', 'f', 'u',"
+            " (SELECT COUNT(*) + 1 FROM deal_documents), '2026-11-22T09:00:00+00:00')",
             (lead_id, stage, document),
         )
 

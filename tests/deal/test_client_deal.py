@@ -22,7 +22,8 @@ async def reject(harness: Harness, stage: str, document: str) -> None:
         await tx.execute(
             "INSERT INTO deal_documents (lead_id, stage, document, status, file_id, "
             "file_unique_id, client_message_id, received_at, reject_reason) "
-            "VALUES (1, ?, ?, 'rejected', 'f', 'u', 1, '2026-11-22T09:00:00+00:00', 'blurry')",
+            "VALUES (1, ?, ?, 'rejected', 'f', 'u', (SELECT COUNT(*) + 1 FROM deal_documents),"
+            " '2026-11-22T09:00:00+00:00', 'unreadable')",
             (stage, document),
         )
 
@@ -49,7 +50,7 @@ async def test_deal_shows_the_stage_the_needs_the_payment_and_the_contact(
     assert "📎 Still needed from you (send a photo or a file here):\n• Passport" in text
     assert "💳" not in text  # 214-FZ: no payment asked before the contract is registered
     assert "👤 Your contact: Deal support specialist — Svetlana." in text
-    assert client.buttons() == ["🙋 Ask a person"]
+    assert client.buttons() == ["📎 Send: Passport", "🙋 Ask a person"]
 
     await accept(dealing, "reservation", "passport")
     await dealing.app.deal.move(lead.id, "financing", actor="api")

@@ -36,7 +36,7 @@ async def deal_rows(harness: Harness, lead_id: int = 1) -> None:
             " file_unique_id, file_name, mime_type, file_size, client_message_id, received_at,"
             " reviewed_by, reject_reason)"
             " VALUES (?, 'contract', 'passport', 'rejected', 'SECRET-FILE-ID', 'uniq', 'p.pdf',"
-            " 'application/pdf', 2048, 77, ?, ?, 'The photo is blurred')",
+            " 'application/pdf', 2048, 77, ?, ?, 'unreadable')",
             (lead_id, now, OLGA),
         )
 
@@ -90,7 +90,7 @@ async def test_mydata_holds_everything_stored_about_the_person(office: Harness) 
     [payment] = data["payments"]
     assert (payment["due_on"], payment["amount_minor"]) == ("2027-01-15", 120000000)
     [document] = data["documents"]
-    assert document["reject_reason"] == "The photo is blurred"
+    assert document["reject_reason"] == "unreadable"
     assert data["relayed_messages"] and data["relayed_messages"][0]["direction"]
     [desk] = data["desk"]
     assert desk["owner_name"] == "Olga"  # the one staff name: who handles the request
