@@ -147,6 +147,7 @@ async def test_a_client_is_led_from_the_viewing_to_the_keys(dealing: Harness) ->
     assert log.count(EventType.DEAL_STAGE_CHANGED) == 7
     assert log.count(EventType.DEAL_DOCUMENT_ACCEPTED) == 3
     # Nothing was reminded while the contract was not registered.
-    assert log.index(EventType.PAYMENT_REMINDED) > [
-        i for i, kind in enumerate(log) if kind is EventType.DEAL_STAGE_CHANGED
-    ][3]
+    assert (
+        log.index(EventType.PAYMENT_REMINDED)
+        > [i for i, kind in enumerate(log) if kind is EventType.DEAL_STAGE_CHANGED][3]
+    )
