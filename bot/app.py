@@ -7,7 +7,6 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -23,11 +22,10 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.care_wiring import build_after_viewing, build_nurture
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
-from bot.deal_wiring import build_deal
 from bot.desk_wiring import build_desk
-from bot.documents_wiring import build_documents
 from bot.domain.checklist import Checklist
 from bot.domain.checklist_file import load_checklist
 from bot.domain.deal_file import load_deal
@@ -43,7 +41,7 @@ from bot.jobs import build_scheduler
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
-from bot.payment_wiring import Payments, build_payments
+from bot.payment_wiring import Payments
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
@@ -53,15 +51,15 @@ from bot.services.deal import DealDesk
 from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
-from bot.services.documents import Documents, remove_lead_files
+from bot.services.documents import Documents
 from bot.services.event_pipe import EventPipe
 from bot.services.health import ErrorCount
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
 from bot.services.notifier import Notifier
-from bot.services.nurture import Nurture, NurtureConfig
-from bot.services.privacy import PrivacyDesk, build_privacy
+from bot.services.nurture import Nurture
+from bot.services.privacy import PrivacyDesk
 from bot.services.relay import Relay
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
@@ -357,22 +355,7 @@ async def build_application(
     reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     pipe = EventPipe(db, clock)
-    nurture = Nurture(
-        db,
-        checklist,
-        translations,
-        notifier,
-        clock,
-        NurtureConfig(
-            enabled=settings.nurture == "on",
-            zone=settings.zone,
-            quiet=settings.quiet,
-            company=settings.company_name,
-            operator_details=settings.operator_details,
-            consent_version=settings.consent_version,
-        ),
-        on_change=pipe.drain,
-    )
+    nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)
     conversation = Conversation(
         db,
         checklist,
@@ -447,7 +430,8 @@ async def build_application(
         pipe=pipe,
     )
     pipe.register("staff_card", staff_desk)
-    deal = build_deal(
+    fsm = SQLiteStorage(db, clock)
+    care = build_after_viewing(
         settings,
         deal_file,
         db,
@@ -455,47 +439,15 @@ async def build_application(
         translations,
         staff_t,
         clock,
+        checklist=checklist,
         staff_desk=staff_desk,
         lead_desk=lead_desk,
+        booking=booking,
+        fsm=fsm,
         pipe=pipe,
+        deal_port=deal_port,
     )
-    payments = build_payments(
-        settings,
-        db,
-        notifier,
-        translations,
-        staff_t,
-        clock,
-        staff_desk=staff_desk,
-        deal=deal_port or deal.desk,
-        pipe=pipe,
-    )
-    documents = build_documents(
-        settings,
-        db,
-        notifier,
-        translations,
-        staff_t,
-        clock,
-        staff_desk,
-        port=deal_port or deal.desk,
-        on_change=pipe.drain,
-    )
-    deal.card.documents_to_send = documents.still_to_send
     pipe.register("sales_desk", sales_desk)
-    fsm = SQLiteStorage(db, clock)
-    privacy = build_privacy(
-        settings,
-        db,
-        clock,
-        translations,
-        checklist,
-        booking,
-        fsm,
-        pipe,
-        remove_files=partial(remove_lead_files, settings.documents_dir),
-        documents_withdrawn=documents.consent_withdrawn,
-    )
     dispatcher = Dispatcher(
         storage=fsm,
         events_isolation=SimpleEventIsolation(),
@@ -520,11 +472,11 @@ async def build_application(
         desk_work=desk.work,
         relay=desk.relay,
         nurture=nurture,
-        payment_desk=payments.desk,
-        documents=documents,
-        document_review=documents.review,
-        privacy=privacy,
-        deal_card=deal.card,
+        payment_desk=care.payments.desk,
+        documents=care.documents,
+        document_review=care.documents.review,
+        privacy=care.privacy,
+        deal_card=care.deal.card,
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
@@ -567,9 +519,9 @@ async def build_application(
         digest=desk.digest,
         relay=desk.relay,
         nurture=nurture,
-        payments=payments,
-        documents=documents,
-        privacy=privacy,
-        deal=deal.desk,
-        deal_timers=deal.timers,
+        payments=care.payments,
+        documents=care.documents,
+        privacy=care.privacy,
+        deal=care.deal.desk,
+        deal_timers=care.deal.timers,
     )
