@@ -12,7 +12,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiogram.methods import DeleteForumTopic, GetChat, GetChatMember
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.domain.checklist import Checklist
@@ -330,10 +330,11 @@ class StaffDesk:
         work_lines = desk_lines(
             lead, work, deadlines, clock, self._t, payments=schedule, documents=papers
         )
-        markup = desk_markup(lead, work, self._t)
+        deal_rows: list[list[InlineKeyboardButton]] = []
         if self._config.deal is not None:
             work_lines += deal_view.card_lines(self._config.deal, deal, clock.now, self._t)
-            markup = deal_view.with_rows(markup, deal_view.card_rows(lead, deal, self._t))
+            deal_rows = deal_view.card_rows(lead, deal, self._t)
+        markup = desk_markup(lead, work, self._t, deal_rows)
         card = lead_card(
             lead, self._checklist, self._t, self._config.zone, booking, crm_id, work_lines
         )

@@ -78,15 +78,6 @@ def card_rows(lead: Lead, deal: Deal | None, t: Translator) -> list[list[InlineK
     ]
 
 
-def with_rows(
-    markup: InlineKeyboardMarkup | None, rows: Sequence[list[InlineKeyboardButton]]
-) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return markup
-    before = list(markup.inline_keyboard) if markup is not None else []
-    return InlineKeyboardMarkup(inline_keyboard=[*before, *rows])
-
-
 def stage_menu(deal_file: DealFile, deal: Deal, t: Translator) -> InlineKeyboardMarkup:
     """The stages the deal may move to from here, and Back."""
     stage = deal_file.stage(deal.stage)

@@ -22,7 +22,7 @@ from bot.domain.desk import (
 )
 from bot.domain.documents import StoredDocument
 from bot.domain.hours import WeeklySchedule
-from bot.domain.leads import Lead
+from bot.domain.leads import Lead, LeadStatus
 from bot.domain.payments import Payment
 from bot.domain.scoring import Verdict
 from bot.domain.viewings import Manager
@@ -160,14 +160,22 @@ def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKe
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def desk_markup(lead: Lead, desk: DeskLead, t: Translator) -> InlineKeyboardMarkup | None:
-    """The card's own buttons: what the desk rules offer for the lead's state."""
+def desk_markup(
+    lead: Lead,
+    desk: DeskLead,
+    t: Translator,
+    more: Sequence[list[InlineKeyboardButton]] = (),
+) -> InlineKeyboardMarkup:
+    """The card's own buttons: what the desk rules offer for the lead's state, `more` (the
+    deal's), and Erase ▸ last."""
     moves = offered(lead.status, desk)
-    if not moves:
-        return None
     buttons = [_button(t(f"desk.button.{move}"), DeskAction(move.value), lead.id) for move in moves]
-    # Erase ▸ on every card: only an administrator's press goes through (on the person's request).
-    return InlineKeyboardMarkup(inline_keyboard=[*_rows(buttons, 2), [erase_button(lead.id, t)]])
+    rows = [*_rows(buttons, 2), *more]
+    # Erase ▸ on every card, a closed one too (only an administrator's press goes through,
+    # on the person's request); not while the lead answers again: its card is replaced.
+    if lead.status is not LeadStatus.QUALIFYING:
+        rows.append([erase_button(lead.id, t)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _with_back(

@@ -107,7 +107,7 @@ async def test_a_logged_call_requires_a_next_call_or_a_close(office: Harness) ->
     card = card_message(office).visible_text
     assert "Закрыт: купил в другом месте" in card
     assert "Этап: закрыт" in card
-    assert card_buttons(office) == []
+    assert card_buttons(office) == ["🗑 Удалить ▸"]  # the desk is done; only erase is left
     row = await desk_row(office)
     assert row.next_step_required is False and row.first_contact_at is not None
     outcomes = [data["outcome"] for _, data in await events_of(office, "desk.call_logged")]

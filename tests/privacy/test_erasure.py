@@ -163,6 +163,19 @@ async def test_an_administrator_erases_a_lead_from_its_card(office: Harness) -> 
     assert "Consent to the processing" in (user.last_text() or "")
 
 
+async def test_a_closed_lead_can_still_be_erased_from_its_card(office: Harness) -> None:
+    await serious_buyer(office.prospect(language_code="en"))
+    olga = lead_manager(office, OLGA, "Olga")
+    await olga.click("🔒 Закрыть ▸", card_message(office))
+    await olga.click("дубль", card_message(office))
+    labels = [str(b["text"]) for b in card_message(office).inline_buttons()]
+    assert labels == ["🗑 Удалить ▸"]
+    await olga.click("🗑 Удалить ▸", card_message(office))
+    answer = await olga.click("🗑 Удалить лид #1 по просьбе клиента", card_message(office))
+    assert answer is not None and answer.text == "Лид #1 удалён."
+    assert await office.lead() is None
+
+
 async def test_the_erase_menu_goes_back_to_the_card(office: Harness) -> None:
     await serious_buyer(office.prospect(language_code="en"))
     olga = lead_manager(office, OLGA, "Olga")
