@@ -40,7 +40,7 @@ class StopVia(StrEnum):
     BUTTON = "button"  # Stop under a follow-up or the consent question
     CONSENT = "consent"  # the marketing consent was withdrawn elsewhere (/privacy)
     SETTING = "setting"  # NURTURE=off
-    SILENCE = "silence"  # MAX_UNANSWERED follow-ups went unanswered: no event
+    SILENCE = "silence"  # MAX_UNANSWERED follow-ups went unanswered
 
 
 class Action(StrEnum):

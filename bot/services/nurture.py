@@ -288,17 +288,15 @@ class Nurture:
         stopped = await store.stop(tx, lead.id, via.value, now)
         if not (stopped or withdrawn):
             return False
-        if via is not rules.StopVia.SILENCE:
-            await events.append(
-                tx,
-                lead.id,
-                EventType.NURTURE_STOPPED,
-                at=now,
-                actor="system"
-                if via in (rules.StopVia.CONSENT, rules.StopVia.SETTING)
-                else PROSPECT,
-                data={"via": via.value},
-            )
+        by_system = (rules.StopVia.CONSENT, rules.StopVia.SETTING, rules.StopVia.SILENCE)
+        await events.append(
+            tx,
+            lead.id,
+            EventType.NURTURE_STOPPED,
+            at=now,
+            actor="system" if via in by_system else PROSPECT,
+            data={"via": via.value},
+        )
         logger.info("lead %s: nurture stopped (%s)", lead.id, via.value)
         return True
 

@@ -195,7 +195,8 @@ async def test_after_three_unanswered_follow_ups_it_stops(office: Harness) -> No
     assert len(follow_ups(office)) == 3
     current = await state(office)
     assert current.stopped_via == "silence" and current.attempts == 3
-    assert await lead_events(office, EventType.NURTURE_STOPPED) == []  # not the client's doing
+    [stopped] = await lead_events(office, EventType.NURTURE_STOPPED)
+    assert stopped.data == {"via": "silence"} and stopped.actor == "system"
 
 
 async def test_two_presses_at_once_ask_the_questions_once(office: Harness) -> None:
