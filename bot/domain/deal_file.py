@@ -1,8 +1,10 @@
-"""The deal timeline file: roles, facts, stages with their documents, and rules.
+"""Loading the deal timeline file: roles, facts, stages with their documents, and rules.
 
 Edited by sales-ops people, so, like the checklist, every mistake is reported as
 `<file>:<line>: <key path>: <what is wrong>`, all of them at once, and the bot refuses
-to start on one. The format is documented at the top of the bundled file.
+to start on one. The format is documented at the top of the bundled file. This module
+reads each section's shape; what the sections must mean together (references, which
+stages can be reached, the rules) is checked in bot/domain/deal_checks.py.
 """
 
 from __future__ import annotations
@@ -16,25 +18,18 @@ from typing import Any
 import yaml
 
 from bot.domain.checklist import Localized
-from bot.domain.conditions import Condition, ConditionError, describe_value, parse_condition
+from bot.domain.conditions import Condition, ConditionError, Loc, describe_value, parse_condition
 from bot.domain.deal import (
-    AllFacts,
-    AnyFacts,
     DealFile,
     DealRule,
     DocumentSpec,
     Fact,
-    FactCondition,
-    FactIs,
-    NotFacts,
     Role,
-    RuleKind,
     Stage,
     StageMessage,
 )
+from bot.domain.deal_checks import DealChecks, people_problems
 from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
-
-Loc = tuple[str | int, ...]
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]{0,19}")
 _FILE_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -73,15 +68,9 @@ def parse_deal(
     text: str, source: str, people: Mapping[str, tuple[int, ...]] | None = None
 ) -> DealFile:
     deal_file = _Loader(source).load(text)
-    unknown = sorted(set(people or {}) - {role.id for role in deal_file.roles})
-    if unknown:
-        known = ", ".join(role.id for role in deal_file.roles)
-        raise DealFileError(
-            [
-                f"DEAL_PEOPLE: role {role!r} is not in {source} (its roles: {known})"
-                for role in unknown
-            ]
-        )
+    problems = people_problems(people or {}, deal_file.roles, source)
+    if problems:
+        raise DealFileError(problems)
     return deal_file.with_people(people or {})
 
 
@@ -115,7 +104,7 @@ def _id_problem(value: object) -> str | None:
 
 
 @dataclass
-class _Loader:
+class _Loader(DealChecks):
     source: str
     lines: dict[Loc, int] = field(default_factory=dict)
     problems: list[tuple[Loc, str]] = field(default_factory=list)
@@ -291,11 +280,7 @@ class _Loader:
             title = self._text((*loc, "title"), raw.get("title"))
             message = self._message((*loc, "message"), raw.get("message"))
             owner = raw.get("owner")
-            if owner not in roles:
-                shown = describe_value(owner)
-                self._add(
-                    (*loc, "owner"), f"{shown} is not a role; roles: {', '.join(sorted(roles))}"
-                )
+            self._check_owner((*loc, "owner"), owner, roles)
             days = raw.get("expected_days")
             if days is not None and (
                 isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS
@@ -317,37 +302,6 @@ class _Loader:
                 stage = Stage(raw["id"], title, message, owner, days, documents, next_ids, final)
                 stages.append((loc, stage))
         return tuple(stage for _, stage in stages)
-
-    def _next(
-        self, loc: Loc, raw: Mapping[Any, Any], known: set[str], final: bool, following: str | None
-    ) -> tuple[str, ...]:
-        value = raw.get("next")
-        if final:
-            if value is not None:
-                self._add(loc, "a final stage closes the deal: remove next: or final: true")
-            return ()
-        if value is None:
-            if following is None:
-                self._add(
-                    (*loc[:-1], "id"),
-                    "the last stage goes nowhere: add final: true or next: [stage ids]",
-                )
-                return ()
-            return (following,)
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not value:
-            self._add(loc, f"must be a list of stage ids, got {describe_value(value)}")
-            return ()
-        result: list[str] = []
-        for index, item in enumerate(value):
-            if item not in known:
-                self._add((*loc, index), f"{describe_value(item)} is not a stage id")
-            elif item == raw["id"]:
-                self._add((*loc, index), "a stage cannot be its own next stage")
-            elif item not in result:
-                result.append(item)
-        return tuple(result)
 
     def _message(self, loc: Loc, value: Any) -> StageMessage | None:
         if not isinstance(value, dict):
@@ -391,104 +345,16 @@ class _Loader:
                 )
         return tuple(documents)
 
-    def _fact_condition(self, loc: Loc, raw: Any, facts: set[str]) -> FactCondition | None:
-        """{mortgage: true}, {married: true, mortgage: false}, any: [...], all: [...], not: {...}"""
-        if not isinstance(raw, dict) or not raw:
-            self._add(
-                loc,
-                "must be a condition on facts like {mortgage: true}, got " + describe_value(raw),
-            )
-            return None
-        items: list[FactCondition] = []
-        for key, value in raw.items():
-            here = (*loc, str(key))
-            if key in ("any", "all"):
-                if not isinstance(value, list) or not value:
-                    self._add(here, f"'{key}' needs a non-empty list of conditions")
-                    continue
-                parts = [
-                    self._fact_condition((*here, i), item, facts) for i, item in enumerate(value)
-                ]
-                kept = tuple(part for part in parts if part is not None)
-                items.append(AnyFacts(kept) if key == "any" else AllFacts(kept))
-            elif key == "not":
-                inner = self._fact_condition(here, value, facts)
-                if inner is not None:
-                    items.append(NotFacts(inner))
-            elif key not in facts:
-                known = ", ".join(sorted(facts)) or "none: add facts:"
-                self._add(here, f"unknown fact {key!r}; facts: {known}")
-            elif not isinstance(value, bool):
-                self._add(here, f"a fact is true or false, got {describe_value(value)}")
-            else:
-                items.append(FactIs(str(key), value))
-        if not items:
-            return None
-        return items[0] if len(items) == 1 else AllFacts(tuple(items))
-
     def _rules(self, value: Any, stages: set[str]) -> tuple[DealRule, ...]:
         rules: list[DealRule] = []
         for loc, raw in self._items("rules", value, required=False):
             self._unknown_keys(loc, raw, _RULE)
             message = self._text((*loc, "message"), raw.get("message"))
-            checked: tuple[tuple[str, Any], ...]
-            before = raw.get("no_payments_before")
-            enter, after = raw.get("enter"), raw.get("after_documents_of")
-            if before is not None and enter is None and after is None:
-                kind, stage = RuleKind.NO_PAYMENTS_BEFORE, before
-                checked = (("no_payments_before", before),)
-            elif before is None and enter is not None and after is not None:
-                kind, stage = RuleKind.DOCUMENTS_FIRST, after
-                checked = (("enter", enter), ("after_documents_of", after))
-            else:
-                self._add(
-                    loc,
-                    "a rule is either no_payments_before: <stage> or enter: <stage> with "
-                    "after_documents_of: <stage>",
-                )
-                continue
-            bad = False
-            for key, stage_id in checked:
-                if stage_id not in stages:
-                    self._add((*loc, key), f"{describe_value(stage_id)} is not a stage id")
-                    bad = True
-            if not bad and message is not None:
-                rules.append(DealRule(raw["id"], kind, str(stage), message, enter))
+            target = self._rule_target(loc, raw, stages)
+            if target is not None and message is not None:
+                kind, stage = target
+                rules.append(DealRule(raw["id"], kind, stage, message, raw.get("enter")))
         return tuple(rules)
-
-    def _check_graph(self, stages: tuple[Stage, ...]) -> None:
-        """Every stage is reachable from the first, and a final stage from every stage."""
-        by_id = {stage.id: stage for stage in stages}
-        reached, todo = {stages[0].id}, [stages[0].id]
-        while todo:
-            for following in by_id[todo.pop()].next:
-                if following not in reached:
-                    reached.add(following)
-                    todo.append(following)
-        for index, stage in enumerate(stages):
-            if stage.id not in reached:
-                self._add(
-                    ("stages", index, "id"),
-                    f"stage {stage.id!r} cannot be reached from {stages[0].id!r}: "
-                    "name it in an earlier stage's next:",
-                )
-        if not any(stage.final for stage in stages):
-            self._add(("stages",), "no stage closes the deal: mark the last one final: true")
-            return
-        closes = {stage.id for stage in stages if stage.final}
-        changed = True
-        while changed:
-            changed = False
-            for stage in stages:
-                if stage.id not in closes and any(n in closes for n in stage.next):
-                    closes.add(stage.id)
-                    changed = True
-        for index, stage in enumerate(stages):
-            if stage.id not in closes:
-                self._add(
-                    ("stages", index, "next"),
-                    f"from stage {stage.id!r} no final stage can be reached",
-                )
 
     def _text(self, loc: Loc, value: Any) -> Localized | None:
         if not isinstance(value, dict):
