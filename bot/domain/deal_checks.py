@@ -40,7 +40,8 @@ class DealChecks(ABC):
     def _add(self, loc: Loc, message: str) -> None: ...
 
     def _check_owner(self, loc: Loc, owner: Any, roles: set[str]) -> None:
-        if owner not in roles:
+        # Not a string (a list, a mapping): not an id, and not hashable either.
+        if not isinstance(owner, str) or owner not in roles:
             shown = describe_value(owner)
             self._add(loc, f"{shown} is not a role; roles: {', '.join(sorted(roles))}")
 
@@ -68,7 +69,7 @@ class DealChecks(ABC):
             return ()
         result: list[str] = []
         for index, item in enumerate(value):
-            if item not in known:
+            if not isinstance(item, str) or item not in known:
                 self._add((*loc, index), f"{describe_value(item)} is not a stage id")
             elif item == raw["id"]:
                 self._add((*loc, index), "a stage cannot be its own next stage")
@@ -133,7 +134,7 @@ class DealChecks(ABC):
             return None
         bad = False
         for key, stage_id in checked:
-            if stage_id not in stages:
+            if not isinstance(stage_id, str) or stage_id not in stages:
                 self._add((*loc, key), f"{describe_value(stage_id)} is not a stage id")
                 bad = True
         return None if bad else (kind, str(stage))

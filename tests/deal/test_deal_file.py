@@ -126,6 +126,18 @@ def _broken(old: str, new: str) -> str:
 
 CASES = [
     pytest.param(
+        _broken(
+            "    owner: support\n    expected_days: 3", "    owner: [support]\n    expected_days: 3"
+        ),
+        "deal.yaml:17: stages[booking].owner: a list is not a role; roles: support",
+        id="owner-a-list",
+    ),
+    pytest.param(
+        _broken("    no_payments_before: contract", "    no_payments_before: {stage: contract}"),
+        "deal.yaml:44: rules[pay_later].no_payments_before: a mapping is not a stage id",
+        id="rule-stage-a-mapping",
+    ),
+    pytest.param(
         _broken("version: 2", "version: two"),
         "deal.yaml:2: version: must be a whole number from 1, got 'two'",
         id="version",
