@@ -23,6 +23,7 @@ class DocumentRequest:
     # Passport, SNILS and the like: only after the `documents` consent.
     personal: bool
     required: bool
+    stage_title: Localized | None = None  # None: staff see the stage's id
 
 
 class DealPort(Protocol):

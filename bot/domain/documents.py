@@ -64,6 +64,7 @@ class StoredDocument:
     id: int
     lead_id: int
     stage: str
+    stage_title: str  # in the staff language
     document: str
     title: str
     personal: bool

@@ -119,7 +119,9 @@ class DealDesk:
         if deal is None or stage is None:
             return []
         return [
-            DocumentRequest(stage.id, doc.id, doc.title, doc.personal, doc.required)
+            DocumentRequest(
+                stage.id, doc.id, doc.title, doc.personal, doc.required, stage_title=stage.title
+            )
             for doc in rules.documents_for(stage, deal.facts)
         ]
 

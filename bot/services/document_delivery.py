@@ -140,7 +140,7 @@ class DocumentDelivery:
                 from_chat_id=lead.chat_id,
                 message_id=document.client_message_id,
                 message_thread_id=thread,
-                caption=review_caption(lead.id, document.title, document.stage, self._t),
+                caption=review_caption(lead.id, document.title, document.stage_title, self._t),
                 reply_markup=review_markup(document.id, self._t),
             )
 

@@ -235,7 +235,7 @@ class DocumentReview:
 
     def _reviewed(self, document: StoredDocument, line: str) -> dict[str, Any]:
         """The review copy's caption once reviewed: what it is, and how it ended."""
-        caption = review_caption(document.lead_id, document.title, document.stage, self._t)
+        caption = review_caption(document.lead_id, document.title, document.stage_title, self._t)
         return {
             "caption": f"{caption}\n{line}",
             "review_chat_id": document.staff_chat_id,

@@ -306,6 +306,11 @@ class Documents:
                 tx,
                 lead.id,
                 stage=request.stage,
+                stage_title=(
+                    request.stage
+                    if request.stage_title is None
+                    else request.stage_title.get(self._staff_t.language)
+                ),
                 document=request.document,
                 title=request.title.get(self._staff_t.language),
                 personal=request.personal,

@@ -19,7 +19,7 @@ from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
 
 _COLUMNS = (
-    "id, lead_id, stage, document, title, personal, status, file_id, file_unique_id,"
+    "id, lead_id, stage, stage_title, document, title, personal, status, file_id, file_unique_id,"
     " mime_type, stored_path, client_message_id, staff_chat_id, staff_message_id,"
     " received_at, reviewed_by, reject_reason, removed_at"
 )
@@ -28,9 +28,9 @@ _BY_LEAD = _SELECT + " WHERE lead_id = ? ORDER BY id"
 _BY_ID = _SELECT + " WHERE id = ?"
 _TAKEN = "SELECT 1 FROM deal_documents WHERE lead_id = ? AND client_message_id = ?"
 _INSERT = """
-INSERT INTO deal_documents (lead_id, stage, document, title, personal, status, file_id,
-    file_unique_id, file_name, mime_type, file_size, client_message_id, received_at)
-VALUES (?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO deal_documents (lead_id, stage, stage_title, document, title, personal, status,
+    file_id, file_unique_id, file_name, mime_type, file_size, client_message_id, received_at)
+VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (lead_id, client_message_id) DO NOTHING
 """
 # Conditional: of two reviews at once only the first finds the document still received.
@@ -85,6 +85,7 @@ def _document(row: Row) -> StoredDocument:
         id=row["id"],
         lead_id=row["lead_id"],
         stage=row["stage"],
+        stage_title=row["stage_title"] or row["stage"],
         document=row["document"],
         title=row["title"] or row["document"],
         personal=bool(row["personal"]),
@@ -125,6 +126,7 @@ async def add(
     lead_id: int,
     *,
     stage: str,
+    stage_title: str,
     document: str,
     title: str,
     personal: bool,
@@ -137,6 +139,7 @@ async def add(
         (
             lead_id,
             stage,
+            stage_title,
             document,
             title,
             int(personal),

@@ -75,6 +75,7 @@ async def test_a_client_is_led_from_the_viewing_to_the_keys(dealing: Harness) ->
         for m in dealing.telegram.bot_messages(STAFF_CHAT, thread)
         if (m.caption or "").startswith("📄")
     ]
+    assert copy.caption == "📄 Лид #1: Паспорт (этап Бронирование)"
     await olga.click(ACCEPT, copy)
     await dealing.app.documents.delivery.deliver_due()
     assert "✅ Passport: accepted" in (client.last_text() or "")

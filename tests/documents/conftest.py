@@ -21,12 +21,26 @@ from tests.conftest import STAFF_CHAT, Harness
 from tests.fakegram import StoredMessage
 from tests.relay.conftest import Desk, open_desk
 
+# The stages' titles as the deal file gives them; "keys" has none (staff see its id).
+STAGE_TITLES = {
+    "reservation": Localized(texts={"ru": "Бронь", "en": "Reservation"}),
+    "mortgage": Localized(texts={"ru": "Ипотека", "en": "Mortgage"}),
+    "signing": Localized(texts={"ru": "Подписание", "en": "Signing"}),
+}
+
 
 def _request(
     stage: str, document: str, en: str, ru: str, *, personal: bool = False
 ) -> DocumentRequest:
     title = Localized(texts={"ru": ru, "en": en})
-    return DocumentRequest(stage, document, title, personal=personal, required=True)
+    return DocumentRequest(
+        stage,
+        document,
+        title,
+        personal=personal,
+        required=True,
+        stage_title=STAGE_TITLES.get(stage),
+    )
 
 
 # What each stage of the test deal asks for.

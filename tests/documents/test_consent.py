@@ -46,7 +46,7 @@ async def test_a_passport_waits_for_the_consent_then_is_taken(harness: Harness) 
     [document] = await deal.documents()
     assert document.personal and document.document == "passport"
     await deal.run_jobs()
-    assert [m.caption for m in deal.review_copies()] == ["📄 Лид #1: Паспорт (этап signing)"]
+    assert [m.caption for m in deal.review_copies()] == ["📄 Лид #1: Паспорт (этап Подписание)"]
 
     # With the consent in place the next passport file is taken at once.
     olga = lead_manager(harness, OLGA, "Olga")

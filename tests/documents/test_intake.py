@@ -43,8 +43,8 @@ async def test_several_missing_the_bot_asks_which_and_then_knows(
     await deal.run_jobs()
     captions = [m.caption for m in deal.review_copies()]
     assert captions == [
-        "📄 Лид #1: Одобрение банка (этап mortgage)",
-        "📄 Лид #1: Справка о доходах (этап mortgage)",
+        "📄 Лид #1: Одобрение банка (этап Ипотека)",
+        "📄 Лид #1: Справка о доходах (этап Ипотека)",
     ]
 
 

@@ -37,7 +37,7 @@ async def test_a_restart_between_the_file_and_its_review_copy(
     again.app.documents.port = TableDeals()
     deal.harness = again
     assert await deal.run_jobs() == 1
-    assert [m.caption for m in deal.review_copies()] == ["📄 Лид #1: Паспорт (этап signing)"]
+    assert [m.caption for m in deal.review_copies()] == ["📄 Лид #1: Паспорт (этап Подписание)"]
     assert await deal.run_jobs() == 0  # copied once
 
 

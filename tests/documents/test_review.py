@@ -19,7 +19,7 @@ async def test_an_accepted_document_is_ticked_and_the_client_told(deal: Deal) ->
     assert deal.review_copies() == []  # the copy waits for the job, nothing is lost meanwhile
     await deal.run_jobs()
     [copy] = deal.review_copies()
-    assert copy.caption == "📄 Лид #1: Заявка на бронь (этап reservation)"
+    assert copy.caption == "📄 Лид #1: Заявка на бронь (этап Бронь)"
     assert copy.content["document"]["file_name"] == "scan.pdf"
     assert [b["text"] for b in copy.inline_buttons()] == ["✅ Принять", "❌ Отклонить ▸"]
     assert "⏳ Заявка на бронь" in deal.card()
@@ -28,7 +28,7 @@ async def test_an_accepted_document_is_ticked_and_the_client_told(deal: Deal) ->
     answer = await olga.click("✅ Принять", copy)
     assert answer is not None and answer.text == "Принят, клиенту сообщим."
     [copy] = deal.review_copies()
-    assert copy.caption == "📄 Лид #1: Заявка на бронь (этап reservation)\n✅ Принял(а) Olga"
+    assert copy.caption == "📄 Лид #1: Заявка на бронь (этап Бронь)\n✅ Принял(а) Olga"
     assert copy.inline_buttons() == []
     assert "✅ Заявка на бронь" in deal.card()
     await deal.run_jobs()

@@ -37,6 +37,7 @@ def stored(
         id=id_,
         lead_id=1,
         stage="mortgage",
+        stage_title="Mortgage",
         document=document,
         title=document.title(),
         personal=False,

@@ -109,7 +109,7 @@ CREATE TABLE deal_documents (
     reviewed_at TEXT,
     reviewed_by INTEGER,
     reject_reason TEXT
-, title TEXT, personal INTEGER NOT NULL DEFAULT 0, removed_at TEXT);
+, title TEXT, personal INTEGER NOT NULL DEFAULT 0, removed_at TEXT, stage_title TEXT);
 
 CREATE TABLE deal_notices (
     id INTEGER PRIMARY KEY,
