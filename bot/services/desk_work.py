@@ -81,6 +81,8 @@ class DeskReply:
     prospect: Turn | None = None
     # Shown instead of the toast and the topic line if the prospect's messages did not go.
     prospect_failed: str | None = None
+    # The card gets all its buttons back (the deal's too), rendered by the staff desk.
+    restore_card: int | None = None  # the lead's id
 
 
 def _menu(markup: InlineKeyboardMarkup) -> DeskReply:
@@ -172,8 +174,7 @@ class DeskWork:
     def _back(self, lead: Lead, desk: DeskLead, press: Press) -> DeskReply:
         if not press.in_staff_group:
             return _menu(desk_card.reassign_markup(lead.id, self._t))
-        markup = desk_card.desk_markup(lead, desk, self._t)
-        return DeskReply(keyboard=markup, replace_keyboard=True)
+        return DeskReply(restore_card=lead.id)
 
     @staticmethod
     def _topic(lead: Lead, text: str, reply: DeskReply | None = None) -> DeskReply:
@@ -289,11 +290,7 @@ class DeskWork:
             id=lead.id,
             verdict=self._t(f"staff.verdict.{verdict}"),
         )
-        back = DeskReply(
-            toast=self._t("desk.done.reason_asked"),
-            keyboard=desk_card.desk_markup(lead, desk, self._t),
-            replace_keyboard=True,
-        )
+        back = DeskReply(toast=self._t("desk.done.reason_asked"), restore_card=lead.id)
         return self._topic(lead, ask, back)
 
     async def awaiting(self, chat_id: int, thread_id: int | None, user_id: int) -> int | None:

@@ -4,12 +4,17 @@ card and the pinned summary follow, rules refuse a move, and presses race or com
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from bot.domain.events import EventType
 from bot.keyboards.callbacks import DealAction, DealCb
 from bot.storage import events
 from tests.conftest import OUTSIDER_ID, STAFF_CHAT, Harness
 from tests.deal.conftest import (
+    OLGA,
+    PEOPLE,
     STAGES_EN,
     STAGES_RU,
     accept,
@@ -22,6 +27,7 @@ from tests.deal.conftest import (
     sent_to_client,
     staff,
 )
+from tests.viewings.conftest import write_sites
 
 WALK = ["financing", "contract", "registration", "payments", "acceptance", "keys", "closed"]
 
@@ -220,3 +226,20 @@ async def test_summaries_synced_at_once_are_posted_once(dealing: Harness) -> Non
     after = dealing.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)
     assert len(after) == posted + 1
     assert pinned(dealing) == after[-1]
+
+
+async def test_back_from_the_erase_menu_keeps_the_deal_buttons(
+    make_harness: Callable[..., Any], tmp_path: Path
+) -> None:
+    dealing: Harness = await make_harness(
+        sites_path=write_sites(tmp_path), deal_people=PEOPLE, admin_ids=str(OLGA)
+    )
+    await attended(dealing)
+    olga = staff(dealing)
+    await olga.click("💼 Сделка", card(dealing))
+    labels = [str(b["text"]) for b in card(dealing).inline_buttons()]
+    assert labels == ["➡️ Этап ▸", "☑️ Условия ▸", "🗑 Удалить ▸"]
+    await olga.click("🗑 Удалить ▸", card(dealing))
+    assert "➡️ Этап ▸" not in [str(b["text"]) for b in card(dealing).inline_buttons()]
+    await olga.click("« Назад", card(dealing))
+    assert [str(b["text"]) for b in card(dealing).inline_buttons()] == labels

@@ -12,6 +12,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.domain.leads import LeadId
 from bot.handlers.render import Where, carry_out
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DeskAction, DeskCb
@@ -96,7 +97,12 @@ async def _to_prospect(turn: Turn, notifier: Notifier) -> bool:
     return delivered
 
 
-async def show(reply: DeskReply, notifier: Notifier, query: CallbackQuery | None) -> None:
+async def show(
+    reply: DeskReply,
+    notifier: Notifier,
+    query: CallbackQuery | None,
+    staff: StaffDesk | None = None,
+) -> None:
     # The prospect first: whether it went decides what staff are told.
     if reply.prospect is not None:
         delivered = await _to_prospect(reply.prospect, notifier)
@@ -107,6 +113,8 @@ async def show(reply: DeskReply, notifier: Notifier, query: CallbackQuery | None
         message = query.message
         if reply.replace_keyboard and message is not None:
             await notifier.edit_markup(message.chat.id, message.message_id, reply.keyboard)
+    if reply.restore_card is not None and staff is not None:
+        await staff.sync_card(LeadId(reply.restore_card))
     if reply.topic_text is not None and reply.topic_chat_id is not None:
         try:
             await notifier.send(
@@ -122,6 +130,7 @@ async def press(
     in_staff_group: bool,
     desk_work: DeskWork,
     notifier: Notifier,
+    staff: StaffDesk,
 ) -> None:
     user = query.from_user
     if in_staff_group:
@@ -135,18 +144,20 @@ async def press(
         message_id=None if message is None else message.message_id,
         in_staff_group=in_staff_group,
     )
-    await show(await desk_work.press(callback_data.action, pressed), notifier, query)
+    await show(await desk_work.press(callback_data.action, pressed), notifier, query, staff)
 
 
 async def refuse(query: CallbackQuery, notifier: Notifier, staff_t: Translator) -> None:
     await notifier.answer_callback(query.id, staff_t("desk.refused.stranger"))
 
 
-async def reason(message: Message, lead_id: int, desk_work: DeskWork, notifier: Notifier) -> None:
+async def reason(
+    message: Message, lead_id: int, desk_work: DeskWork, notifier: Notifier, staff: StaffDesk
+) -> None:
     user = message.from_user
     assert user is not None  # AwaitedInput checked it
     reply = await desk_work.give_reason(lead_id, user.id, user.full_name, message.text or "")
-    await show(reply, notifier, None)
+    await show(reply, notifier, None, staff)
 
 
 def build_router() -> Router:
