@@ -73,6 +73,7 @@ from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
 from bot.views.consent import Operator
 from bot.views.manager import manager_commands
+from bot.views.sales_desk import deal_words
 from bot.views.staff import staff_commands
 from bot.web.server import build_web_app
 
@@ -401,6 +402,7 @@ async def build_application(
         SalesDeskConfig(
             events=frozenset(settings.sales_desk_events) or None,
             verdicts=frozenset(settings.sales_desk_verdicts),
+            words=deal_words(deal_file, settings.default_language),
         ),
         staff_chat=staff_desk,
         on_change=pipe.drain,

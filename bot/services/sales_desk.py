@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import Clock
@@ -26,7 +26,7 @@ from bot.storage import bot_settings, events, privacy, sales_desk
 from bot.storage.db import Connection, Database
 from bot.storage.sales_desk import Backlog, Delivery
 from bot.views.lead_json import event_data
-from bot.views.sales_desk import answers_text, event_summary
+from bot.views.sales_desk import DealWords, answers_text, event_summary
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ class SalesDeskConfig:
     verdicts: frozenset[str]
     concurrency: int = 4
     batch: int = 50
+    # The deal file's ids in words, for the one-line summaries (Bitrix24, amoCRM).
+    words: DealWords = field(default_factory=DealWords)
 
 
 class SalesDesk:
@@ -184,7 +186,7 @@ class SalesDesk:
             lead_id=event.lead_id,
             data=event_data(event, lead, crm_id),
             crm_id=crm_id,
-            summary=event_summary(event, facts, self._t),
+            summary=event_summary(event, facts, self._t, self._config.words),
             details="" if facts is None else answers_text(lead or {}),
         )
         result = await self._client.deliver(outbound)

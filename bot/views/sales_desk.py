@@ -4,6 +4,7 @@ staff language), and the /outbox report with its buttons (Telegram HTML)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_datetime
 
+from bot.domain.deal import DealFile
 from bot.domain.events import Event, EventType
 from bot.i18n import Translator
 from bot.keyboards.callbacks import OutboxAction, OutboxCb
@@ -26,7 +28,27 @@ def _when(value: str | None, zone: ZoneInfo, language: str) -> str:
     return format_datetime(moment, format="short", locale=language)
 
 
-def event_summary(event: Event, facts: LeadFacts | None, t: Translator) -> str:
+@dataclass(frozen=True)
+class DealWords:
+    """The deal file's stages and documents in the staff language, by id."""
+
+    stages: Mapping[str, str] = field(default_factory=dict)
+    documents: Mapping[str, str] = field(default_factory=dict)
+
+
+def deal_words(deal_file: DealFile, language: str) -> DealWords:
+    stages = {stage.id: stage.title.get(language) for stage in deal_file.stages}
+    documents = {
+        document.id: document.title.get(language)
+        for stage in deal_file.stages
+        for document in stage.documents
+    }
+    return DealWords(stages, documents)
+
+
+def event_summary(
+    event: Event, facts: LeadFacts | None, t: Translator, words: DealWords | None = None
+) -> str:
     """One plain line, e.g. "Viewing booked: 24.11.2026, 11:00, Park Vista"."""
     data = event.data
     params: dict[str, Any] = {"id": event.lead_id}
@@ -52,6 +74,13 @@ def event_summary(event: Event, facts: LeadFacts | None, t: Translator) -> str:
         params["wish"] = wish or ""
     if event.type.value.startswith(_FLAT_PREFIXES) or event.type in _FLAT_TYPES:
         params = _desk_params(event.type, data, t) | params
+    if event.type.value.startswith("deal.") and words is not None:
+        # A deal file id in words ("Contract registration", not "registration").
+        for key in ("stage", "from", "to"):
+            params[key] = words.stages.get(str(params.get(key)), params.get(key))
+        params["document"] = words.documents.get(
+            str(params.get("document")), params.get("document")
+        )
     return t(f"desk.event.{event.type}", **params)
 
 
