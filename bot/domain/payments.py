@@ -137,7 +137,10 @@ _SPACES = "[ \u00a0\u202f]"
 _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
 _DATE_LIKE = re.compile(r"[\d.\-/]+")
 _DASH = re.compile(r"[\s\u00a0\u202f]*[—–\-:]?[\s\u00a0\u202f]*")
-_AMOUNT = re.compile(rf"(\d{{1,3}}(?:{_SPACES}\d{{3}})+|\d+)(?:[.,](\d{{1,2}}))?(?!\d)")
+# Thousands grouped by spaces, dots or commas ("1 200 000", "1.200.000", "1,200,000"): a
+# group has three digits, a fraction one or two, so "1,200" is 1200 and "1,20" is 1.20.
+_GROUP = rf"(?:{_SPACES}|[.,])"
+_AMOUNT = re.compile(rf"(\d{{1,3}}(?:{_GROUP}\d{{3}})+|\d+)(?:[.,](\d{{1,2}}))?(?!\d)")
 _CURRENCY = re.compile(r"[\s\u00a0\u202f]*(?:₽|руб\.?|р\.|rub\b|RUB\b)", re.IGNORECASE)
 
 
@@ -187,7 +190,7 @@ def parse_line(line: str, number: int, today: date) -> PlannedPayment | BadLine:
     amount = _AMOUNT.match(rest)
     if amount is None:
         return BadLine(number, LineProblem.NO_AMOUNT, rest.split()[0] if rest.split() else "")
-    whole = int(re.sub(_SPACES, "", amount[1]))
+    whole = int(re.sub(_GROUP, "", amount[1]))
     minor = whole * 100 + int((amount[2] or "0").ljust(2, "0"))
     if minor == 0:
         return BadLine(number, LineProblem.ZERO_AMOUNT, amount[0])

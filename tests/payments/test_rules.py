@@ -43,6 +43,11 @@ DUE = date(2027, 1, 15)
         ("15.1.2027 1\u00a0200\u00a0000", PlannedPayment(DUE, 120_000_000)),
         ("  15.01.2027   300000 RUB  ", PlannedPayment(DUE, 30_000_000)),
         ("22.11.2026 1000", PlannedPayment(TODAY, 100_000)),  # today is not the past
+        ("15.01.2027 1.200.000", PlannedPayment(DUE, 120_000_000)),
+        ("15.01.2027 1,200,000.50", PlannedPayment(DUE, 120_000_050)),
+        ("15.01.2027 1.200.000,50 ₽", PlannedPayment(DUE, 120_000_050)),
+        ("15.01.2027 1,200", PlannedPayment(DUE, 120_000)),  # three digits: a group
+        ("15.01.2027 1,20", PlannedPayment(DUE, 120)),  # two: kopecks
     ],
 )
 def test_good_lines(line: str, expected: PlannedPayment) -> None:
