@@ -1,4 +1,4 @@
-"""Builds the payments part: the use cases and the reminder/overdue job (part of the
+"""Builds payments: the use cases and the reminder/overdue job (part of the
 composition root, bot/app.py)."""
 
 from __future__ import annotations

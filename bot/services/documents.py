@@ -95,7 +95,7 @@ class Documents:
         self._translations = translations
         self._staff_t = staff_t
         self._clock = clock
-        # What the deal asks for; the deal part's implementation in the app.
+        # What the deal asks for (bot/services/deal.py in the app; a table in tests).
         self._port = port
         self.delivery = delivery
         self.review = review

@@ -25,7 +25,7 @@ from bot.storage.fsm import SQLiteStorage
 
 logger = logging.getLogger(__name__)
 
-# The documents part's `remove_lead_files(documents_dir, lead_id)`, bound to the directory.
+# Document intake's `remove_lead_files(documents_dir, lead_id)`, bound to the directory.
 RemoveFiles = Callable[[int], None]
 
 

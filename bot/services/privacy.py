@@ -32,7 +32,7 @@ from bot.views.privacy import confirm_forget_screen, overview_screen, purpose_na
 
 logger = logging.getLogger(__name__)
 
-# The documents part's hook: stop document intake for the lead (its documents consent went).
+# Document intake's hook: stop it for the lead (its documents consent went).
 DocumentsWithdrawn = Callable[[int], Awaitable[object]]
 
 
@@ -206,7 +206,7 @@ def build_privacy(
     remove_files: RemoveFiles | None = None,
     documents_withdrawn: DocumentsWithdrawn | None = None,
 ) -> PrivacyDesk:
-    """The wiring: `remove_files` and `documents_withdrawn` are the documents part's hooks."""
+    """The wiring: `remove_files` and `documents_withdrawn` are document intake's hooks."""
     erasure = Erasure(db, clock, booking, fsm=fsm, remove_files=remove_files, on_change=pipe.drain)
     operator = settings.company_name
     if settings.operator_details:

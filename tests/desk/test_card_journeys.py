@@ -173,7 +173,7 @@ async def test_the_head_of_sales_reassigns_from_a_private_chat(
     await olga.click(TAKE, card_message(harness))
     pavel = lead_manager(harness, PAVEL, "Pavel")
     await pavel.send("Всем привет")  # the bot learns his name
-    # The SLA part's escalation carries this button.
+    # The time limits' escalation carries this button.
     markup = reassign_markup(1, harness.app.translations.get("ru"))
     await harness.app.notifier.send(HEAD, "Лид #1 просрочен", markup=markup)
     await harness.app.notifier.send(1001, "Лид #1 просрочен", markup=markup)

@@ -1,5 +1,6 @@
-"""A lead whose deal asks for documents: a small DealPort reading the `deals` row (the deal
-part's real one is wired in the app), a client in English and the lead's topic."""
+"""A lead whose deal asks for documents: a small DealPort reading the `deals` row, so the
+tests choose the documents (the app wires the deal file's); a client in English and the
+lead's topic."""
 
 from __future__ import annotations
 

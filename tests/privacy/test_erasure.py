@@ -281,7 +281,7 @@ async def test_a_topic_telegram_could_not_delete_is_deleted_on_the_next_pass(
 
 async def test_stored_document_files_are_removed_with_the_lead(office: Harness) -> None:
     removed: list[int] = []
-    office.app.privacy.erasure.remove_files = removed.append  # the documents part's hook
+    office.app.privacy.erasure.remove_files = removed.append  # document intake's hook
     await serious_buyer(office.prospect(language_code="en"))
     user = office.prospect(language_code="en")
     await user.send("/forget")

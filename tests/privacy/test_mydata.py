@@ -17,7 +17,7 @@ from tests.viewings.test_booking import pick
 
 
 async def deal_rows(harness: Harness, lead_id: int = 1) -> None:
-    """A deal with a payment and a document, as the deal parts store them."""
+    """A deal with a payment and a document, as deal support stores them."""
     now = "2026-11-22T09:00:00.000000Z"
     async with harness.app.db.transaction() as tx:
         await tx.execute(

@@ -20,7 +20,7 @@ WITHDRAW_PROCESSING = "Withdraw: Processing of personal data"
 
 
 async def give(harness: Harness, purpose: Purpose, lead_id: int = 1) -> None:
-    """A consent the nurture or documents part asks for, as they record it."""
+    """A consent nurture or document intake asks for, as they record it."""
     async with harness.app.db.transaction() as tx:
         await consents.give(
             tx,

@@ -26,7 +26,7 @@ async def test_every_privacy_event_matches_the_schema(
 ) -> None:
     user = crm.prospect(language_code="en")
     await serious_buyer(user)  # with the CRM transfer: it is pushed from qualification on
-    await give(crm, Purpose.MARKETING)  # as the nurture part records it
+    await give(crm, Purpose.MARKETING)  # as nurture records it
     await user.send("/mydata")
     await user.send("/privacy")
     await user.click("Withdraw: Offers and follow-ups")
