@@ -102,7 +102,11 @@ def _check_knowledge(path: Path | None) -> int:
 def _check_deal(path: Path | None) -> int:
     # DEAL_PEOPLE, when set, is checked against the file's roles as at start-up.
     path = path or Path(os.environ.get("DEAL_PATH") or BUNDLED_DEAL)
-    deal_file = load_deal(path, parse_people(os.environ.get("DEAL_PEOPLE", "")))
+    try:
+        people = parse_people(os.environ.get("DEAL_PEOPLE", ""))
+    except ValueError as error:
+        raise DealFileError([f"DEAL_PEOPLE: {error}"]) from None
+    deal_file = load_deal(path, people)
     sys.stdout.write(
         f"{path}: OK, {deal_file.id} v{deal_file.version}, {len(deal_file.stages)} stages, "
         f"{len(deal_file.roles)} roles, {len(deal_file.rules)} rules\n"

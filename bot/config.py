@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.checklist import BUNDLED_CHECKLIST
+from bot.domain.deal_file import parse_people
 from bot.domain.events import EventType
 from bot.domain.hours import ScheduleError, WeeklySchedule, parse_schedule
 from bot.domain.leads import LeadStatus
@@ -122,21 +123,7 @@ class Settings(BaseSettings):
     @field_validator("deal_people", mode="before")
     @classmethod
     def _deal_people(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        people: dict[str, tuple[int, ...]] = {}
-        for part in (part.strip() for part in value.split(";") if part.strip()):
-            role, sep, ids = part.partition("=")
-            try:
-                numbers = tuple(int(item) for item in ids.split(",") if item.strip())
-            except ValueError:
-                numbers = ()
-            if not sep or not role.strip() or not numbers:
-                raise ValueError(
-                    f"{part!r} is not role=ids (e.g. deal_support=111,222;receivables=333)"
-                )
-            people[role.strip()] = numbers
-        return people
+        return parse_people(value) if isinstance(value, str) else value
 
     @field_validator("payment_remind_days", mode="before")
     @classmethod

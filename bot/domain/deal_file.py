@@ -75,7 +75,8 @@ def parse_deal(
 
 
 def parse_people(text: str) -> dict[str, tuple[int, ...]]:
-    """DEAL_PEOPLE ("deal_support=111,222;receivables=333") as role -> Telegram ids."""
+    """DEAL_PEOPLE ("deal_support=111,222;receivables=333") as role -> Telegram ids; a
+    ValueError says which part is wrong (the settings and check-deal add the name)."""
     people: dict[str, tuple[int, ...]] = {}
     for part in (part.strip() for part in text.split(";") if part.strip()):
         role, sep, ids = part.partition("=")
@@ -84,11 +85,8 @@ def parse_people(text: str) -> dict[str, tuple[int, ...]]:
         except ValueError:
             numbers = ()
         if not sep or not role.strip() or not numbers:
-            raise DealFileError(
-                [
-                    f"DEAL_PEOPLE: {part!r} is not role=ids "
-                    "(e.g. deal_support=111,222;receivables=333)"
-                ]
+            raise ValueError(
+                f"{part!r} is not role=ids (e.g. deal_support=111,222;receivables=333)"
             )
         people[role.strip()] = numbers
     return people

@@ -247,7 +247,7 @@ def test_deal_people_naming_a_role_the_file_lacks_is_an_error() -> None:
     assert caught.value.problems == (
         "DEAL_PEOPLE: role 'lawyer' is not in deal.yaml (its roles: support)",
     )
-    with pytest.raises(DealFileError):
+    with pytest.raises(ValueError, match="'lawyer=abc' is not role=ids"):
         parse_people("lawyer=abc")
 
 
