@@ -9,7 +9,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiogram.filters.callback_data import CallbackData
 
 from bot.domain.deal import Deal
 from bot.domain.leads import Lead
@@ -17,7 +16,7 @@ from bot.storage import deals
 from tests.conftest import SALES_DESK_SECRET, STAFF_CHAT, Harness, free_port
 from tests.desk.conftest import card_message
 from tests.fakegram import GroupMember, TelegramUser
-from tests.fakegram.server import CallbackAnswer, StoredMessage
+from tests.fakegram.server import StoredMessage
 from tests.handlers.flows import serious_buyer
 from tests.sales_desk.generic_receiver import GenericReceiver
 from tests.viewings.conftest import write_sites
@@ -154,23 +153,3 @@ def pinned(harness: Harness) -> StoredMessage | None:
         return None
     message = chat.messages.get(chat.pinned_message_id)
     return None if message is None or message.deleted else message
-
-
-async def press_data(
-    harness: Harness, user_id: int, message: StoredMessage, data: CallbackData
-) -> CallbackAnswer | None:
-    """A press of a button that is no longer shown (an old client, a stale screen)."""
-    query_id = harness.telegram.new_callback_query(message, user_id)
-    await harness.feed(
-        {
-            "update_id": harness.telegram.next_update_id(),
-            "callback_query": {
-                "id": query_id,
-                "from": harness.telegram.user_dict(user_id),
-                "message": message.to_dict(),
-                "chat_instance": "1",
-                "data": data.pack(),
-            },
-        }
-    )
-    return harness.telegram.callback_answers.get(query_id)

@@ -23,10 +23,10 @@ from tests.deal.conftest import (
     deal_headings,
     deal_of,
     pinned,
-    press_data,
     sent_to_client,
     staff,
 )
+from tests.desk.conftest import press_data
 from tests.viewings.conftest import write_sites
 
 WALK = ["financing", "contract", "registration", "payments", "acceptance", "keys", "closed"]

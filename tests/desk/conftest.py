@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 
 from bot.domain.desk import DeskLead
-from bot.keyboards.callbacks import DeskCb
 from bot.storage import desk
 from tests.conftest import STAFF_CHAT, Harness
 from tests.fakegram import GroupMember
@@ -51,7 +51,7 @@ async def desk_row(harness: Harness, lead_id: int = 1) -> DeskLead:
 
 
 async def press_data(
-    harness: Harness, user_id: int, message: StoredMessage, data: DeskCb
+    harness: Harness, user_id: int, message: StoredMessage, data: CallbackData
 ) -> CallbackAnswer | None:
     """A press of a button that is no longer shown (an old client, a stale screen)."""
     query_id = harness.telegram.new_callback_query(message, user_id)

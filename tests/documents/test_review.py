@@ -142,7 +142,7 @@ async def test_two_accept_presses_at_once_review_once(deal: Deal) -> None:
     # The same button pressed again later (an old client still shows it): told, no change.
     [document] = await deal.documents()
     data = DocReviewCb(action=DocReview.ACCEPT, document_id=document.id)
-    answer = await press_data(deal.harness, PAVEL, copy, data)  # type: ignore[arg-type]
+    answer = await press_data(deal.harness, PAVEL, copy, data)
     assert answer is not None and answer.text == "Уже проверен: принят."
     assert len(await deal.events_of(EventType.DEAL_DOCUMENT_ACCEPTED)) == 1
 

@@ -8,14 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.filters.callback_data import CallbackData
-
 from bot.domain.events import EventType
 from bot.keyboards.callbacks import PaymentPaidCb, PaymentReview, PaymentReviewCb
 from tests.conftest import STAFF_CHAT, Harness
 from tests.desk.conftest import card_message
+from tests.desk.conftest import press_data as press
 from tests.fakegram import TelegramUser
-from tests.fakegram.server import CallbackAnswer, StoredMessage
+from tests.fakegram.server import StoredMessage
 from tests.payments.conftest import (
     RITA,
     SCHEDULE,
@@ -41,26 +40,6 @@ async def reminded(harness: Harness) -> tuple[TelegramUser, int]:
     await harness.app.payments.timers.run_due()
     assert anna.buttons() == [PAID]
     return anna, thread
-
-
-async def press(
-    harness: Harness, user_id: int, message: StoredMessage, data: CallbackData
-) -> CallbackAnswer | None:
-    """A press with the given data, as a client would send it (an old or forged button)."""
-    query_id = harness.telegram.new_callback_query(message, user_id)
-    await harness.feed(
-        {
-            "update_id": harness.telegram.next_update_id(),
-            "callback_query": {
-                "id": query_id,
-                "from": harness.telegram.user_dict(user_id),
-                "message": message.to_dict(),
-                "chat_instance": "1",
-                "data": data.pack(),
-            },
-        }
-    )
-    return harness.telegram.callback_answers.get(query_id)
 
 
 def paid_buttons(user: TelegramUser) -> int:

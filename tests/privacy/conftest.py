@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.filters.callback_data import CallbackData
 
 from bot.domain.consent import Consent
 from bot.domain.events import Event
@@ -15,7 +14,6 @@ from bot.storage import consents
 from bot.storage import events as event_log
 from bot.storage import privacy as store
 from tests.conftest import SALES_DESK_SECRET, Harness
-from tests.fakegram.server import CallbackAnswer, StoredMessage
 from tests.sales_desk.generic_receiver import GenericReceiver
 from tests.viewings.conftest import write_sites
 
@@ -73,23 +71,3 @@ async def count(harness: Harness, sql: str, *params: object) -> int:
         row = await cursor.fetchone()
     assert row is not None
     return int(row[0])
-
-
-async def press(
-    harness: Harness, user_id: int, message: StoredMessage, data: CallbackData
-) -> CallbackAnswer | None:
-    """A press of a button no longer shown (a second tap, an old screen, a deleted card)."""
-    query_id = harness.telegram.new_callback_query(message, user_id)
-    await harness.feed(
-        {
-            "update_id": harness.telegram.next_update_id(),
-            "callback_query": {
-                "id": query_id,
-                "from": harness.telegram.user_dict(user_id),
-                "message": message.to_dict(),
-                "chat_instance": "1",
-                "data": data.pack(),
-            },
-        }
-    )
-    return harness.telegram.callback_answers.get(query_id)

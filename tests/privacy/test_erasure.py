@@ -17,6 +17,7 @@ from bot.keyboards.callbacks import EraseCb
 from bot.storage import stats as stats_storage
 from tests.conftest import STAFF_CHAT, Harness
 from tests.desk.conftest import OLGA, PAVEL, card_message, lead_manager
+from tests.desk.conftest import press_data as press
 from tests.handlers.flows import answer_rest, consent, serious_buyer
 from tests.privacy.conftest import (
     NAME,
@@ -25,7 +26,6 @@ from tests.privacy.conftest import (
     anonymous,
     count,
     ledger,
-    press,
     records,
 )
 from tests.sales_desk.conftest import deliver_all

@@ -9,9 +9,10 @@ from bot.domain.events import EventType
 from bot.keyboards.callbacks import PrivacyCb
 from bot.storage import consents
 from tests.conftest import Harness
+from tests.desk.conftest import press_data as press
 from tests.fakegram import TelegramUser
 from tests.handlers.flows import answer_rest, serious_buyer
-from tests.privacy.conftest import count, lead_events, ledger, press
+from tests.privacy.conftest import count, lead_events, ledger
 from tests.sales_desk.conftest import deliver_all
 from tests.sales_desk.generic_receiver import GenericReceiver
 
