@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.app import build_application
+from bot.composition import build_application
 from bot.config import BUNDLED_DEAL, BUNDLED_KNOWLEDGE, ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError
 from bot.domain.checklist_file import load_checklist

@@ -1,5 +1,5 @@
 """Builds the care of a client beyond the checklist: nurture follow-ups, the deal with its
-payments and documents, and privacy (part of the composition root, bot/app.py)."""
+payments and documents, and privacy (part of the composition root, bot/composition.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Builds deal support: the deal's use cases, its card buttons and `/deal`, and its timers
-(the pinned summary and the overdue ladder). Part of the composition root, bot/app.py."""
+(the pinned summary and the overdue ladder). Part of the composition root, bot/composition.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Builds the lead-managers' desk: the card's actions, the relay, the time limits, the
-numbers and the inflow watchdog (part of the composition root, bot/app.py)."""
+numbers and the inflow watchdog (part of the composition root, bot/composition.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Builds document intake, review and delivery (part of the composition root, bot/app.py)."""
+"""Builds document intake, review and delivery (part of the composition root,
+bot/composition.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Builds payments: the use cases and the reminder/overdue job (part of the
-composition root, bot/app.py)."""
+composition root, bot/composition.py)."""
 
 from __future__ import annotations
 

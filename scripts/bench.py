@@ -48,7 +48,7 @@ from aiogram.types import (
     TelegramObject,
 )
 
-from bot.app import build_application
+from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.leads import LeadStatus
 from bot.domain.scoring import Verdict

@@ -63,7 +63,7 @@ from bench import (
     build_echo_dispatcher,
 )
 
-from bot.app import build_application
+from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.send_policy import TELEGRAM_LIMITS
 from bot.jobs import STAFF_CARD_RETRY_SECONDS

@@ -66,8 +66,9 @@ from bench_outbox_report import (
     format_report,
 )
 
-from bot.app import WORKER_GRACE_SECONDS, Application, build_application
+from bot.app import WORKER_GRACE_SECONDS, Application
 from bot.clock import SystemClock
+from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.answers import Answer
 from bot.domain.events import EventType

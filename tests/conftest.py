@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from aiogram.types import Update
 
-from bot.app import Application, build_application
+from bot.app import Application
+from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.deal_ports import DealPort
 from bot.domain.leads import Lead

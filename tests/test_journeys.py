@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import Application, build_application
+from bot.app import Application
+from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.leads import LeadStatus
 from bot.storage import leads

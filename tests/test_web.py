@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import build_application
+from bot.composition import build_application
 from bot.config import ConfigError, Settings
 from tests.conftest import free_port
 from tests.fakegram import FakeTelegram
