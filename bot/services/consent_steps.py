@@ -2,23 +2,36 @@
 
 Processing is always asked; the transfer to the CRM too when a sales desk is configured.
 Nothing is stored until every required document is accepted: the ledger rows are written
-with the lead, in its transaction (bot/services/conversation.py calls `record`).
+with the lead, in its transaction (`open_lead`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.checklist import Checklist
 from bot.domain.consent import Purpose
+from bot.domain.leads import Lead, LeadStatus
 from bot.i18n import Translator
-from bot.storage import consents
+from bot.services.qualification import move
+from bot.storage import consents, leads
 from bot.storage.db import Connection
 from bot.views import Screen
 from bot.views.consent import Operator, consent_document, processing_screen, transfer_screen
 
 # Which consent documents were accepted in this chat, with the message each was shown in.
 Given = Mapping[Purpose, int | None]
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    """The person who has just accepted every required document."""
+
+    user_id: int
+    chat_id: int
+    username: str | None
 
 
 class ConsentSteps:
@@ -42,7 +55,40 @@ class ConsentSteps:
     def document(self, t: Translator, purpose: Purpose) -> str:
         return consent_document(t, purpose, self._operator)
 
-    async def record(
+    async def open_lead(
+        self,
+        tx: Connection,
+        person: Newcomer,
+        *,
+        source: str,
+        checklist: Checklist,
+        t: Translator,
+        given: Given,
+        at: datetime,
+    ) -> Lead:
+        """Every required document accepted: the lead, its consents in the ledger, and the
+        checklist started, in the caller's transaction."""
+        lead_id = await leads.create(
+            tx,
+            telegram_user_id=person.user_id,
+            chat_id=person.chat_id,
+            username=person.username,
+            language=t.language,
+            source=source,
+            checklist_id=checklist.id,
+            checklist_version=checklist.version,
+            consent_version=self._operator.version,
+            at=at,
+        )
+        await self._record(tx, user_id=person.user_id, lead_id=lead_id, t=t, given=given, at=at)
+        created = await leads.get(tx, lead_id)
+        assert created is not None
+        await move(tx, created, LeadStatus.QUALIFYING, at, "prospect", "checklist started")
+        lead = await leads.get(tx, lead_id)
+        assert lead is not None
+        return lead
+
+    async def _record(
         self,
         tx: Connection,
         *,

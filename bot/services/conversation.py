@@ -33,7 +33,7 @@ from bot.domain.leads import (
 from bot.i18n import Translations, Translator
 from bot.keyboards.prospect import question_keyboard
 from bot.services.booking import Booking
-from bot.services.consent_steps import ConsentSteps, Given
+from bot.services.consent_steps import ConsentSteps, Given, Newcomer
 from bot.services.nurture import VerdictHook
 from bot.services.qualification import move, qualify
 from bot.services.replies import (
@@ -144,28 +144,16 @@ class Conversation:
             plan.add(Keyboard(None))
             self._show(plan, prospect, ask)
             return plan.turn()
-        now = self._clock.now()
         async with self._db.transaction() as tx:
-            lead_id = await leads.create(
+            lead = await self._steps.open_lead(
                 tx,
-                telegram_user_id=prospect.user_id,
-                chat_id=prospect.chat_id,
-                username=prospect.username,
-                language=t.language,
+                Newcomer(prospect.user_id, prospect.chat_id, prospect.username),
                 source=memory.source or parse_source(None),
-                checklist_id=self._checklist.id,
-                checklist_version=self._checklist.version,
-                consent_version=self._steps.operator.version,
-                at=now,
+                checklist=self._checklist,
+                t=t,
+                given=given,
+                at=self._clock.now(),
             )
-            await self._steps.record(
-                tx, user_id=prospect.user_id, lead_id=lead_id, t=t, given=given, at=now
-            )
-            created = await leads.get(tx, lead_id)
-            assert created is not None
-            await move(tx, created, LeadStatus.QUALIFYING, now, "prospect", "checklist started")
-            lead = await leads.get(tx, lead_id)
-        assert lead is not None
         plan.memory = Memory(Stage.ANSWERING, language=t.language)
         # The accepted document stays in the chat as it was read; only its buttons go.
         plan.add(Keyboard(None))
