@@ -256,7 +256,7 @@ class DealTimers:
             head=notice.audience in ("head", "group"),
         )
         if notice.audience in ("person", "head"):
-            return await self._to_chat(notice.target, text)
+            return await self._notifier.send_notice(notice.target, text)
         chat_id = self._staff_chat.chat_id
         if chat_id is None:
             return None  # no staff group bound yet: later
@@ -264,16 +264,6 @@ class DealTimers:
         if notice.audience == "topic" and lead.staff_chat_id == chat_id:
             thread_id = lead.staff_thread_id
         try:
-            return await self._to_chat(chat_id, text, thread_id=thread_id)
+            return await self._notifier.send_notice(chat_id, text, thread_id=thread_id)
         except ThreadNotFound:
-            return await self._to_chat(chat_id, text)
-
-    async def _to_chat(
-        self, chat_id: int, text: str, *, thread_id: int | None = None
-    ) -> str | None:
-        result = await self._notifier.send_text(chat_id, text, thread_id=thread_id)
-        if result.delivery in (Delivery.DONE, Delivery.HARMLESS):
-            return "sent"
-        if result.delivery is Delivery.FAILED:
-            return None
-        return result.delivery.value  # blocked / refused: trying again would not help
+            return await self._notifier.send_notice(chat_id, text)

@@ -18,15 +18,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
-
 from bot.clock import Clock
 from bot.domain import sla
 from bot.domain.events import Event, EventType, utc_text
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead, LeadId
 from bot.i18n import Translations, Translator
-from bot.services.notifier import Delivery, Notifier, ThreadNotFound
+from bot.services.notifier import Notifier, ThreadNotFound
 from bot.storage import deadlines, events, leads
 from bot.storage.db import Connection, Database
 from bot.storage.deadlines import Deadline, Notice
@@ -255,35 +253,22 @@ class DeskTimers:
             client_t = self._translations.get(lead.language)
             by = sla.answer_by(now, deadline.kind, config.limits, config.schedule, config.zone)
             text = client_wait_text(by, now, client_t, config.zone)
-            return await self._to_chat(lead.chat_id, text)
+            return await self._notifier.send_notice(lead.chat_id, text)
         if notice.audience == "head":
             text = escalation_text(overdue, t, config.zone)
-            return await self._to_chat(notice.target, text, reassign_markup(lead.id, t))
+            return await self._notifier.send_notice(
+                notice.target, text, reassign_markup(lead.id, t)
+            )
         chat_id = self._staff_chat.chat_id
         if chat_id is None:
             return None  # no staff group bound yet: later
         if notice.audience == "group":
             text = escalation_text(overdue, t, config.zone)
-            return await self._to_chat(chat_id, text, reassign_markup(lead.id, t))
+            return await self._notifier.send_notice(chat_id, text, reassign_markup(lead.id, t))
         thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
         text = nudge_text(overdue, t, config.zone)
         try:
-            return await self._to_chat(chat_id, text, thread_id=thread_id)
+            return await self._notifier.send_notice(chat_id, text, thread_id=thread_id)
         except ThreadNotFound:
             # The topic is gone (the card job makes a new one): the group hears it meanwhile.
-            return await self._to_chat(chat_id, text)
-
-    async def _to_chat(
-        self,
-        chat_id: int,
-        text: str,
-        markup: InlineKeyboardMarkup | None = None,
-        *,
-        thread_id: int | None = None,
-    ) -> str | None:
-        result = await self._notifier.send_text(chat_id, text, markup=markup, thread_id=thread_id)
-        if result.delivery in (Delivery.DONE, Delivery.HARMLESS):
-            return "sent"
-        if result.delivery is Delivery.FAILED:
-            return None
-        return result.delivery.value  # blocked / refused: trying again would not help
+            return await self._notifier.send_notice(chat_id, text)

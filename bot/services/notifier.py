@@ -159,6 +159,23 @@ class Notifier:
         )
         return await self.attempt(method, chat_id, priority=priority)
 
+    async def send_notice(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        thread_id: int | None = None,
+    ) -> str | None:
+        """One attempt at a durable notice: "sent", None to try again later, or why trying
+        again would not help ("blocked", "refused")."""
+        result = await self.send_text(chat_id, text, markup=markup, thread_id=thread_id)
+        if result.delivery in (Delivery.DONE, Delivery.HARMLESS):
+            return "sent"
+        if result.delivery is Delivery.FAILED:
+            return None
+        return result.delivery.value
+
     async def edit(
         self,
         chat_id: int,

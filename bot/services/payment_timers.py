@@ -26,7 +26,7 @@ from bot.domain.payment_timing import LAST_RUNG, client_moment, due_reminder, ov
 from bot.domain.payments import Payment, PaymentStatus
 from bot.i18n import Translations, Translator
 from bot.services.desk_timers import StaffChat
-from bot.services.notifier import Delivery, Notifier, ThreadNotFound
+from bot.services.notifier import Notifier, ThreadNotFound
 from bot.services.payments import RECEIVABLES, PaymentConfig, payment_data
 from bot.storage import events, leads
 from bot.storage import payment_notices as notices
@@ -233,7 +233,7 @@ class PaymentTimers:
                 return _WAIT
             t = self._translations.get(lead.language)
             text, markup = _client_message(notice, payment, t)
-            return await self._to_chat(lead.chat_id, text, markup)
+            return await self._notifier.send_notice(lead.chat_id, text, markup)
         t = self._staff_t
         today = self._today(now)
         markup = None
@@ -246,33 +246,18 @@ class PaymentTimers:
             confirmed = notice.kind is NoticeKind.CONFIRMED
             text = views.topic_answer_text(payment, confirmed, t)
         if notice.audience in (Audience.RECEIVABLES, Audience.HEAD):
-            return await self._to_chat(notice.target, text, markup)
+            return await self._notifier.send_notice(notice.target, text, markup)
         chat_id = self._staff_chat.chat_id
         if chat_id is None:
             return None  # no staff group bound yet: later
         if notice.audience is Audience.GROUP:
-            return await self._to_chat(chat_id, text, markup)
+            return await self._notifier.send_notice(chat_id, text, markup)
         thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
         try:
-            return await self._to_chat(chat_id, text, markup, thread_id=thread_id)
+            return await self._notifier.send_notice(chat_id, text, markup, thread_id=thread_id)
         except ThreadNotFound:
             # The topic is gone (the card job makes a new one): the group hears it meanwhile.
-            return await self._to_chat(chat_id, text, markup)
-
-    async def _to_chat(
-        self,
-        chat_id: int,
-        text: str,
-        markup: InlineKeyboardMarkup | None = None,
-        *,
-        thread_id: int | None = None,
-    ) -> str | None:
-        result = await self._notifier.send_text(chat_id, text, markup=markup, thread_id=thread_id)
-        if result.delivery in (Delivery.DONE, Delivery.HARMLESS):
-            return "sent"
-        if result.delivery is Delivery.FAILED:
-            return None
-        return result.delivery.value  # blocked / refused: trying again would not help
+            return await self._notifier.send_notice(chat_id, text, markup)
 
 
 def _stale(notice: PaymentNotice, payment: Payment, today: date) -> bool:
