@@ -9,7 +9,6 @@ rule), 422 (an unknown stage or fact, a bad body).
 from __future__ import annotations
 
 import logging
-import re
 from typing import Annotated, TypeVar, assert_never
 
 from aiohttp import web
@@ -17,14 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from bot.domain.deal import Deal, DealFile, payments_open
 from bot.services.deal import DealDesk, DealOutcome, DealResult
-from bot.web.api.models import MAX_BODY_BYTES, MAX_LEAD_ID, FieldError
-from bot.web.api.problems import Answer, ProblemError, invalid_body, ok, problem
+from bot.web.api.models import FieldError
+from bot.web.api.problems import Answer, invalid_body, ok, problem
+from bot.web.api.requests import path_lead_id, read_body
 
 logger = logging.getLogger(__name__)
 
 DEAL_DESK = web.AppKey("deal_desk", DealDesk)
 ACTOR = "api"
-_LEAD_ID = re.compile(r"[1-9][0-9]{0,18}")
 _REQUEST = ConfigDict(strict=True, extra="forbid", frozen=True)
 _Body = TypeVar("_Body", bound=BaseModel)
 FactId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
@@ -85,22 +84,22 @@ def register(app: web.Application) -> None:
 
 
 async def start(request: web.Request) -> web.Response:
-    desk, lead_id = request.config_dict[DEAL_DESK], _lead_id(request)
-    body = _parse(DealStart, await _read_body(request))
+    desk, lead_id = request.config_dict[DEAL_DESK], path_lead_id(request)
+    body = _parse(DealStart, await read_body(request))
     result = await desk.start(lead_id, actor=ACTOR, facts=body.facts)
     return _answer(desk.file, lead_id, result).response()
 
 
 async def move(request: web.Request) -> web.Response:
-    desk, lead_id = request.config_dict[DEAL_DESK], _lead_id(request)
-    body = _parse(DealStageMove, await _read_body(request))
+    desk, lead_id = request.config_dict[DEAL_DESK], path_lead_id(request)
+    body = _parse(DealStageMove, await read_body(request))
     result = await desk.move(lead_id, body.stage, actor=ACTOR, note=body.note)
     return _answer(desk.file, lead_id, result, wanted=body.stage).response()
 
 
 async def set_facts(request: web.Request) -> web.Response:
-    desk, lead_id = request.config_dict[DEAL_DESK], _lead_id(request)
-    body = _parse(DealFacts, await _read_body(request))
+    desk, lead_id = request.config_dict[DEAL_DESK], path_lead_id(request)
+    body = _parse(DealFacts, await read_body(request))
     result = await desk.set_facts(lead_id, body.facts)
     return _answer(desk.file, lead_id, result).response()
 
@@ -182,26 +181,3 @@ def _parse(model: type[_Body], raw: bytes) -> _Body:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise invalid_body(exc) from None
-
-
-def _lead_id(request: web.Request) -> int:
-    raw = request.match_info["lead_id"]
-    if _LEAD_ID.fullmatch(raw) is None or int(raw) > MAX_LEAD_ID:
-        detail = "no such lead: lead ids are positive whole numbers"
-        raise ProblemError(problem(404, "lead-not-found", detail))
-    return int(raw)
-
-
-async def _read_body(request: web.Request) -> bytes:
-    """The body, refused before reading when its declared size or type is wrong."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length or 0)
-    if request.content_type != "application/json":
-        detail = "send the body as JSON with Content-Type: application/json"
-        raise ProblemError(problem(415, "", detail))
-    body = bytearray()
-    async for chunk in request.content.iter_any():  # chunked bodies declare no length
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, len(body))
-    return bytes(body)

@@ -4,7 +4,6 @@ changes nothing and writes no event."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -12,12 +11,12 @@ from pydantic import ValidationError
 
 from bot.domain.payments import Payment, PlannedPayment, amount_text, parse_amount_text
 from bot.services.payments import PaymentDesk, ScheduleOutcome
-from bot.web.api.models import MAX_BODY_BYTES, MAX_LEAD_ID, FieldError
+from bot.web.api.models import FieldError
 from bot.web.api.payment_models import PaymentOut, ScheduleIn, ScheduleOut
 from bot.web.api.problems import ProblemError, invalid_body, ok, problem
+from bot.web.api.requests import path_lead_id, read_body
 
 ACTOR = "api"
-_LEAD_ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def add_payment_routes(app: web.Application, desk: PaymentDesk) -> None:
@@ -53,16 +52,16 @@ class _PaymentHandlers:
         self._desk = desk
 
     async def get(self, request: web.Request) -> web.Response:
-        lead_id = _lead_id(request)
+        lead_id = path_lead_id(request)
         schedule = await self._desk.schedule(lead_id)
         if schedule is None:
             raise _not_found(lead_id)
         return _answer(lead_id, schedule)
 
     async def put(self, request: web.Request) -> web.Response:
-        lead_id = _lead_id(request)
+        lead_id = path_lead_id(request)
         try:
-            body = ScheduleIn.model_validate_json(await _read_body(request))
+            body = ScheduleIn.model_validate_json(await read_body(request))
         except ValidationError as exc:
             raise invalid_body(exc) from None
         today = self._desk.today()
@@ -84,24 +83,3 @@ class _PaymentHandlers:
         if result.outcome is ScheduleOutcome.NOT_FOUND:
             raise _not_found(lead_id)
         return _answer(lead_id, result.schedule)
-
-
-def _lead_id(request: web.Request) -> int:
-    raw = request.match_info["lead_id"]
-    if _LEAD_ID.fullmatch(raw) is None or int(raw) > MAX_LEAD_ID:
-        raise ProblemError(
-            problem(404, "lead-not-found", "no such lead: lead ids are positive whole numbers")
-        )
-    return int(raw)
-
-
-async def _read_body(request: web.Request) -> bytes:
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length or 0)
-    if request.content_type != "application/json":
-        detail = "send the body as JSON with Content-Type: application/json"
-        raise ProblemError(problem(415, "", detail))
-    body = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, len(body))
-    return body

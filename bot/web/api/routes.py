@@ -36,7 +36,6 @@ from bot.web.api.idempotency import BeginOutcome, IdempotencyStore, fingerprint,
 from bot.web.api.models import (
     IDEMPOTENCY_KEY_PATTERN,
     MAX_BODY_BYTES,
-    MAX_LEAD_ID,
     NOW,
     FieldError,
     LeadSnapshot,
@@ -48,12 +47,12 @@ from bot.web.api.models import (
 from bot.web.api.openapi import build_openapi
 from bot.web.api.payment_routes import add_payment_routes
 from bot.web.api.problems import Answer, ProblemError, invalid_body, ok, problem, problem_middleware
+from bot.web.api.requests import path_lead_id, read_body
 
 logger = logging.getLogger(__name__)
 
 ACTOR = "api"
 KNOWN_STATUSES = tuple(status.value for status in LeadStatus)
-_LEAD_ID = re.compile(r"[1-9][0-9]{0,18}")
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _Body = TypeVar("_Body", bound=BaseModel)
 
@@ -154,15 +153,15 @@ class _Handlers:
         return web.json_response({**self._openapi, "servers": [{"url": base}]})
 
     async def get_lead(self, request: web.Request) -> web.Response:
-        lead_id = _lead_id(request)
+        lead_id = path_lead_id(request)
         snapshot = await self._commands.lead_snapshot(lead_id)
         if snapshot is None:
             return _lead_not_found(lead_id).response()
         return ok(200, LeadSnapshot(dict(snapshot))).response()
 
     async def change_status(self, request: web.Request) -> web.Response:
-        lead_id, key = _lead_id(request), _idempotency_key(request)
-        change = self._parse(StatusChange, await _read_body(request))
+        lead_id, key = path_lead_id(request), _idempotency_key(request)
+        change = self._parse(StatusChange, await read_body(request))
 
         async def run() -> Answer:
             result = await self._commands.change_status(
@@ -173,8 +172,8 @@ class _Handlers:
         return await self._once(request, key, change, run)
 
     async def send_message(self, request: web.Request) -> web.Response:
-        lead_id, key = _lead_id(request), _idempotency_key(request)
-        message = self._parse(NewMessage, await _read_body(request))
+        lead_id, key = path_lead_id(request), _idempotency_key(request)
+        message = self._parse(NewMessage, await read_body(request))
 
         async def run() -> Answer:
             result = await self._commands.send_message(
@@ -221,35 +220,12 @@ class _Handlers:
         return answer.response()
 
 
-def _lead_id(request: web.Request) -> int:
-    raw = request.match_info["lead_id"]
-    if _LEAD_ID.fullmatch(raw) is None or int(raw) > MAX_LEAD_ID:
-        detail = "no such lead: lead ids are positive whole numbers"
-        raise ProblemError(problem(404, "lead-not-found", detail))
-    return int(raw)
-
-
 def _idempotency_key(request: web.Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and _KEY.fullmatch(key) is None:
         detail = "Idempotency-Key must be 1 to 255 visible ASCII characters"
         raise ProblemError(problem(400, "invalid-idempotency-key", detail))
     return key
-
-
-async def _read_body(request: web.Request) -> bytes:
-    """The body, refused before reading when its declared size or type is wrong."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length or 0)
-    if request.content_type != "application/json":
-        detail = "send the body as JSON with Content-Type: application/json"
-        raise ProblemError(problem(415, "", detail))
-    body = bytearray()
-    async for chunk in request.content.iter_any():  # chunked bodies declare no length
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, len(body))
-    return bytes(body)
 
 
 def _lead_not_found(lead_id: int) -> Answer:
