@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.domain.checklist import Localized
 from bot.domain.conditions import Condition, ConditionError, Loc, describe_value, parse_condition
 from bot.domain.deal import (
@@ -29,7 +27,7 @@ from bot.domain.deal import (
     StageMessage,
 )
 from bot.domain.deal_checks import DealChecks, people_problems
-from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
+from bot.domain.yaml_source import YamlFileError, key_lines, read_text, read_yaml
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]{0,19}")
 _FILE_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -119,7 +117,10 @@ class _Loader(DealChecks):
         except YamlFileError as error:
             raise DealFileError([error.message]) from None
         if document.root is not None:
-            self._walk(document.root, ())
+            found = key_lines(document.root)
+            self.lines.update(found.lines)
+            for loc, first in found.duplicates:
+                self._add(loc, f"duplicate key (also on line {first}); remove one")
         data = document.data
         if not isinstance(data, dict):
             what = "empty" if data is None else f"{describe_value(data)}, not a mapping"
@@ -150,27 +151,6 @@ class _Loader(DealChecks):
         if self.problems:
             raise DealFileError(self._render())
         return DealFile(file_id, version, self.languages, roles, facts, stages, rules)
-
-    # --- YAML and lines ---
-
-    def _walk(self, node: yaml.Node, loc: Loc, depth: int = 0) -> None:
-        self.lines.setdefault(loc, node.start_mark.line + 1)
-        if depth > 32:  # a recursive alias; nothing sensible lies that deep
-            return
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                line = key_node.start_mark.line + 1
-                if key in seen:
-                    self._add((*loc, key), f"duplicate key (also on line {seen[key]}); remove one")
-                seen.setdefault(key, line)
-                self.lines[(*loc, key)] = line
-                self._walk(value_node, (*loc, key), depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self.lines[(*loc, index)] = item.start_mark.line + 1
-                self._walk(item, (*loc, index), depth + 1)
 
     # --- parts ---
 

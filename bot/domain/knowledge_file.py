@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.domain.knowledge import Entry, build_entry, keyword_problem, synonym_table
-from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
+from bot.domain.yaml_source import YamlFileError, key_lines, read_text, read_yaml
 
 Loc = tuple[str | int, ...]
 
@@ -131,27 +129,11 @@ class _Loader:
         except YamlFileError as error:
             raise KnowledgeError([error.message]) from None
         if document.root is not None:
-            self._walk(document.root, ())
+            found = key_lines(document.root)
+            self.lines.update(found.lines)
+            for loc, first in found.duplicates:
+                self._add(loc, f"duplicate key (also on line {first}); remove one")
         return document.data
-
-    def _walk(self, node: yaml.Node, loc: Loc, depth: int = 0) -> None:
-        self.lines.setdefault(loc, node.start_mark.line + 1)
-        if depth > 32:  # a recursive alias; nothing sensible lies that deep
-            return
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                line = key_node.start_mark.line + 1
-                if key in seen:
-                    self._add((*loc, key), f"duplicate key (also on line {seen[key]}); remove one")
-                seen.setdefault(key, line)
-                self.lines[(*loc, key)] = line
-                self._walk(value_node, (*loc, key), depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self.lines[(*loc, index)] = item.start_mark.line + 1
-                self._walk(item, (*loc, index), depth + 1)
 
     # --- parts ---
 

@@ -18,6 +18,43 @@ class YamlFileError(Exception):
         self.message = message
 
 
+# Where a value is: keys and list indexes from the root, like pydantic's loc.
+YamlLoc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class KeyLines:
+    lines: dict[YamlLoc, int]  # the line of every key and list item (1-based)
+    duplicates: list[tuple[YamlLoc, int]]  # a key given twice, and the line of the first
+
+
+def key_lines(root: yaml.Node) -> KeyLines:
+    """Walks the node tree for the lines errors point at, spotting duplicate keys."""
+    found = KeyLines({}, [])
+
+    def walk(node: yaml.Node, loc: YamlLoc, depth: int) -> None:
+        found.lines.setdefault(loc, node.start_mark.line + 1)
+        if depth > 32:  # a recursive alias; nothing sensible lies that deep
+            return
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    found.duplicates.append(((*loc, key), seen[key]))
+                seen.setdefault(key, line)
+                found.lines[(*loc, key)] = line
+                walk(value_node, (*loc, key), depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                found.lines[(*loc, index)] = item.start_mark.line + 1
+                walk(item, (*loc, index), depth + 1)
+
+    walk(root, (), 0)
+    return found
+
+
 @dataclass(frozen=True)
 class YamlDocument:
     data: object
