@@ -12,10 +12,10 @@ from bot.deal_wiring import DealParts, build_deal
 from bot.documents_wiring import build_documents
 from bot.domain.checklist import Checklist
 from bot.domain.deal import DealFile
-from bot.domain.deal_ports import DealPort
 from bot.i18n import Translations, Translator
 from bot.payment_wiring import Payments, build_payments
 from bot.services.booking import Booking
+from bot.services.deal_ports import DealPort
 from bot.services.documents import Documents, remove_lead_files
 from bot.services.event_pipe import EventPipe
 from bot.services.lead_desk import LeadDesk

@@ -21,7 +21,6 @@ from bot.config import ConfigError, Settings
 from bot.desk_wiring import build_desk
 from bot.domain.checklist_file import load_checklist
 from bot.domain.deal_file import load_deal
-from bot.domain.deal_ports import DealPort
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
@@ -37,6 +36,7 @@ from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
 from bot.services.consent_steps import ConsentSteps
 from bot.services.conversation import Conversation
+from bot.services.deal_ports import DealPort
 from bot.services.event_pipe import EventPipe
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.deal_ports import DealPort
 from bot.i18n import Translations, Translator
+from bot.services.deal_ports import DealPort
 from bot.services.document_delivery import DocumentDelivery
 from bot.services.document_review import DocumentReview
 from bot.services.documents import Documents, DocumentsConfig

@@ -8,8 +8,8 @@ from datetime import time
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.deal_ports import DealPort
 from bot.i18n import Translations, Translator
+from bot.services.deal_ports import DealPort
 from bot.services.event_pipe import EventPipe
 from bot.services.notifier import Notifier
 from bot.services.payment_timers import PaymentTimers

@@ -16,9 +16,9 @@ from aiogram.types import Update
 from bot.app import Application
 from bot.composition import build_application
 from bot.config import Settings
-from bot.domain.deal_ports import DealPort
 from bot.domain.leads import Lead
 from bot.domain.send_policy import SendLimits
+from bot.services.deal_ports import DealPort
 from bot.storage import leads
 from tests.fakegram import FakeTelegram, GroupMember, TelegramUser
 from tests.sales_desk.generic_receiver import GenericReceiver

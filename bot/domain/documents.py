@@ -13,7 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.deal_ports import DocumentRequest
+from bot.domain.checklist import Localized
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """A document the deal's current stage asks the client for (its conditions hold)."""
+
+    stage: str
+    document: str  # the document's id in the deal file
+    title: Localized
+    # Passport, SNILS and the like: only after the `documents` consent.
+    personal: bool
+    required: bool
+    stage_title: Localized | None = None  # None: staff see the stage's id
+
 
 # Telegram's getFile limit: a bot cannot download a bigger file.
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain import deal as rules
 from bot.domain.deal import Deal, DealFile, DealRule, Refusal, Stage
-from bot.domain.deal_ports import DocumentRequest
+from bot.domain.documents import DocumentRequest
 from bot.domain.events import EventType
 from bot.domain.leads import Lead, LeadId, LeadStatus
 from bot.domain.reminders import QuietHours, outside_quiet

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.domain.deal_ports import DocumentRequest
+from bot.domain.documents import DocumentRequest
 from bot.domain.leads import LeadId
 from bot.i18n import Translations, Translator
 from bot.keyboards.callbacks import DealAction

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
-from bot.domain.deal_ports import DealPort
 from bot.domain.documents import (
     MAX_FIX_LENGTH,
     AwaitedFix,
@@ -27,6 +26,7 @@ from bot.domain.events import EventType
 from bot.domain.leads import LeadId
 from bot.domain.reminders import QuietHours, outside_quiet
 from bot.i18n import Translations, Translator
+from bot.services.deal_ports import DealPort
 from bot.storage import desk, events, leads
 from bot.storage import documents as store
 from bot.storage.db import Connection, Database

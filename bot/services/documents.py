@@ -18,10 +18,10 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.domain.consent import Purpose
-from bot.domain.deal_ports import DealPort, DocumentRequest
 from bot.domain.documents import (
     MAX_FILE_BYTES,
     Ask,
+    DocumentRequest,
     FileKind,
     IncomingFile,
     missing,
@@ -33,6 +33,7 @@ from bot.domain.documents import (
 from bot.domain.events import EventType
 from bot.domain.leads import Lead
 from bot.i18n import Translations, Translator
+from bot.services.deal_ports import DealPort
 from bot.services.document_delivery import DocumentDelivery
 from bot.services.document_review import DocumentReview
 from bot.storage import consents, events, leads

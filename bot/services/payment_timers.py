@@ -19,12 +19,12 @@ from datetime import date, datetime, timedelta
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
-from bot.domain.deal_ports import DealPort
 from bot.domain.events import EventType
 from bot.domain.leads import Lead, LeadId
 from bot.domain.payment_timing import LAST_RUNG, client_moment, due_reminder, overdue_rung
 from bot.domain.payments import Payment, PaymentStatus
 from bot.i18n import Translations, Translator
+from bot.services.deal_ports import DealPort
 from bot.services.desk_timers import StaffChat
 from bot.services.notifier import Notifier, ThreadNotFound
 from bot.services.payments import RECEIVABLES, PaymentConfig, payment_data

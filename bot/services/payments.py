@@ -17,12 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.domain.deal_ports import DealPort
 from bot.domain.events import EventType
 from bot.domain.leads import LeadId
 from bot.domain.payment_timing import client_moment
 from bot.domain.payments import Payment, PlannedPayment, amount_text
 from bot.domain.reminders import QuietHours
+from bot.services.deal_ports import DealPort
 from bot.storage import events, leads
 from bot.storage import payment_notices as notices
 from bot.storage import payments as store

@@ -8,8 +8,13 @@ from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.deal_ports import DocumentRequest
-from bot.domain.documents import DocumentStatus, RejectReason, StoredDocument, latest
+from bot.domain.documents import (
+    DocumentRequest,
+    DocumentStatus,
+    RejectReason,
+    StoredDocument,
+    latest,
+)
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DocConsentCb, DocReview, DocReviewCb, DocSendCb
 

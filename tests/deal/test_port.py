@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.domain.deal_ports import DealPort
 from bot.keyboards.callbacks import DealAction, DealCb
+from bot.services.deal_ports import DealPort
 from tests.conftest import Harness
 from tests.deal.conftest import RECEIVABLES, attended
 

@@ -109,7 +109,10 @@ async def test_a_client_is_led_from_the_viewing_to_the_keys(dealing: Harness) ->
     receivables = dealing.telegram.user(RECEIVABLES, first_name="Rita", deliver=dealing.feed)
     await receivables.click("✅ Поступил")
     await dealing.app.payments.timers.run_due()
-    assert any("received" in text.lower() for text in client.messages()[-2:])
+    assert (
+        "✅ We have received your payment of 1,200,000\xa0₽ (first instalment) due on "
+        "20 December 2026. Thank you!"
+    ) in client.messages()
 
     for stage in ("acceptance", "keys", "closed"):
         await move(dealing, stage)

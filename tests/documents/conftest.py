@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from bot.domain.checklist import Localized
-from bot.domain.deal_ports import DocumentRequest
-from bot.domain.documents import StoredDocument
+from bot.domain.documents import DocumentRequest, StoredDocument
 from bot.domain.events import Event, EventType
 from bot.storage import documents as store
 from bot.storage import events

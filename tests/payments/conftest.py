@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.deal_ports import DocumentRequest
+from bot.domain.documents import DocumentRequest
 from bot.storage.db import Connection
 from tests.conftest import STAFF_CHAT, Harness
 from tests.fakegram import GroupMember, TelegramUser

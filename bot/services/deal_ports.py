@@ -6,24 +6,10 @@ payments and document intake depend only on this protocol.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from bot.domain.checklist import Localized
+from bot.domain.documents import DocumentRequest
 from bot.storage.db import Connection
-
-
-@dataclass(frozen=True)
-class DocumentRequest:
-    """A document the deal's current stage asks the client for (its conditions hold)."""
-
-    stage: str
-    document: str  # the document's id in the deal file
-    title: Localized
-    # Passport, SNILS and the like: only after the `documents` consent.
-    personal: bool
-    required: bool
-    stage_title: Localized | None = None  # None: staff see the stage's id
 
 
 class DealPort(Protocol):
