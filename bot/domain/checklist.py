@@ -18,19 +18,17 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from bot.domain.answers import Answer, format_phone
+from bot.domain.checklist_text import Localized as Localized
 from bot.domain.conditions import (
     Condition,
-    describe_value,
-    did_you_mean,
     parse_condition,
 )
+from bot.domain.wording import Wording
 
 BUNDLED_CHECKLIST: Path = Path(__file__).resolve().parents[1] / "checklists" / "new_buildings.yaml"
 
@@ -92,59 +90,6 @@ def _check_id(value: str, pattern: re.Pattern[str], max_length: int, allowed: st
 
 
 _SIMPLE_ID = "lowercase latin letters, digits and _"
-
-
-class Localized(BaseModel):
-    """One text in every language of the checklist, e.g. {ru: "...", en: "..."}.
-
-    The loader orders `texts` as the checklist's `languages`, so the first text is in
-    the checklist's first language: that is the fallback of `get`.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    texts: dict[StrictStr, StrictStr]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_yaml(cls, data: Any) -> Any:
-        # YAML writes the texts directly ({ru: .., en: ..}); code may pass texts=...
-        if isinstance(data, Mapping):
-            if set(data) == {"texts"} and isinstance(data["texts"], Mapping):
-                return data
-            return {"texts": data}
-        raise _problem(
-            f"expected the text in each language, like {{ru: ..., en: ...}}, "
-            f"got {describe_value(data)}"
-        )
-
-    @field_validator("texts")
-    @classmethod
-    def _all_languages(cls, texts: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        context = info.context if isinstance(info.context, Mapping) else {}
-        languages: tuple[str, ...] | None = context.get("languages")
-        if not languages:
-            return texts
-        problems = [f"missing the {lang!r} text" for lang in languages if lang not in texts]
-        problems += [
-            f"unknown language {lang!r}{did_you_mean(lang, languages)}"
-            for lang in texts
-            if lang not in languages
-        ]
-        problems += [
-            f"the {lang!r} text is empty" for lang, text in texts.items() if not text.strip()
-        ]
-        if problems:
-            raise _problem("; ".join(problems))
-        return {lang: texts[lang] for lang in languages}
-
-    def get(self, lang: str) -> str:
-        """The text in `lang`, else in the checklist's first language, else any."""
-        if lang in self.texts:
-            return self.texts[lang]
-        return next(iter(self.texts.values()), "")
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.texts.items()))
 
 
 def _condition_from_yaml(value: Any) -> Any:
@@ -273,6 +218,7 @@ class Checklist(BaseModel):
     questions: tuple[Question, ...]
     rules: tuple[Rule, ...] = ()
     routing: Routing = Routing()
+    wording: Wording = Wording()
     # Set by load_checklist, never read from the file.
     source_path: Path | None = None
 

@@ -52,6 +52,7 @@ from bot.domain.conditions import (
     did_you_mean,
     parse_condition,
 )
+from bot.domain.wording import Outcomes, Wording
 from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
 
 
@@ -73,7 +74,7 @@ _YAML_BOOL_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 _ALL_KEYS = frozenset(
     key
-    for model in (Checklist, Scoring, Question, Option, Band, Rule)
+    for model in (Checklist, Scoring, Question, Option, Band, Rule, Wording, Outcomes)
     for key in model.model_fields
     if key != "source_path"
 )
