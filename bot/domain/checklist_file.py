@@ -52,7 +52,13 @@ from bot.domain.conditions import (
     did_you_mean,
     parse_condition,
 )
-from bot.domain.wording import Outcomes, Wording
+from bot.domain.wording import (
+    NURTURE_PLACEHOLDERS,
+    OUTCOME_PLACEHOLDERS,
+    Outcomes,
+    Wording,
+    placeholder_problem,
+)
 from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
 
 
@@ -248,9 +254,11 @@ class _Loader(QuestionChecks):
         for index, item in enumerate(raw_questions):
             loc: Loc = ("questions", index)
             own_id = item.get("id") if isinstance(item, dict) else None
+            checker = QuestionReferences(known, all_ids, own_id)
             if isinstance(item, dict) and "when" in item:
-                checker = QuestionReferences(known, all_ids, own_id)
                 item = {**item, "when": self._condition(item["when"], (*loc, "when"), checker)}
+            if isinstance(item, dict) and isinstance(item.get("options"), list):
+                item = {**item, "options": self._options(item["options"], loc, checker)}
             question = self._validate(Question, item, loc, context)
             if question is not None:
                 self._check_question(question, loc)
@@ -258,6 +266,17 @@ class _Loader(QuestionChecks):
             if isinstance(own_id, str):
                 known.setdefault(own_id, question)
         return questions, known
+
+    def _options(self, raw_options: list[Any], loc: Loc, checker: ConditionChecker) -> list[Any]:
+        """Parses each option's `when`: like a question's, it sees earlier questions only."""
+        options: list[Any] = []
+        for index, option in enumerate(raw_options):
+            if isinstance(option, dict) and "when" in option:
+                where = (*loc, "options", index, "when")
+                when = self._condition(option["when"], where, checker)
+                option = {**option, "when": ALWAYS if when is None else when}
+            options.append(option)
+        return options
 
     def _rules(
         self, raw_rules: list[Any], known: Mapping[str, Question | None], context: dict[str, Any]
@@ -313,6 +332,7 @@ class _Loader(QuestionChecks):
             "int_type": f"expected a whole number, got {got}",
             "int_parsing": f"expected a whole number, got {got}",
             "int_from_float": f"expected a whole number, got {got}",
+            "float_type": f"expected a number, got {got}",
             "bool_type": f"expected true or false, got {got}",
             "bool_parsing": f"expected true or false, got {got}",
             "list_type": f"expected a list, got {got}",
@@ -417,6 +437,42 @@ class _Loader(QuestionChecks):
 
     def _check_rules(self, rules: list[tuple[int, Rule]]) -> None:
         for index, rule in rules:
+            loc: Loc = ("rules", index)
+            if rule.verdict is None and rule.points is None:
+                self._add(
+                    RANK_SHAPE,
+                    loc,
+                    "a rule needs either verdict: (reject, nurture or target) "
+                    "or points: (a whole number to add to the score)",
+                )
+                continue
+            if rule.verdict is not None and rule.points is not None:
+                self._add(
+                    RANK_MEANING,
+                    (*loc, "points"),
+                    "a rule has either verdict or points, not both: a points rule adds to the "
+                    "score, a verdict rule decides",
+                )
+                continue
+            if rule.points is not None:
+                for key in ("message", "follow_up_days"):
+                    if key in rule.model_fields_set:
+                        self._add(
+                            RANK_MEANING,
+                            (*loc, key),
+                            f"a points rule only adds to the score and has no {key}; "
+                            "give the message to a rule with a verdict",
+                        )
+                continue
+            if rule.message is not None:
+                allowed = (
+                    NURTURE_PLACEHOLDERS
+                    if rule.verdict is Verdict.NURTURE
+                    else OUTCOME_PLACEHOLDERS
+                )
+                problem = placeholder_problem(rule.message, allowed)
+                if problem is not None:
+                    self._add(RANK_MEANING, (*loc, "message"), problem)
             if rule.follow_up_days is not None and rule.verdict is not Verdict.NURTURE:
                 self._add(
                     RANK_MEANING,
