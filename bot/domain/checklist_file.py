@@ -315,8 +315,9 @@ class _Loader(QuestionChecks):
             return None
 
     def _pydantic_problem(self, details: ErrorDetails, base: Loc) -> None:
-        # "texts" is how Localized stores its mapping; the file never says it.
-        loc: Loc = (*base, *(part for part in details["loc"] if part != "texts"))
+        # "texts" and "words" are how Localized and Words store their mappings; the file
+        # never says them.
+        loc: Loc = (*base, *(part for part in details["loc"] if part not in ("texts", "words")))
         kind = details["type"]
         context = details.get("ctx") or {}
         got = self._describe_input(details.get("input"), loc)
