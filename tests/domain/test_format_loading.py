@@ -305,3 +305,18 @@ def test_mistake_points_at_the_line() -> None:
     assert first_problem(text).startswith(
         f"test.yaml:{line_of(text, 'max_selected: 9')}: questions[payment].max_selected: "
     )
+
+
+def test_bundled_checklist_has_the_new_keys() -> None:
+    checklist = load_checklist()
+    assert checklist.version >= 2
+    budget = checklist.question("budget")
+    assert budget.example == 8_500_000
+    assert budget.unit_words is not None
+    assert "рублей" in budget.unit_words.all()
+    rooms = checklist.question("rooms")
+    assert "двушка" in rooms.option("room_2").words()
+    assert "two-bed" in rooms.option("room_2").words()
+    assert "студию" in rooms.option("studio").words()
+    assert checklist.wording.appointment is not None
+    assert checklist.wording.appointment.get("en") == "Viewing"
