@@ -13,6 +13,7 @@ from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.domain.conditions import matches, parse_condition
 from bot.domain.flow import next_question, visible_options, visible_questions
 from bot.domain.scoring import Verdict, assess, max_score, score
+from bot.storage.codec import dump_reasons, load_reasons
 
 CAR_DEALER = Path(__file__).parent / "checklists" / "car_dealer.yaml"
 
@@ -205,3 +206,16 @@ def test_describe_media_with_words(cars: Checklist) -> None:
     question = cars.question("trade_photo")
     assert describe_answer(question, "photo:AgAD", "en", media_words=words) == "📷 photo"
     assert describe_answer(question, "document:BQ", "en", media_words=words) == "📄 document"
+
+
+def test_points_reasons_survive_storage(cars: Checklist) -> None:
+    assessment = assess(cars, buyer(payment=("trade_in",), trade_mileage=45_000))
+    assert load_reasons(dump_reasons(assessment.reasons)) == assessment.reasons
+    # Reasons stored before points rules existed still load.
+    old = (
+        '[{"kind": "score", "verdict": "target", "rule_id": null, "text": null, '
+        '"score": 5, "threshold": 3}]'
+    )
+    (reason,) = load_reasons(old)
+    assert reason.points is None
+    assert reason.score == 5
