@@ -1,11 +1,13 @@
 """Which option a prospect meant when they typed instead of pressing a button.
 
 Each option brings its words (labels, short labels and synonyms in every language, and
-its id). Matching, best tier first: the whole answer is one of the words; then every
-word of the answer is found among one phrase's words, exactly, with a small typo, or as
-a beginning of at least four letters ("инвест" → "Инвестиция"); a bare number must be a
-word of the option ("2" → "2 комнаты"). Several options in the best tier → Ambiguous,
-and the prospect is asked back; guessing would store an answer nobody gave.
+its id). Matching, best tier first: the whole answer is one of the words (spaces aside:
+"трейдин" is "Трейд-ин"); then the answer is one of the phrases said with typos or in
+another form ("ипотку", "ипотеку"); then every word of the answer is found among one
+phrase's words, nearly or as a beginning of at least four letters ("инвест" →
+"Инвестиция"). A bare number is a word too ("2" → "2 комнаты") but never fuzzy. Several
+options in the best tier that fits → Ambiguous, and the prospect is asked back: guessing
+would store an answer nobody gave ("комната" of "1 комната" and "2 комнаты").
 
 A question mark turns the loose tiers off: "а ипотека есть?" is a question for the
 knowledge base, not the answer "Mortgage".
@@ -17,6 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.domain.knowledge import stem
+
 MAX_CHOICE_INPUT = 300  # longer text is a message, not an answer; keeps matching cheap
 _MAX_ITEMS = 20
 _MAX_ITEM_WORDS = 12  # more words than any option's label: a sentence, not an answer
@@ -24,7 +28,8 @@ _MIN_PREFIX = 4
 _MIN_TYPO_LENGTH = 4
 _LONG_WORD = 8  # from here two typos are forgiven, below it one
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
+# Digits and letters apart: "2к" is "2 к", "2br" is "2 br", like "2-к" and "2 br".
+_TOKEN_RE = re.compile(r"\d+|[^\W\d_]+")
 # Between the items of a typed list; " и "/" and " only between words.
 _LIST_SPLIT_RE = re.compile(r"[,;/+&\n]|\s(?:и|and)\s")
 # Words around an answer that say nothing about which option: "наверное ипотека".
@@ -114,18 +119,23 @@ def _match_item(text: str, choices: Sequence[Choice], *, loose: bool) -> Match:
     typed = tokens(text)
     if not typed:
         return NoMatch()
-    exact = [c for c in choices if any(_phrase(word) == typed for word in _words(c))]
+    exact = [c for c in choices if any(_same(_phrase(word), typed) for word in _words(c))]
     if exact or not loose:
         return _result(exact)
     meaningful = tuple(token for token in typed if token not in _FILLER_WORDS) or typed
     if len(meaningful) > _MAX_ITEM_WORDS:
         return NoMatch()
-    covered = [
-        choice
-        for choice in choices
-        if any(_covers(_phrase(word), meaningful) for word in _words(choice))
-    ]
-    return _result(covered)
+    # A whole phrase said with typos ("ипотку") beats a word of a longer phrase
+    # ("семейная ипотека"); within a tier every fit is as good as another.
+    for fits in (_alike, _covers):
+        found = [
+            choice
+            for choice in choices
+            if any(fits(_phrase(word), meaningful) for word in _words(choice))
+        ]
+        if found:
+            return _result(found)
+    return NoMatch()
 
 
 def _words(choice: Choice) -> tuple[str, ...]:
@@ -143,6 +153,16 @@ def _result(candidates: Sequence[Choice]) -> Match:
     return Matched(ids) if len(ids) == 1 else Ambiguous(ids)
 
 
+def _same(phrase: tuple[str, ...], typed: tuple[str, ...]) -> bool:
+    """The same words, or the same letters with the spaces moved ("трейдин", "trade in")."""
+    return phrase == typed or (bool(phrase) and "".join(phrase) == "".join(typed))
+
+
+def _alike(phrase: tuple[str, ...], typed: tuple[str, ...]) -> bool:
+    """Each word of either is nearly a word of the other: the phrase, with typos."""
+    return _covers(phrase, typed) and _covers(typed, phrase)
+
+
 def _covers(phrase: tuple[str, ...], typed: tuple[str, ...]) -> bool:
     """Every typed word is one of the phrase's words, nearly or as its beginning."""
     return bool(phrase) and all(any(_close(token, word) for word in phrase) for token in typed)
@@ -158,6 +178,8 @@ def _close(token: str, word: str) -> bool:
     shortest = min(len(token), len(word))
     if shortest < _MIN_TYPO_LENGTH:
         return False
+    if stem(token) == stem(word):
+        return True  # another form of the word: "ипотеку", "лизингом", "новая"
     return _distance_at_most(token, word, 2 if shortest >= _LONG_WORD else 1)
 
 
