@@ -82,6 +82,8 @@ _FILLER_WORDS = frozenset(["of", "the"])
 
 def parse_date(text: str, *, today: date) -> date:
     """The date typed, or AnswerError(NOT_A_DATE) for garbage and impossible dates."""
+    if len(text) > 4 * _MAX_DATE_INPUT:
+        raise AnswerError(AnswerErrorCode.NOT_A_DATE)  # before any regex sees an essay
     cleaned = re.sub(r"\s+", " ", text).strip().lower().replace("ё", "е")
     if not cleaned or len(cleaned) > _MAX_DATE_INPUT:
         raise AnswerError(AnswerErrorCode.NOT_A_DATE)
