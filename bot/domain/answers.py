@@ -96,5 +96,5 @@ def validate_multi(question: Question, selected: Collection[str]) -> tuple[str, 
     if len(chosen) < question.min_selected:
         raise AnswerError(AnswerErrorCode.SELECT_AT_LEAST, min_selected=question.min_selected)
     if question.max_selected is not None and len(chosen) > question.max_selected:
-        raise AnswerError("select_at_most", max_selected=question.max_selected)
+        raise AnswerError(AnswerErrorCode.SELECT_AT_MOST, max_selected=question.max_selected)
     return chosen

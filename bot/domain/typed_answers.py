@@ -8,18 +8,15 @@ for everything the conversation and the simulator must parse the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
-from bot.domain.answers import (
-    Answer,
-    AnswerError,
-    AnswerErrorCode,
-    normalize_phone,
-    parse_number,
-    validate_multi,
-    validate_text,
-)
+from bot.domain.answer_errors import AnswerError, AnswerErrorCode
+from bot.domain.answers import Answer, normalize_phone, validate_multi, validate_text
 from bot.domain.checklist import Option, Question, QuestionKind
+from bot.domain.emails import normalize_email
+from bot.domain.typed_choice import Ambiguous, Choice, Matched, match_many, match_one
+from bot.domain.typed_dates import check_date_range, parse_date
+from bot.domain.typed_number import is_currency_word, parse_quantity
 
 
 def parse_typed(
@@ -37,30 +34,44 @@ def parse_typed(
     """
     match question.kind:
         case QuestionKind.NUMBER:
-            return _number(question, text)
+            return parse_number_answer(question, text)
         case QuestionKind.TEXT:
             return validate_text(question, text)
         case QuestionKind.PHONE:
             return normalize_phone(text, region)
         case QuestionKind.DATE:
-            return _date(question, text, today)
+            day = check_date_range(
+                parse_date(text, today=today),
+                today=today,
+                min_days=question.min_days,
+                max_days=question.max_days,
+            )
+            return day.isoformat()
         case QuestionKind.EMAIL:
-            return parse_email_text(text)
+            return normalize_email(text)
         case QuestionKind.MEDIA:
-            raise AnswerError("send_media")
+            raise AnswerError(AnswerErrorCode.SEND_MEDIA)
         case QuestionKind.SINGLE:
-            return match_one_id(text, _options(question, visible))
+            return _choose(text, _choices(question, visible), many=False)[0]
         case QuestionKind.MULTI:
-            chosen = match_many_ids(text, _options(question, visible))
-            return validate_multi(question, chosen)
+            return validate_multi(question, _choose(text, _choices(question, visible), many=True))
 
 
-def _options(question: Question, visible: Sequence[Option] | None) -> Sequence[Option]:
-    return question.options if visible is None else visible
+def unit_words(question: Question) -> tuple[str, ...]:
+    """Every word that may follow a number: the unit and unit_words in all languages."""
+    words = [] if question.unit is None else list(question.unit.texts.values())
+    if question.unit_words is not None:
+        words += question.unit_words.all()
+    return tuple(dict.fromkeys(words))
 
 
-def _number(question: Question, text: str) -> int | float:
-    value = number_from_text(question, text)
+def parse_number_answer(question: Question, text: str) -> int | float:
+    """A number typed with the question's own unit and decimals, within min..max."""
+    units = unit_words(question)
+    # Currency stays accepted without a unit: the format had no units words before.
+    currency = not units or any(is_currency_word(word) for word in units)
+    amount = parse_quantity(text, units=units, currency=currency, decimals=question.decimals)
+    value: int | float = int(amount) if question.decimals == 0 else float(amount)
     if question.min is not None and value < question.min:
         raise AnswerError(AnswerErrorCode.TOO_SMALL, min=question.min)
     if question.max is not None and value > question.max:
@@ -68,55 +79,15 @@ def _number(question: Question, text: str) -> int | float:
     return value
 
 
-def _date(question: Question, text: str, today: date) -> str:
-    value = parse_date_text(text, today)
-    if question.min_days is not None:
-        earliest = today + timedelta(days=question.min_days)
-        if value < earliest:
-            raise AnswerError("date_too_early", date=earliest)
-    if question.max_days is not None:
-        latest = today + timedelta(days=question.max_days)
-        if value > latest:
-            raise AnswerError("date_too_late", date=latest)
-    return value.isoformat()
+def _choices(question: Question, visible: Sequence[Option] | None) -> list[Choice]:
+    options = question.options if visible is None else visible
+    return [Choice(id=option.id, words=option.words()) for option in options]
 
 
-# --- the parsers (stand-ins until the tolerant parsers land) -------------------------------
-
-
-def number_from_text(question: Question, text: str) -> int | float:
-    return parse_number(text)
-
-
-def parse_date_text(text: str, today: date) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise AnswerError("not_a_date") from None
-
-
-def parse_email_text(text: str) -> str:
-    value = text.strip()
-    local, at, domain = value.rpartition("@")
-    if not local or not at or "." not in domain or " " in value or len(value) > 254:
-        raise AnswerError("invalid_email")
-    return f"{local}@{domain.lower()}"
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").split())
-
-
-def match_one_id(text: str, options: Sequence[Option]) -> str:
-    wanted = _fold(text)
-    found = [option.id for option in options if wanted in map(_fold, option.words())]
-    if len(found) > 1:
-        raise AnswerError("ambiguous", candidates=tuple(found))
-    if not found:
-        raise AnswerError(AnswerErrorCode.CHOOSE_OPTION)
-    return found[0]
-
-
-def match_many_ids(text: str, options: Sequence[Option]) -> tuple[str, ...]:
-    items = [item for item in text.replace(";", ",").split(",") if item.strip()]
-    return tuple(match_one_id(item, options) for item in items)
+def _choose(text: str, choices: Sequence[Choice], *, many: bool) -> tuple[str, ...]:
+    found = match_many(text, choices) if many else match_one(text, choices)
+    if isinstance(found, Matched) and found.ids:
+        return found.ids
+    if isinstance(found, Ambiguous):
+        raise AnswerError(AnswerErrorCode.AMBIGUOUS, candidates=found.ids)
+    raise AnswerError(AnswerErrorCode.CHOOSE_OPTION)
