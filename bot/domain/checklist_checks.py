@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from bot.domain.checklist import MAX_OPTIONS, Question, QuestionKind
+from bot.domain.checklist import MAX_OPTIONS, Question, QuestionKind, Rule, Verdict
 from bot.domain.conditions import (
     MULTI_OPS,
     SINGLE_OPS,
@@ -19,6 +19,7 @@ from bot.domain.conditions import (
     Test,
     did_you_mean,
 )
+from bot.domain.wording import NURTURE_PLACEHOLDERS, OUTCOME_PLACEHOLDERS, placeholder_problem
 
 # How a problem sorts: the likely cause of the others comes first.
 RANK_YAML = 0
@@ -108,7 +109,8 @@ def _decimal_places(value: int | float) -> int:
 
 
 class QuestionChecks(ABC):
-    """The per-question checks; the loader provides where problems go and their lines."""
+    """The per-question and per-rule checks; the loader provides where problems go and
+    their lines."""
 
     @abstractmethod
     def _add(self, rank: int, loc: Loc, message: str) -> None: ...
@@ -290,4 +292,49 @@ class QuestionChecks(ABC):
                     (*loc, "bands", index),
                     f"band {band.describe()} overlaps band {earlier.describe()} (line {line}); "
                     "a band covers min up to but not including max",
+                )
+
+    def _check_rules(self, rules: list[tuple[int, Rule]]) -> None:
+        for index, rule in rules:
+            loc: Loc = ("rules", index)
+            if rule.verdict is None and rule.points is None:
+                self._add(
+                    RANK_SHAPE,
+                    loc,
+                    "a rule needs either verdict: (reject, nurture or target) "
+                    "or points: (a whole number to add to the score)",
+                )
+                continue
+            if rule.verdict is not None and rule.points is not None:
+                self._add(
+                    RANK_MEANING,
+                    (*loc, "points"),
+                    "a rule has either verdict or points, not both: a points rule adds to the "
+                    "score, a verdict rule decides",
+                )
+                continue
+            if rule.points is not None:
+                for key in ("message", "follow_up_days"):
+                    if key in rule.model_fields_set:
+                        self._add(
+                            RANK_MEANING,
+                            (*loc, key),
+                            f"a points rule only adds to the score and has no {key}; "
+                            "give the message to a rule with a verdict",
+                        )
+                continue
+            if rule.message is not None:
+                allowed = (
+                    NURTURE_PLACEHOLDERS
+                    if rule.verdict is Verdict.NURTURE
+                    else OUTCOME_PLACEHOLDERS
+                )
+                problem = placeholder_problem(rule.message, allowed)
+                if problem is not None:
+                    self._add(RANK_MEANING, (*loc, "message"), problem)
+            if rule.follow_up_days is not None and rule.verdict is not Verdict.NURTURE:
+                self._add(
+                    RANK_MEANING,
+                    ("rules", index, "follow_up_days"),
+                    f"follow_up_days is only for nurture rules, this one is {rule.verdict}",
                 )

@@ -32,7 +32,6 @@ from bot.domain.checklist import (
     QuestionRole,
     Rule,
     Scoring,
-    Verdict,
 )
 from bot.domain.checklist_checks import (
     RANK_MEANING,
@@ -52,13 +51,7 @@ from bot.domain.conditions import (
     did_you_mean,
     parse_condition,
 )
-from bot.domain.wording import (
-    NURTURE_PLACEHOLDERS,
-    OUTCOME_PLACEHOLDERS,
-    Outcomes,
-    Wording,
-    placeholder_problem,
-)
+from bot.domain.wording import Outcomes, Wording
 from bot.domain.yaml_source import YamlFileError, read_text, read_yaml
 
 
@@ -434,51 +427,6 @@ class _Loader(QuestionChecks):
                     ("routing", "anyone", index),
                     f"{option_id!r} is not an option of the routing questions"
                     f"{did_you_mean(option_id, options)}",
-                )
-
-    def _check_rules(self, rules: list[tuple[int, Rule]]) -> None:
-        for index, rule in rules:
-            loc: Loc = ("rules", index)
-            if rule.verdict is None and rule.points is None:
-                self._add(
-                    RANK_SHAPE,
-                    loc,
-                    "a rule needs either verdict: (reject, nurture or target) "
-                    "or points: (a whole number to add to the score)",
-                )
-                continue
-            if rule.verdict is not None and rule.points is not None:
-                self._add(
-                    RANK_MEANING,
-                    (*loc, "points"),
-                    "a rule has either verdict or points, not both: a points rule adds to the "
-                    "score, a verdict rule decides",
-                )
-                continue
-            if rule.points is not None:
-                for key in ("message", "follow_up_days"):
-                    if key in rule.model_fields_set:
-                        self._add(
-                            RANK_MEANING,
-                            (*loc, key),
-                            f"a points rule only adds to the score and has no {key}; "
-                            "give the message to a rule with a verdict",
-                        )
-                continue
-            if rule.message is not None:
-                allowed = (
-                    NURTURE_PLACEHOLDERS
-                    if rule.verdict is Verdict.NURTURE
-                    else OUTCOME_PLACEHOLDERS
-                )
-                problem = placeholder_problem(rule.message, allowed)
-                if problem is not None:
-                    self._add(RANK_MEANING, (*loc, "message"), problem)
-            if rule.follow_up_days is not None and rule.verdict is not Verdict.NURTURE:
-                self._add(
-                    RANK_MEANING,
-                    ("rules", index, "follow_up_days"),
-                    f"follow_up_days is only for nurture rules, this one is {rule.verdict}",
                 )
 
     # --- reporting ---
