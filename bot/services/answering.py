@@ -294,7 +294,11 @@ class Answering:
             finished, assessment = await qualify(tx, lead, self._checklist, self._clock.now())
         plan.memory = Memory(Stage.DONE, language=finished.language)
         t = self._standing.t(finished.language)
-        self._standing.show(plan, prospect, outcome_screen(finished, assessment, t, self._zone))
+        self._standing.show(
+            plan,
+            prospect,
+            outcome_screen(finished, assessment, self._checklist.wording, t, self._zone),
+        )
         if self._nurture is not None:
             plan.extend(await self._nurture.qualified(finished, plan.memory))
         if finished.status is LeadStatus.TARGET:

@@ -139,8 +139,8 @@ async def test_cancel_sends_a_cancel_and_frees_the_slot(office: Harness) -> None
     user = await booked_lead(office)
     await user.click("Cancel")
     await user.click("Yes, cancel")
-    assert "Your viewing is cancelled" in (user.last_text() or "")
-    assert user.buttons() == ["Book a viewing"]
+    assert "Your appointment is cancelled" in (user.last_text() or "")
+    assert user.buttons() == ["Book a time"]
 
     cancel_file = documents(office, ANNA)[-1]
     assert "Viewing cancelled" in cancel_file.visible_text
@@ -153,8 +153,8 @@ async def test_cancel_sends_a_cancel_and_frees_the_slot(office: Harness) -> None
     feed = await office.app.calendar.feed(token)
     assert feed is not None and b"VEVENT" not in feed
 
-    # "Book a viewing" brings the days back, Monday 10:00 included.
-    await user.click("Book a viewing")
+    # "Book a time" brings the days back, Monday 10:00 included.
+    await user.click("Book a time")
     await pick(user, "Mon 23", "10:00")
     lead = await office.lead()
     assert lead is not None and lead.status is LeadStatus.BOOKED
