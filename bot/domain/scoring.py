@@ -24,9 +24,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Reason:
-    """Why the verdict: a matching rule, or the score (always the last reason)."""
+    """Why the verdict: a deciding rule, a points rule, or the score (always the last)."""
 
-    kind: Literal["rule", "score"]
+    kind: Literal["rule", "score", "points"]
     rule_id: str | None
     text: Localized | None
     score: int | None
@@ -34,6 +34,8 @@ class Reason:
     threshold: int | None
     # For the score reason: what the score alone says, even when a rule decided.
     verdict: Verdict
+    # For a points rule: what it added to the score (may be negative).
+    points: int | None = None
 
 
 @dataclass(frozen=True)

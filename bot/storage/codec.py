@@ -34,6 +34,7 @@ def dump_reasons(reasons: tuple[Reason, ...]) -> str:
                 "text": None if reason.text is None else localized_to_dict(reason.text),
                 "score": reason.score,
                 "threshold": reason.threshold,
+                "points": reason.points,
             }
             for reason in reasons
         ],
@@ -51,6 +52,7 @@ def load_reasons(raw: str) -> tuple[Reason, ...]:
             text=None if item["text"] is None else localized_from_dict(item["text"]),
             score=item["score"],
             threshold=item["threshold"],
+            points=item.get("points"),  # absent in reasons stored before points rules
         )
         for item in items
     )
