@@ -85,8 +85,8 @@ async def test_target_journey_over_polling_with_a_429(
     await act(user, user.send("9 000 000"), "Question 4 / 9")
     await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
     await act(user, user.click("Done ➡️"), "Question 5 / 9")
-    # Back from the timeline question returns to payment; answer it again.
-    await act(user, user.click("⬅️ Back"), "How are you planning to pay?")
+    # Back from the timeline question turns it back into payment; answer it again.
+    await act(user, user.click("⬅️ Back"), "How are you planning to pay?", method="editMessageText")
     await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
     await act(user, user.click("Done ➡️"), "Question 5 / 9")
     await act(user, user.click("This month"), "Question 6 / 9")

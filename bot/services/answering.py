@@ -242,7 +242,7 @@ class Answering:
                 self._standing.show(plan, prospect, Screen(t("question.first")))
             return
         if pressed:
-            plan.add(Toast(), Keyboard(None))
+            plan.add(Toast())
             await plan.flush()
         dropped = [qid for qid in lead.answers if qid not in remaining]
         async with self._db.transaction() as tx:
@@ -250,7 +250,8 @@ class Answering:
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         plan.remember(selection={})
-        await self.advance(plan, prospect, reloaded)
+        # The previous question takes the abandoned one's place in the chat.
+        self._standing.ask(plan, prospect, reloaded, previous, instead=True)
 
     # --- the checklist ------------------------------------------------------------------
 

@@ -60,7 +60,15 @@ class Standing:
     def show(plan: Plan, prospect: Prospect, screen: Screen) -> None:
         plan.add(Send(prospect.chat_id, screen))
 
-    def ask(self, plan: Plan, prospect: Prospect, lead: Lead, question: Question) -> None:
+    def ask(
+        self,
+        plan: Plan,
+        prospect: Prospect,
+        lead: Lead,
+        question: Question,
+        *,
+        instead: bool = False,
+    ) -> None:
         t = self.t(lead.language)
         position, total = progress(self._checklist, lead.answers, question)
         screen = question_screen(
@@ -72,7 +80,7 @@ class Standing:
             selection=plan.memory.selected(question.id),
             can_go_back=position > 1,
         )
-        plan.add(Ask(prospect.chat_id, screen))
+        plan.add(Ask(prospect.chat_id, screen, instead=instead))
         plan.remember(stage=Stage.ANSWERING, question=question.id)
 
     async def resume(self, plan: Plan, prospect: Prospect, lead: Lead, *, greet: bool) -> None:
