@@ -9,6 +9,7 @@ from bot.domain.scoring import Verdict
 from bot.domain.wording import Outcomes, Wording
 from bot.i18n import Translations, Translator
 from bot.views.prospect import greeting_text, outcome_text
+from bot.views.viewings import appointment_label
 from tests.fakegram import parse_html
 
 EN = Translations("ru").get("en")
@@ -93,3 +94,11 @@ def test_the_greeting_comes_from_the_checklist_when_it_has_one() -> None:
     wording = Wording(greeting=_text(en="Hi! {company} car sales here.", ru="Привет от {company}."))
     assert greeting_text(wording, EN, "Auto & Co") == "Hi! Auto &amp; Co car sales here."
     assert "Auto &amp; Co" in greeting_text(NO_WORDING, EN, "Auto & Co")
+
+
+def test_what_is_booked_is_named_by_the_checklist_else_neutrally() -> None:
+    assert appointment_label(None, EN) == "Appointment"
+    assert appointment_label(None, RU) == "Встреча"
+    drive = _text(en="Test drive <4x4>", ru="Тест-драйв")
+    assert appointment_label(drive, EN) == "Test drive &lt;4x4&gt;"
+    assert appointment_label(drive, RU) == "Тест-драйв"

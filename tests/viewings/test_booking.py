@@ -68,6 +68,10 @@ async def test_target_lead_books_a_viewing(office: Harness) -> None:
     confirmation = [m for m in user.messages() if "You are booked" in m]
     assert len(confirmation) == 1
     assert "Mon, 23 November, 10:00" in confirmation[0]
+    # The bundled checklist's wording names what is booked; the catalog's label otherwise.
+    label = office.app.checklist.wording.appointment
+    shown = "Appointment" if label is None else label.get("en")
+    assert f"🗓 {shown}: Mon, 23 November, 10:00" in confirmation[0]
     assert "12 Embankment St" in confirmation[0] and "Anna Petrova" in confirmation[0]
     assert user.buttons() == ["Reschedule", "Cancel"]
     venue = [m for m in office.telegram.bot_messages(1001) if "venue" in m.content]
