@@ -49,6 +49,7 @@ PROSPECT_KEYS = (
     "reminder.prospect_2h",
     "privacy.confirm_forget",
     "deal.client.none",
+    "ics.prospect.summary",
 )
 # Whole families of keys the prospect reads, so new texts there are checked too.
 PROSPECT_FAMILIES = (
