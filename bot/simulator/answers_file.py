@@ -101,7 +101,11 @@ class _Loader:
             for index, item in enumerate(items):
                 case = self._case(item, ("cases", index), index)
                 if case is not None and case.name in names:
-                    self._add(("cases", index, "name"), case.where, "two cases have this name")
+                    self._add(
+                        ("cases", index, "name"),
+                        f"cases[{case.name}].name",
+                        "two cases have this name",
+                    )
                 if case is not None:
                     names.add(case.name)
                     cases.append(case)
