@@ -6,10 +6,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 
-from bot.domain.checklist import Checklist, Question, describe_answer
+from babel.dates import format_date
+
+from bot.domain.checklist import Checklist, Localized, Question, describe_answer
 from bot.domain.scoring import Assessment, Reason, Verdict
-from bot.i18n import Translator
+from bot.domain.wording import fill
 from bot.simulator.session import Accepted, Quit, Refused, Session, SteppedBack
 from bot.views.prospect import question_screen
 
@@ -114,7 +117,7 @@ def outcome_text(session: Session) -> str:
     ]
     if assessment.follow_up_days is not None:
         lines.append(f"Follow-up in {assessment.follow_up_days} days")
-    message = prospect_message(assessment, session.t, language, _name(session))
+    message = prospect_message(assessment, checklist, language, _name(session), session.today)
     lines += ["The prospect reads:", *(f"  {line}" for line in message.splitlines())]
     return "\n".join(lines)
 
@@ -132,12 +135,19 @@ def reason_text(reason: Reason, checklist: Checklist, language: str) -> str:
     return f"rule {reason.rule_id} ({reason.verdict.value}): {text}"
 
 
-def prospect_message(assessment: Assessment, t: Translator, language: str, name: str | None) -> str:
-    """What the prospect would read at the end: the one place to switch to the views'
-    outcome text."""
-    if assessment.prospect_message is not None:
-        return assessment.prospect_message.get(language)
-    return DEFAULT_OUTCOME
+def prospect_message(
+    assessment: Assessment, checklist: Checklist, language: str, name: str | None, today: date
+) -> str:
+    """What the prospect would read at the end, placeholders filled: the one place to
+    switch to the views' outcome text once it is a pure function."""
+    message = assessment.prospect_message or getattr(
+        checklist.wording.outcome, assessment.verdict.value
+    )
+    if not isinstance(message, Localized):
+        return DEFAULT_OUTCOME
+    follow_up = today + timedelta(days=assessment.follow_up_days or 0)
+    shown_date = format_date(follow_up, format="long", locale=language)
+    return fill(message.get(language), name=name or "", date=shown_date)
 
 
 def _name(session: Session) -> str | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bot.domain.checklist import BUNDLED_CHECKLIST, Checklist
-from bot.domain.checklist_file import load_checklist
+from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.i18n import Translations
 from bot.simulator.session import NOT_OPTIONAL, Accepted, Quit, Refused, Session, SteppedBack
 from bot.simulator.terminal import outcome_text, question_text, run_interactive
@@ -136,3 +137,23 @@ def test_the_interactive_walk_ends_with_1_when_input_runs_out(checklist: Checkli
     written.clear()
     assert run_interactive(session(checklist), lambda: next(lines, None), written.append) == 1
     assert "Verdict" not in "\n".join(written)
+
+
+def test_without_a_rule_message_the_checklists_wording_is_read() -> None:
+    text = (Path(__file__).parents[1] / "domain" / "checklists" / "minimal.yaml").read_text(
+        encoding="utf-8"
+    )
+    text += (
+        "wording:\n  outcome:\n"
+        "    nurture: {ru: 'Напишем вам {date}.', en: 'We will write on {date}.'}\n"
+    )
+    minimal = parse_checklist(text, "minimal.yaml")
+    walk = session(minimal)
+    answered(walk, "1", "20")
+    shown = outcome_text(walk)
+    assert "Verdict: nurture" in shown
+    assert "score 10 ≥ nurture 10" in shown
+    assert "The prospect reads:\n  Напишем вам 30 декабря 2026\u202fг.." in shown
+    walk = session(minimal)
+    answered(walk, "1", "60")
+    assert outcome_text(walk).endswith("The prospect reads:\n  (the default outcome text)")
