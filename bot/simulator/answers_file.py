@@ -2,7 +2,7 @@
 
     cases:
       - name: hot buyer
-        lang: ru                      # optional: the checklist's first language
+        lang: ru                      # optional: --lang, else the checklist's first
         answers:
           purpose: live               # an option id, or text as a prospect types it
           payment: [cash, mortgage]   # a list for a multi-choice question
@@ -58,18 +58,20 @@ class Case:
     where: str
 
 
-def load_cases(path: Path, checklist: Checklist) -> tuple[Case, ...]:
+def load_cases(path: Path, checklist: Checklist, language: str | None = None) -> tuple[Case, ...]:
+    """The cases; those without `lang` are in `language`, else the checklist's first."""
     try:
         text = read_text(path)
     except YamlFileError as error:
         raise AnswersFileError([error.message]) from None
-    return _Loader(str(path), checklist).load(text)
+    return _Loader(str(path), checklist, language or checklist.languages[0]).load(text)
 
 
 @dataclass
 class _Loader:
     source: str
     checklist: Checklist
+    language: str
     lines: dict[YamlLoc, int] = field(default_factory=dict)
     problems: list[tuple[YamlLoc, str, str]] = field(default_factory=list)
 
@@ -128,7 +130,7 @@ class _Loader:
             if key not in _CASE_KEYS:
                 hint = did_you_mean(str(key), _CASE_KEYS)
                 self._add((*loc, key), _join(where, str(key)), f"unknown key{hint}")
-        language = item.get("lang", self.checklist.languages[0])
+        language = item.get("lang", self.language)
         if language not in self.checklist.languages:
             languages = ", ".join(self.checklist.languages)
             self._add((*loc, "lang"), _join(where, "lang"), f"must be one of: {languages}")

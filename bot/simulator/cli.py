@@ -46,18 +46,18 @@ def simulate(
         stdout.write(text + "\n")
         stdout.flush()
 
-    if answers is not None:
-        try:
-            cases = load_cases(answers, checklist)
-        except AnswersFileError as error:
-            stderr.write("".join(f"{problem}\n" for problem in error.problems))
-            return EXIT_BROKEN
-        return run_cases(checklist, cases, translations.get, today, write)
     chosen = _language(checklist, language)
     if chosen is None:
         languages = ", ".join(checklist.languages)
         stderr.write(f"leadsieve: --lang {language}: the checklist's languages are {languages}\n")
         return EXIT_BROKEN
+    if answers is not None:
+        try:
+            cases = load_cases(answers, checklist, chosen)
+        except AnswersFileError as error:
+            stderr.write("".join(f"{problem}\n" for problem in error.problems))
+            return EXIT_BROKEN
+        return run_cases(checklist, cases, translations.get, today, write)
     session = Session(checklist, chosen, translations.get(chosen), today)
     return run_interactive(session, _reader(stdin, stdout), write)
 
