@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.answers import AnswerError
 from bot.domain.checklist import BUNDLED_CHECKLIST, Checklist
 from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.i18n import Translations
 from bot.simulator.session import NOT_OPTIONAL, Accepted, Quit, Refused, Session, SteppedBack
-from bot.simulator.terminal import outcome_text, question_text, run_interactive
+from bot.simulator.terminal import outcome_text, question_text, refused_text, run_interactive
 
 TODAY = date(2026, 11, 30)
 
@@ -157,3 +158,15 @@ def test_without_a_rule_message_the_checklists_wording_is_read() -> None:
     walk = session(minimal)
     answered(walk, "1", "60")
     assert outcome_text(walk).endswith("The prospect reads:\n  (the default outcome text)")
+
+
+def test_an_ambiguous_answer_lists_its_candidates_with_their_button_numbers(
+    checklist: Checklist,
+) -> None:
+    walk = session(checklist, "en")
+    answered(walk, "1")
+    rooms = checklist.question("rooms")
+    # The bot's parser says "ambiguous" with the option ids it could mean.
+    refused = walk.refused(rooms, AnswerError("ambiguous", candidates=("room_3", "room_2")))
+    assert refused.candidates == (rooms.option("room_2"), rooms.option("room_3"))
+    assert refused_text(walk, refused).splitlines()[1:] == ["  3) 2 rooms", "  4) 3 rooms"]
