@@ -7,8 +7,10 @@ from pathlib import Path
 
 from bot.domain.checklist import BUNDLED_CHECKLIST
 from bot.domain.checklist_file import load_checklist
+from bot.i18n import Translations
 from bot.simulator.answers_file import load_cases
 from bot.simulator.cli import simulate
+from bot.simulator.terminal import plain
 
 
 def run(*, lang: str | None, answers: Path | None = None, typed: str = "") -> tuple[int, str, str]:
@@ -27,7 +29,8 @@ def test_an_unknown_language_is_refused_with_the_checklists_languages() -> None:
 def test_piped_input_is_echoed_after_the_prompt() -> None:
     code, out, _ = run(lang="en", typed="4\nq\n")
     assert code == 0
-    assert "  q) quit\n> 4\nYour answer: I want to rent a flat\n" in out
+    given = plain(Translations("ru").get("en")("answer.given", answer="I want to rent a flat"))
+    assert f"  q) quit\n> 4\n{given}\n" in out
     assert out.endswith("> q\nStopped.\n")
 
 

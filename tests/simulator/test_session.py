@@ -71,7 +71,7 @@ def test_back_forgets_the_previous_answer_and_what_rests_on_it(checklist: Checkl
 def test_back_at_the_first_question_says_so(checklist: Checklist) -> None:
     walk = session(checklist, "en")
     step = walk.take("b")
-    assert step == SteppedBack(None, "This is the first question.")
+    assert step == SteppedBack(None, walk.t("question.first"))
 
 
 def test_only_an_optional_question_is_skipped(checklist: Checklist) -> None:
