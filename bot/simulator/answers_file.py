@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.domain.checklist import Checklist, Verdict
+from bot.domain.checklist import Checklist, QuestionKind, Verdict
 from bot.domain.conditions import describe_value, did_you_mean
 from bot.domain.yaml_source import YamlFileError, YamlLoc, key_lines, read_text, read_yaml
 
@@ -152,7 +152,7 @@ class _Loader:
                 continue
             question = self.checklist.question(key)
             if isinstance(raw, list):
-                if question.kind.value != "multi":
+                if question.kind is not QuestionKind.MULTI:
                     self._add(key_loc, key_where, "a list answers only a multi-choice question")
                 elif not raw or not all(_typed(item) is not None for item in raw):
                     self._add(key_loc, key_where, "expected option ids or texts in the list")

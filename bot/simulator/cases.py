@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.answers import AnswerError
-from bot.domain.checklist import Checklist, Question
+from bot.domain.checklist import Checklist, Question, QuestionKind
 from bot.domain.scoring import Assessment
 from bot.i18n import Translator
 from bot.simulator.answers_file import Case, CaseAnswer
-from bot.simulator.session import SKIP_WORDS, Refused, Session, Step
+from bot.simulator.session import MEDIA_WORDS, SKIP_WORDS, Refused, Session, Step
 from bot.simulator.terminal import Writer
 
 
@@ -69,7 +69,8 @@ def run_case(checklist: Checklist, case: Case, t: Translator, today: date) -> Ca
 
 
 def _give(session: Session, question: Question, given: CaseAnswer) -> Step:
-    """An option id is its button; anything else is typed, as the prospect would."""
+    """An option id is its button, "photo" or "document" a simulated file; anything else
+    is typed, as the prospect would."""
     if given is None or (isinstance(given, str) and given.strip().lower() in SKIP_WORDS):
         return session.skip(question)
     shown = {option.id for option in session.options(question)}
@@ -85,6 +86,8 @@ def _give(session: Session, question: Question, given: CaseAnswer) -> Step:
                 return session.refused(question, error)
             chosen += list(answer) if isinstance(answer, tuple) else [str(answer)]
         return session.choose(question, chosen)
+    if question.kind is QuestionKind.MEDIA and given.strip().lower() in MEDIA_WORDS:
+        return session.send_file(question, MEDIA_WORDS[given.strip().lower()])
     if question.is_choice and given in shown:
         return session.choose(question, (given,))
     return session.typed(question, given)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain.answers import Answer, AnswerError, AnswerErrorCode, validate_multi
-from bot.domain.checklist import Checklist, Option, Question
-from bot.domain.flow import next_question, parse_typed, progress, step_back
+from bot.domain.checklist import Checklist, MediaKind, Option, Question, QuestionKind
+from bot.domain.flow import next_question, progress, step_back, visible_options
 from bot.domain.scoring import Assessment, assess
+from bot.domain.typed_answers import parse_typed
 from bot.i18n import Translator
 from bot.views.prospect import problem_text
 
@@ -23,13 +24,13 @@ QUIT_WORDS = frozenset({"q", "quit", "exit", "выход"})
 BACK_WORDS = frozenset({"b", "back", "назад"})
 SKIP_WORDS = frozenset({"s", "skip", "пропустить"})
 # What a person types to send a simulated file to a media question.
-MEDIA_WORDS: dict[str, str] = {
-    "photo": "photo",
-    "фото": "photo",
-    "document": "document",
-    "file": "document",
-    "документ": "document",
-    "файл": "document",
+MEDIA_WORDS: dict[str, MediaKind] = {
+    "photo": MediaKind.PHOTO,
+    "фото": MediaKind.PHOTO,
+    "document": MediaKind.DOCUMENT,
+    "file": MediaKind.DOCUMENT,
+    "документ": MediaKind.DOCUMENT,
+    "файл": MediaKind.DOCUMENT,
 }
 _NUMBERS_RE = re.compile(r"\d+(?:\s*[,\s]\s*\d+)*")
 
@@ -37,16 +38,8 @@ _NUMBERS_RE = re.compile(r"\d+(?:\s*[,\s]\s*\d+)*")
 def parse_answer(
     question: Question, text: str, *, region: str, today: date, visible: Sequence[Option]
 ) -> Answer:
-    """The bot's typed-answer parser, the one place to switch when it moves
-    (to `bot.domain.typed_answers.parse_typed(question, text, region=, today=, visible=)`)."""
-    return parse_typed(question, text, region)
-
-
-def visible_options(
-    checklist: Checklist, question: Question, answers: dict[str, Answer | None]
-) -> tuple[Option, ...]:
-    """The options the prospect sees (to become `bot.domain.flow.visible_options`)."""
-    return question.options
+    """The bot's typed-answer parser: the one call the chat makes too."""
+    return parse_typed(question, text, region=region, today=today, visible=visible)
 
 
 @dataclass(frozen=True)
@@ -116,7 +109,7 @@ class Session:
             pressed = self._pressed(question, word)
             if pressed is not None:
                 return self.choose(question, pressed)
-        if question.kind.value == "media" and word in MEDIA_WORDS:
+        if question.kind is QuestionKind.MEDIA and word in MEDIA_WORDS:
             return self.send_file(question, MEDIA_WORDS[word])
         return self.typed(question, line)
 
@@ -129,7 +122,7 @@ class Session:
         numbers = [int(n) for n in re.findall(r"\d+", word)]
         if not all(1 <= n <= len(options) for n in numbers):
             return None
-        if question.kind.value == "single" and len(numbers) != 1:
+        if question.kind is QuestionKind.SINGLE and len(numbers) != 1:
             return None
         return tuple(options[n - 1].id for n in numbers)
 
@@ -140,7 +133,7 @@ class Session:
         shown = {option.id for option in self.options(question)}
         if not option_ids or any(option_id not in shown for option_id in option_ids):
             return self.refused(question, AnswerError(AnswerErrorCode.CHOOSE_OPTION))
-        if question.kind.value == "single":
+        if question.kind is QuestionKind.SINGLE:
             if len(option_ids) != 1:
                 return self.refused(question, AnswerError(AnswerErrorCode.CHOOSE_OPTION))
             return self._accept(question, option_ids[0])
@@ -167,12 +160,11 @@ class Session:
             visible=self.options(question),
         )
 
-    def send_file(self, question: Question, kind: str) -> Step:
+    def send_file(self, question: Question, kind: MediaKind) -> Step:
         """A simulated photo or document: Telegram would give a file id."""
-        accepted = getattr(question, "accept", ("photo", "document"))
-        if kind not in {str(item) for item in accepted}:
-            return self.refused(question, AnswerError("send_media"))
-        return self._accept(question, f"{kind}:simulated-{kind}")
+        if kind not in question.accept:
+            return self.refused(question, AnswerError(AnswerErrorCode.SEND_MEDIA))
+        return self._accept(question, f"{kind.value}:simulated-{kind.value}")
 
     def skip(self, question: Question) -> Step:
         if not question.optional:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from babel.dates import format_date
 
-from bot.domain.checklist import Checklist, Localized, Question, describe_answer
+from bot.domain.checklist import Checklist, Question, QuestionKind, describe_answer
 from bot.domain.scoring import Assessment, Reason, Verdict
 from bot.domain.wording import fill
 from bot.simulator.session import Accepted, Quit, Refused, Session, SteppedBack
@@ -69,13 +69,13 @@ def question_text(session: Session, question: Question) -> str:
     lines = [plain(screen.text)]
     options = session.options(question)
     lines += [f"  {n}) {option.label(session.language)}" for n, option in enumerate(options, 1)]
-    kind = question.kind.value
-    if kind == "multi":
+    if question.kind is QuestionKind.MULTI:
         lines.append("  (several: type their numbers, like 1 3)")
-    elif kind == "date":
+    elif question.kind is QuestionKind.DATE:
         lines.append("  (the chat shows a calendar: type a date here)")
-    elif kind == "media":
-        lines.append("  (type photo or document to send a simulated file)")
+    elif question.kind is QuestionKind.MEDIA:
+        accepted = " or ".join(kind.value for kind in question.accept)
+        lines.append(f"  (type {accepted} to send a simulated file)")
     commands = ["b) back"] if position > 1 else []
     if question.optional:
         commands.append("s) skip")
@@ -128,10 +128,8 @@ def reason_text(reason: Reason, checklist: Checklist, language: str) -> str:
         threshold = "target" if reason.verdict is Verdict.TARGET else "nurture"
         return f"score {reason.score} {compared} {threshold} {reason.threshold}"
     text = reason.text.get(language) if reason.text is not None else ""
-    # Rules that add points instead of deciding carry them (once the format has them).
-    points = getattr(reason, "points", None)
-    if isinstance(points, int):
-        return f"{points:+d} rule {reason.rule_id}: {text}"
+    if reason.kind == "points":
+        return f"{reason.points or 0:+d} rule {reason.rule_id}: {text}"
     return f"rule {reason.rule_id} ({reason.verdict.value}): {text}"
 
 
@@ -140,10 +138,14 @@ def prospect_message(
 ) -> str:
     """What the prospect would read at the end, placeholders filled: the one place to
     switch to the views' outcome text once it is a pure function."""
-    message = assessment.prospect_message or getattr(
-        checklist.wording.outcome, assessment.verdict.value
-    )
-    if not isinstance(message, Localized):
+    outcome = checklist.wording.outcome
+    by_verdict = {
+        Verdict.TARGET: outcome.target,
+        Verdict.NURTURE: outcome.nurture,
+        Verdict.REJECT: outcome.reject,
+    }
+    message = assessment.prospect_message or by_verdict[assessment.verdict]
+    if message is None:
         return DEFAULT_OUTCOME
     follow_up = today + timedelta(days=assessment.follow_up_days or 0)
     shown_date = format_date(follow_up, format="long", locale=language)
