@@ -6,21 +6,20 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from babel.dates import format_date
 
 from bot.domain.checklist import Checklist, Question, QuestionKind, describe_answer
 from bot.domain.scoring import Assessment, Reason, Verdict
-from bot.domain.wording import fill
 from bot.simulator.session import Accepted, Quit, Refused, Session, SteppedBack
+from bot.views.prospect import outcome_text as chat_outcome_text
 from bot.views.prospect import question_screen
 
 Reader = Callable[[], str | None]  # the next line, or None when the input has ended
 Writer = Callable[[str], None]  # one block of text; the writer ends it with a newline
 
 _TAG_RE = re.compile(r"<[^>]+>")
-DEFAULT_OUTCOME = "(the default outcome text)"
 
 
 def plain(text: str) -> str:
@@ -117,8 +116,11 @@ def outcome_text(session: Session) -> str:
     ]
     if assessment.follow_up_days is not None:
         lines.append(f"Follow-up in {assessment.follow_up_days} days")
-    message = prospect_message(assessment, checklist, language, _name(session), session.today)
-    lines += ["The prospect reads:", *(f"  {line}" for line in message.splitlines())]
+    message = prospect_message(session, assessment)
+    lines += [
+        "The prospect reads:",
+        *(f"  {line}" if line else "" for line in message.splitlines()),
+    ]
     return "\n".join(lines)
 
 
@@ -133,23 +135,21 @@ def reason_text(reason: Reason, checklist: Checklist, language: str) -> str:
     return f"rule {reason.rule_id} ({reason.verdict.value}): {text}"
 
 
-def prospect_message(
-    assessment: Assessment, checklist: Checklist, language: str, name: str | None, today: date
-) -> str:
-    """What the prospect would read at the end, placeholders filled: the one place to
-    switch to the views' outcome text once it is a pure function."""
-    outcome = checklist.wording.outcome
-    by_verdict = {
-        Verdict.TARGET: outcome.target,
-        Verdict.NURTURE: outcome.nurture,
-        Verdict.REJECT: outcome.reject,
-    }
-    message = assessment.prospect_message or by_verdict[assessment.verdict]
-    if message is None:
-        return DEFAULT_OUTCOME
-    follow_up = today + timedelta(days=assessment.follow_up_days or 0)
-    shown_date = format_date(follow_up, format="long", locale=language)
-    return fill(message.get(language), name=name or "", date=shown_date)
+def prospect_message(session: Session, assessment: Assessment) -> str:
+    """The prospect's outcome message exactly as the chat words it, as plain text."""
+    days = assessment.follow_up_days or 0
+    follow_up = format_date(
+        session.today + timedelta(days=days), format="long", locale=session.language
+    )
+    text = chat_outcome_text(
+        assessment.verdict,
+        assessment.prospect_message,
+        session.checklist.wording,
+        session.t,
+        name=_name(session),
+        follow_up=follow_up,
+    )
+    return plain(text)
 
 
 def _name(session: Session) -> str | None:

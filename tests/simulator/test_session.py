@@ -12,7 +12,13 @@ from bot.domain.checklist import BUNDLED_CHECKLIST, Checklist
 from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.i18n import Translations
 from bot.simulator.session import NOT_OPTIONAL, Accepted, Quit, Refused, Session, SteppedBack
-from bot.simulator.terminal import outcome_text, question_text, refused_text, run_interactive
+from bot.simulator.terminal import (
+    outcome_text,
+    plain,
+    question_text,
+    refused_text,
+    run_interactive,
+)
 
 TODAY = date(2026, 11, 30)
 
@@ -157,7 +163,11 @@ def test_without_a_rule_message_the_checklists_wording_is_read() -> None:
     assert "The prospect reads:\n  Напишем вам 30 декабря 2026\u202fг.." in shown
     walk = session(minimal)
     answered(walk, "1", "60")
-    assert outcome_text(walk).endswith("The prospect reads:\n  (the default outcome text)")
+    # No rule and no wording for a target: the catalog's neutral text, then the commands.
+    shown = outcome_text(walk)
+    assert "The prospect reads:\n  Спасибо! " in shown
+    assert "{name}" not in shown
+    assert shown.endswith("\n\n  " + plain(walk.t("outcome.commands")))
 
 
 def test_an_ambiguous_answer_lists_its_candidates_with_their_button_numbers(
