@@ -8,6 +8,7 @@ so a clinic's prospects never get a flat's FAQ or a flat's deal timeline.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,4 +93,20 @@ def dormant_deal() -> DealFile:
     stage = Stage(id="none", title=dash, message=StageMessage(now=dash, takes=dash), owner="")
     return DealFile(
         id="none", version=0, languages=("ru", "en"), roles=(), facts=(), stages=(stage,)
+    )
+
+
+def files_from_environment(environ: Mapping[str, str]) -> TradeFiles:
+    """The files the bot would use with these environment variables (for the check
+    commands, which need no token and so read no full settings)."""
+
+    def path(name: str) -> Path | None:
+        value = environ.get(name, "").strip()
+        return Path(value) if value else None
+
+    return trade_files(
+        path("CHECKLIST_PATH") or BUNDLED_CHECKLIST,
+        sites=path("SITES_PATH"),
+        knowledge=path("KNOWLEDGE_PATH"),
+        deal=path("DEAL_PATH"),
     )
