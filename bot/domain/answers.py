@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     # Only for annotations: checklist.py imports this module at runtime.
     from bot.domain.checklist import Question
 
-Answer: TypeAlias = str | int | tuple[str, ...]
+Answer: TypeAlias = str | int | float | tuple[str, ...]
 Answers: TypeAlias = Mapping[str, Answer | None]
 
 
@@ -95,4 +95,6 @@ def validate_multi(question: Question, selected: Collection[str]) -> tuple[str, 
     chosen = tuple(option.id for option in question.options if option.id in selected)
     if len(chosen) < question.min_selected:
         raise AnswerError(AnswerErrorCode.SELECT_AT_LEAST, min_selected=question.min_selected)
+    if question.max_selected is not None and len(chosen) > question.max_selected:
+        raise AnswerError(AnswerErrorCode.SELECT_AT_MOST, max_selected=question.max_selected)
     return chosen

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import phonenumbers
+from babel import UnknownLocaleError
+from babel.dates import format_date
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -18,7 +21,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -26,6 +31,8 @@ from bot.domain.answers import Answer, format_phone
 from bot.domain.checklist_text import Localized as Localized
 from bot.domain.conditions import (
     Condition,
+    describe_value,
+    did_you_mean,
     parse_condition,
 )
 from bot.domain.wording import Wording
@@ -58,6 +65,14 @@ class QuestionKind(StrEnum):
     NUMBER = "number"
     TEXT = "text"
     PHONE = "phone"
+    DATE = "date"
+    EMAIL = "email"
+    MEDIA = "media"
+
+
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
 
 
 class PointsMode(StrEnum):
@@ -102,12 +117,75 @@ When = Annotated[Condition, BeforeValidator(_condition_from_yaml)]
 _MODEL = ConfigDict(frozen=True, extra="forbid")
 
 
+def _number(value: Any) -> Any:
+    # One clear message instead of one per member of int | float.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _problem(f"expected a number, got {describe_value(value)}")
+    return value
+
+
+# A number in the file: whole, or with decimals where a question allows them.
+Number = Annotated[int | float, BeforeValidator(_number)]
+MAX_DECIMALS = 6
+
+
+class Words(BaseModel):
+    """Lists of words per language ({ru: [двушка], en: [two-bed]}); any language may be
+    left out, but every language named must be one of the checklist's."""
+
+    model_config = _MODEL
+    words: dict[StrictStr, tuple[StrictStr, ...]]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            if set(data) == {"words"} and isinstance(data["words"], Mapping):
+                return data
+            return {"words": data}
+        raise _problem(
+            f"expected lists of words per language, like {{ru: [...], en: [...]}}, "
+            f"got {describe_value(data)}"
+        )
+
+    @field_validator("words")
+    @classmethod
+    def _languages(
+        cls, words: dict[str, tuple[str, ...]], info: ValidationInfo
+    ) -> dict[str, tuple[str, ...]]:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        languages: tuple[str, ...] | None = context.get("languages")
+        problems = []
+        if languages:
+            problems += [
+                f"unknown language {lang!r}{did_you_mean(lang, languages)}"
+                for lang in words
+                if lang not in languages
+            ]
+        problems += [
+            f"the {lang!r} list has an empty word"
+            for lang, items in words.items()
+            if any(not item.strip() for item in items)
+        ]
+        if problems:
+            raise _problem("; ".join(problems))
+        return words
+
+    def all(self) -> tuple[str, ...]:
+        """Every word in every language, in the file's order."""
+        return tuple(word for items in self.words.values() for word in items)
+
+
 class Option(BaseModel):
     model_config = _MODEL
     id: StrictStr
     text: Localized
     short: Localized | None = None
     points: StrictInt = 0
+    # More words that mean this option when typed, per language.
+    synonyms: Words | None = None
+    # Shown and accepted only when earlier answers match.
+    when: When | None = None
 
     @field_validator("id")
     @classmethod
@@ -120,16 +198,26 @@ class Option(BaseModel):
     def short_label(self, lang: str) -> str:
         return (self.short or self.text).get(lang)
 
+    def words(self) -> tuple[str, ...]:
+        """Everything that may name this option when typed: labels in every language,
+        synonyms and the id."""
+        texts = [*self.text.texts.values()]
+        if self.short is not None:
+            texts += self.short.texts.values()
+        if self.synonyms is not None:
+            texts += self.synonyms.all()
+        return (*dict.fromkeys(texts), self.id)
+
 
 class Band(BaseModel):
     """Points for a number answer in [min, max); no max means no upper bound."""
 
     model_config = _MODEL
-    min: StrictInt
-    max: StrictInt | None = None
+    min: Number
+    max: Number | None = None
     points: StrictInt
 
-    def contains(self, value: int) -> bool:
+    def contains(self, value: int | float) -> bool:
         return value >= self.min and (self.max is None or value < self.max)
 
     def describe(self) -> str:
@@ -148,15 +236,24 @@ class Question(BaseModel):
     options: tuple[Option, ...] = ()
     points_mode: PointsMode = PointsMode.MAX
     min_selected: StrictInt = Field(default=1, ge=1)
+    max_selected: StrictInt | None = Field(default=None, ge=1)
     # number
-    min: StrictInt | None = None
-    max: StrictInt | None = None
+    min: Number | None = None
+    max: Number | None = None
+    decimals: StrictInt = Field(default=0, ge=0, le=MAX_DECIMALS)
     unit: Localized | None = None
+    unit_words: Words | None = None
+    example: Number | None = None
     bands: tuple[Band, ...] = ()
+    # date: the allowed range in days from today (negative: in the past)
+    min_days: StrictInt | None = None
+    max_days: StrictInt | None = None
+    # media
+    accept: tuple[MediaKind, ...] = (MediaKind.PHOTO, MediaKind.DOCUMENT)
     # text
     max_length: StrictInt = Field(default=200, ge=1, le=MAX_TEXT_LENGTH)
     role: QuestionRole | None = None
-    # text / phone: points just for answering
+    # text / phone / date / email / media: points just for answering
     points: StrictInt = 0
 
     @field_validator("id")
@@ -176,10 +273,13 @@ class Question(BaseModel):
 
 
 class Rule(BaseModel):
+    """Either decides the verdict (`verdict`) or adds to the score (`points`)."""
+
     model_config = _MODEL
     id: StrictStr
     when: When
-    verdict: Verdict
+    verdict: Verdict | None = None
+    points: StrictInt | None = None
     reason: Localized
     message: Localized | None = None
     follow_up_days: StrictInt | None = Field(default=None, ge=1)
@@ -292,20 +392,76 @@ def format_amount(value: int) -> str:
     return f"{value:,}".replace(",", THIN_SPACE)
 
 
-def describe_answer(question: Question, answer: Answer | None, lang: str) -> str | None:
-    """An answer as people read it; None when skipped or not given."""
+# The decimal mark per language; languages not listed use a point.
+_DECIMAL_MARKS = {"ru": ",", "uk": ",", "be": ",", "kk": ",", "de": ",", "fr": ",", "es": ","}
+# Babel's locale for a long date: British English writes "15 March 2027".
+_DATE_LOCALES = {"en": "en_GB"}
+# What the views put after the media mark when no words are given ("📷 photo").
+MEDIA_MARKS = {MediaKind.PHOTO: "📷", MediaKind.DOCUMENT: "📄"}
+
+
+def format_number(value: int | float, decimals: int, lang: str) -> str:
+    """1.6 → "1,6" in Russian, "1.6" in English; whole numbers as format_amount."""
+    if isinstance(value, int) or decimals == 0:
+        return format_amount(round(value))
+    whole, _, fraction = f"{value:,.{decimals}f}".partition(".")
+    mark = _DECIMAL_MARKS.get(lang.split("-")[0], ".")
+    return whole.replace(",", THIN_SPACE) + mark + fraction
+
+
+def format_long_date(value: date, lang: str) -> str:
+    """ "15 марта 2027 г." / "15 March 2027"."""
+    locale = _DATE_LOCALES.get(lang, lang)
+    try:
+        return format_date(value, format="long", locale=locale)
+    except (UnknownLocaleError, ValueError):
+        return format_date(value, format="long", locale="en_GB")
+
+
+def media_parts(answer: str) -> tuple[MediaKind, str] | None:
+    """ "photo:<file_id>" → (PHOTO, file id); None for anything else."""
+    kind, _, file_id = answer.partition(":")
+    if kind not in tuple(MediaKind) or not file_id:
+        return None
+    return MediaKind(kind), file_id
+
+
+def describe_answer(
+    question: Question,
+    answer: Answer | None,
+    lang: str,
+    *,
+    media_words: Mapping[MediaKind, str] | None = None,
+) -> str | None:
+    """An answer as people read it; None when skipped or not given.
+
+    A media answer reads as its mark and the word the caller gives for it ("📷 photo");
+    the words come from the catalogs, which the domain does not read.
+    """
     if answer is None:
         return None
     if isinstance(answer, tuple):
         return ", ".join(_option_label(question, option_id, lang) for option_id in answer)
-    if isinstance(answer, int):
-        amount = format_amount(answer)
+    if isinstance(answer, int | float):
+        amount = format_number(answer, question.decimals, lang)
         # A no-break space keeps the unit on the amount's line.
         return f"{amount}{NO_BREAK_SPACE}{question.unit.get(lang)}" if question.unit else amount
     if question.is_choice:
         return _option_label(question, answer, lang)
     if question.kind is QuestionKind.PHONE:
         return format_phone(answer)
+    if question.kind is QuestionKind.DATE:
+        try:
+            return format_long_date(date.fromisoformat(answer), lang)
+        except ValueError:
+            return answer
+    if question.kind is QuestionKind.MEDIA:
+        parts = media_parts(answer)
+        if parts is None:
+            return answer
+        mark = MEDIA_MARKS[parts[0]]
+        word = (media_words or {}).get(parts[0])
+        return mark if word is None else f"{mark} {word}"
     return str(answer)
 
 

@@ -32,7 +32,6 @@ from bot.domain.checklist import (
     QuestionRole,
     Rule,
     Scoring,
-    Verdict,
 )
 from bot.domain.checklist_checks import (
     RANK_MEANING,
@@ -248,9 +247,11 @@ class _Loader(QuestionChecks):
         for index, item in enumerate(raw_questions):
             loc: Loc = ("questions", index)
             own_id = item.get("id") if isinstance(item, dict) else None
+            checker = QuestionReferences(known, all_ids, own_id)
             if isinstance(item, dict) and "when" in item:
-                checker = QuestionReferences(known, all_ids, own_id)
                 item = {**item, "when": self._condition(item["when"], (*loc, "when"), checker)}
+            if isinstance(item, dict) and isinstance(item.get("options"), list):
+                item = {**item, "options": self._options(item["options"], loc, checker)}
             question = self._validate(Question, item, loc, context)
             if question is not None:
                 self._check_question(question, loc)
@@ -258,6 +259,17 @@ class _Loader(QuestionChecks):
             if isinstance(own_id, str):
                 known.setdefault(own_id, question)
         return questions, known
+
+    def _options(self, raw_options: list[Any], loc: Loc, checker: ConditionChecker) -> list[Any]:
+        """Parses each option's `when`: like a question's, it sees earlier questions only."""
+        options: list[Any] = []
+        for index, option in enumerate(raw_options):
+            if isinstance(option, dict) and "when" in option:
+                where = (*loc, "options", index, "when")
+                when = self._condition(option["when"], where, checker)
+                option = {**option, "when": ALWAYS if when is None else when}
+            options.append(option)
+        return options
 
     def _rules(
         self, raw_rules: list[Any], known: Mapping[str, Question | None], context: dict[str, Any]
@@ -296,8 +308,9 @@ class _Loader(QuestionChecks):
             return None
 
     def _pydantic_problem(self, details: ErrorDetails, base: Loc) -> None:
-        # "texts" is how Localized stores its mapping; the file never says it.
-        loc: Loc = (*base, *(part for part in details["loc"] if part != "texts"))
+        # "texts" and "words" are how Localized and Words store their mappings; the file
+        # never says them.
+        loc: Loc = (*base, *(part for part in details["loc"] if part not in ("texts", "words")))
         kind = details["type"]
         context = details.get("ctx") or {}
         got = self._describe_input(details.get("input"), loc)
@@ -313,6 +326,7 @@ class _Loader(QuestionChecks):
             "int_type": f"expected a whole number, got {got}",
             "int_parsing": f"expected a whole number, got {got}",
             "int_from_float": f"expected a whole number, got {got}",
+            "float_type": f"expected a number, got {got}",
             "bool_type": f"expected true or false, got {got}",
             "bool_parsing": f"expected true or false, got {got}",
             "list_type": f"expected a list, got {got}",
@@ -413,15 +427,6 @@ class _Loader(QuestionChecks):
                     ("routing", "anyone", index),
                     f"{option_id!r} is not an option of the routing questions"
                     f"{did_you_mean(option_id, options)}",
-                )
-
-    def _check_rules(self, rules: list[tuple[int, Rule]]) -> None:
-        for index, rule in rules:
-            if rule.follow_up_days is not None and rule.verdict is not Verdict.NURTURE:
-                self._add(
-                    RANK_MEANING,
-                    ("rules", index, "follow_up_days"),
-                    f"follow_up_days is only for nurture rules, this one is {rule.verdict}",
                 )
 
     # --- reporting ---

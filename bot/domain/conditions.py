@@ -8,6 +8,7 @@ with a matcher, or one of the keys `any: [cond, ...]`, `all: [cond, ...]`, `not:
     {purpose: {in: [...]}} / not_in      single only
     {payment: {includes: x}} / includes_any / includes_all / excludes   multi only
     {budget: {lt: 5000000}} / lte, gt, gte, eq (all given must hold); {budget: 5000000} = eq
+    {drive_date: {lt: 2027-01-01}}       date: the same matchers with a date (ISO text too)
     {phone: {answered: true}}            any kind
 
 An unanswered or skipped question makes every matcher false except `answered: false`.
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Mapping
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -76,6 +78,15 @@ class NumberTest(BaseModel):
     value: int | float
 
 
+class DateTest(BaseModel):
+    """A comparison of a date answer (ISO text) with an ISO date."""
+
+    model_config = _FROZEN
+    question: str
+    op: NumberOp
+    value: str
+
+
 class AnsweredTest(BaseModel):
     model_config = _FROZEN
     question: str
@@ -97,13 +108,17 @@ class Not(BaseModel):
     item: Condition
 
 
-Test: TypeAlias = ChoiceTest | NumberTest | AnsweredTest
-Condition: TypeAlias = ChoiceTest | NumberTest | AnsweredTest | AllOf | AnyOf | Not
+Test: TypeAlias = ChoiceTest | NumberTest | DateTest | AnsweredTest
+Condition: TypeAlias = ChoiceTest | NumberTest | DateTest | AnsweredTest | AllOf | AnyOf | Not
 
 for _model in (AllOf, AnyOf, Not):
     _model.model_rebuild()
 
 ALWAYS: Condition = AllOf(items=())
+
+
+# Numbers (int promotes to float) or ISO date texts.
+_Ordered = TypeVar("_Ordered", float, str)
 
 
 # --- matching -----------------------------------------------------------------------------
@@ -122,25 +137,44 @@ def matches(condition: Condition, answers: Answers) -> bool:
     if answer is None:
         return False
     if isinstance(condition, NumberTest):
-        return _compare(condition, answer)
+        # bool is an int to Python, but never a number answer.
+        if not isinstance(answer, int | float) or isinstance(answer, bool):
+            return False
+        return _compare(condition.op, answer, condition.value)
+    if isinstance(condition, DateTest):
+        if not isinstance(answer, str) or iso_date(answer) is None:
+            return False
+        # ISO dates (YYYY-MM-DD) compare as text in date order.
+        return _compare(condition.op, answer, condition.value)
     return _choose(condition, answer)
 
 
-def _compare(test: NumberTest, answer: object) -> bool:
-    # bool is an int to Python, but never a number answer.
-    if not isinstance(answer, int) or isinstance(answer, bool):
-        return False
-    match test.op:
+def _compare(op: NumberOp, answer: _Ordered, value: _Ordered) -> bool:
+    match op:
         case NumberOp.LT:
-            return answer < test.value
+            return answer < value
         case NumberOp.LTE:
-            return answer <= test.value
+            return answer <= value
         case NumberOp.GT:
-            return answer > test.value
+            return answer > value
         case NumberOp.GTE:
-            return answer >= test.value
+            return answer >= value
         case NumberOp.EQ:
-            return answer == test.value
+            return answer == value
+
+
+def iso_date(value: object) -> str | None:
+    """A YAML date or an ISO date text as "2027-03-15"; None for anything else."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).isoformat() if len(value) == 10 else None
+        except ValueError:
+            return None
+    return None
 
 
 def _choose(test: ChoiceTest, answer: object) -> bool:
@@ -301,6 +335,8 @@ class _Parser:
         if _is_number(raw):
             assert isinstance(raw, int | float)
             return [(loc, NumberTest(question=question_id, op=NumberOp.EQ, value=raw))]
+        if isinstance(raw, date) and (day := iso_date(raw)) is not None:
+            return [(loc, DateTest(question=question_id, op=NumberOp.EQ, value=day))]
         if not isinstance(raw, Mapping):
             self.problem(
                 loc,
@@ -325,8 +361,15 @@ class _Parser:
                 return None
             return AnsweredTest(question=question_id, answered=value)
         if isinstance(name, str) and name in _NUMBER_MATCHERS:
+            day = iso_date(value)
+            if day is not None:
+                return DateTest(question=question_id, op=_NUMBER_MATCHERS[name], value=day)
             if not _is_number(value):
-                self.problem(loc, f"'{name}' takes a number, got {describe_value(value)}")
+                self.problem(
+                    loc,
+                    f"'{name}' takes a number or a date like 2027-01-01, "
+                    f"got {describe_value(value)}",
+                )
                 return None
             assert isinstance(value, int | float)
             return NumberTest(question=question_id, op=_NUMBER_MATCHERS[name], value=value)

@@ -1,23 +1,39 @@
 """Which question comes next, where the prospect is, and what Back undoes.
 
 A question is visible when its `when` holds on the answers to visible questions before
-it. Answers to questions that became hidden (the prospect went back and changed an
-earlier answer) are kept in storage but never count.
+it; a choice question also needs at least one visible option (an option's `when` works
+the same way). Answers to questions that became hidden (the prospect went back and
+changed an earlier answer) are kept in storage but never count.
 """
 
 from __future__ import annotations
 
-from bot.domain.answers import (
-    Answer,
-    AnswerError,
-    AnswerErrorCode,
-    Answers,
-    normalize_phone,
-    validate_number,
-    validate_text,
-)
-from bot.domain.checklist import Checklist, Question, QuestionKind
+from collections.abc import Mapping
+
+from bot.domain.answers import Answer, Answers
+from bot.domain.checklist import Checklist, Option, Question
 from bot.domain.conditions import matches
+from bot.domain.typed_answers import parse_typed as parse_typed
+
+__all__ = [
+    "next_question",
+    "options_shown",
+    "parse_typed",
+    "progress",
+    "relevant_answers",
+    "step_back",
+    "visible_options",
+    "visible_questions",
+]
+
+
+def options_shown(question: Question, earlier: Mapping[str, Answer | None]) -> tuple[Option, ...]:
+    """The options whose `when` holds on `earlier`, the answers to earlier visible questions."""
+    return tuple(
+        option
+        for option in question.options
+        if option.when is None or matches(option.when, earlier)
+    )
 
 
 def visible_questions(checklist: Checklist, answers: Answers) -> tuple[Question, ...]:
@@ -27,10 +43,20 @@ def visible_questions(checklist: Checklist, answers: Answers) -> tuple[Question,
         # `when` only looks at earlier questions, so `relevant` is complete for it here.
         if question.when is not None and not matches(question.when, relevant):
             continue
+        if question.is_choice and not options_shown(question, relevant):
+            continue  # nothing to choose from: not asked
         visible.append(question)
         if question.id in answers:
             relevant[question.id] = answers[question.id]
     return tuple(visible)
+
+
+def visible_options(
+    checklist: Checklist, question: Question, answers: Answers
+) -> tuple[Option, ...]:
+    """The options of `question` the prospect may see and choose, given the answers."""
+    # Option conditions only look at earlier questions: later answers change nothing.
+    return options_shown(question, relevant_answers(checklist, answers))
 
 
 def relevant_answers(checklist: Checklist, answers: Answers) -> dict[str, Answer | None]:
@@ -88,14 +114,3 @@ def step_back(
         key: value for key, value in answers.items() if key not in order or order[key] < cut
     }
     return remaining, previous
-
-
-def parse_typed(question: Question, text: str, phone_region: str) -> Answer:
-    """A typed answer to the question, or AnswerError (a choice wants its buttons)."""
-    if question.kind is QuestionKind.NUMBER:
-        return validate_number(question, text)
-    if question.kind is QuestionKind.TEXT:
-        return validate_text(question, text)
-    if question.kind is QuestionKind.PHONE:
-        return normalize_phone(text, phone_region)
-    raise AnswerError(AnswerErrorCode.CHOOSE_OPTION)

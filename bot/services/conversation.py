@@ -265,7 +265,8 @@ class Conversation:
             await self._skip(plan, prospect, current.id, pressed=False)
             return plan.turn()
         try:
-            answer = parse_typed(current, text, self._checklist.phone_region)
+            today = self._clock.now().astimezone(self._zone).date()
+            answer = parse_typed(current, text, region=self._checklist.phone_region, today=today)
         except AnswerError as error:
             hit = None
             if current.is_choice and self._knowledge is not None:

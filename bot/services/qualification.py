@@ -10,7 +10,7 @@ from bot.domain.checklist import Checklist, Question
 from bot.domain.events import EventType
 from bot.domain.flow import relevant_answers
 from bot.domain.leads import VERDICT_STATUS, Lead, LeadStatus, check_transition
-from bot.domain.scoring import Assessment, Verdict, assess
+from bot.domain.scoring import Assessment, Reason, Verdict, assess
 from bot.storage import leads
 from bot.storage.db import Connection
 
@@ -90,10 +90,12 @@ def _verdict_facts(assessment: Assessment) -> dict[str, object]:
 
 
 def _verdict_reason(assessment: Assessment) -> str:
-    parts = [
-        f"rule:{reason.rule_id}"
-        if reason.kind == "rule"
-        else f"score {reason.score}/{assessment.max_score}"
-        for reason in assessment.reasons
-    ]
-    return ", ".join(parts)
+    return ", ".join(_reason_part(reason, assessment.max_score) for reason in assessment.reasons)
+
+
+def _reason_part(reason: Reason, max_score: int) -> str:
+    if reason.kind == "rule":
+        return f"rule:{reason.rule_id}"
+    if reason.kind == "points":
+        return f"points:{reason.rule_id} {reason.points or 0:+d}"
+    return f"score {reason.score}/{max_score}"

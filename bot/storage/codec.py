@@ -34,6 +34,7 @@ def dump_reasons(reasons: tuple[Reason, ...]) -> str:
                 "text": None if reason.text is None else localized_to_dict(reason.text),
                 "score": reason.score,
                 "threshold": reason.threshold,
+                "points": reason.points,
             }
             for reason in reasons
         ],
@@ -51,6 +52,8 @@ def load_reasons(raw: str) -> tuple[Reason, ...]:
             text=None if item["text"] is None else localized_from_dict(item["text"]),
             score=item["score"],
             threshold=item["threshold"],
+            # Reasons stored before points rules existed have no "points".
+            points=item.get("points"),
         )
         for item in items
     )

@@ -254,7 +254,7 @@ def test_missing_top_level_keys_are_all_listed() -> None:
     ("old", "new", "path", "message"),
     [
         ("version: 3", 'version: "3"', "version", "expected a whole number, got '3'"),
-        ("min: 0", "min: 0.5", "questions[budget].min", "expected a whole number"),
+        ("min: 0", "min: 0.5", "questions[budget].min", "keep whole numbers only"),
         ("kind: single", "kind: singel", "questions[purpose].kind", "got 'singel'"),
         ("verdict: reject", "verdict: maybe", "rules[rent].verdict", "must be one of"),
         ("languages: [ru, en]", "languages: ru", "languages", "expected a list"),
@@ -559,7 +559,7 @@ def test_multi_rejects_single_matchers() -> None:
     ("condition", "path", "message"),
     [
         ("{budget: {gtee: 5}}", "budget.gtee", "unknown matcher 'gtee' (did you mean 'gte'?)"),
-        ("{budget: {lt: five}}", "budget.lt", "'lt' takes a number, got 'five'"),
+        ("{budget: {lt: five}}", "budget.lt", "'lt' takes a number or a date like 2027-01-01"),
         ("{purpose: {answered: maybe}}", "purpose.answered", "takes true or false"),
         ("{any: []}", "any", "'any' needs a non-empty list of conditions"),
         ("{not: live}", "not", "a condition must be a mapping"),
