@@ -1,5 +1,5 @@
 """python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH] |
-check-deal [PATH]]"""
+check-deal [PATH] | simulate FILE [--lang LANG] [--answers FILE]]"""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.domain.deal_file import DealFileError, load_deal, parse_people
 from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
+from bot.simulator.cli import simulate as run_simulator
 from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations
 from bot.trade_files import files_from_environment
@@ -60,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="default: DEAL_PATH, else deal.yaml next to the checklist",
     )
+    simulate = commands.add_parser(
+        "simulate", help="walk a checklist in the terminal, or check its expected outcomes"
+    )
+    simulate.add_argument("path", type=Path, help="the checklist file")
+    simulate.add_argument("--lang", help="the prospect's language (default: the file's first)")
+    simulate.add_argument("--answers", type=Path, help="run the cases of an answers file")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-checklist":
@@ -68,6 +75,15 @@ def main(argv: list[str] | None = None) -> int:
             return _check_knowledge(args.path)
         if args.command == "check-deal":
             return _check_deal(args.path)
+        if args.command == "simulate":
+            return run_simulator(
+                args.path,
+                args.lang,
+                args.answers,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                stderr=sys.stderr,
+            )
         settings = load_settings()
         logging.basicConfig(
             level=settings.log_level,
