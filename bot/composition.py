@@ -149,7 +149,13 @@ async def build_application(
     await team.sync_file(sites_file)
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0))
     calendar = CalendarDesk(
-        db, notifier, translations, clock, CalDavClient(http), company=settings.company_name
+        db,
+        notifier,
+        translations,
+        clock,
+        CalDavClient(http),
+        company=settings.company_name,
+        label=checklist.wording.appointment,
     )
     availability = Availability(db, clock, checklist, settings.slot_policy, settings.routing_rule)
     booking = Booking(

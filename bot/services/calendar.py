@@ -16,6 +16,7 @@ from enum import StrEnum
 from html import escape
 
 from bot.clock import Clock
+from bot.domain.checklist_text import Localized
 from bot.domain.leads import Lead, LeadId
 from bot.domain.slots import Busy
 from bot.domain.viewings import Appointment, AppointmentStatus, Manager, Site
@@ -25,7 +26,7 @@ from bot.integrations.ics import CalendarEvent, Method, Person, event_file, even
 from bot.services.notifier import Notifier
 from bot.storage import appointments, leads, managers, sites
 from bot.storage.db import Connection, Database
-from bot.views.viewings import lead_line, manager_event_text
+from bot.views.viewings import lead_line, manager_event_text, plain_appointment_label
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class CalendarDesk:
         caldav: CalDavClient,
         *,
         company: str,
+        label: Localized | None = None,
     ) -> None:
         self._db = db
         self._notifier = notifier
@@ -60,6 +62,7 @@ class CalendarDesk:
         self._clock = clock
         self._caldav = caldav
         self._organizer = Person(company)
+        self._label = label  # what is booked, as the checklist calls it
 
     # --- Telegram messages ---------------------------------------------------------------
 
@@ -268,7 +271,12 @@ class CalendarDesk:
             start=appointment.start,
             end=appointment.end,
             zone=site.zone,
-            summary=t("ics.manager.summary", lead=lead.name or t("staff.no_name"), site=site.name),
+            summary=t(
+                "ics.manager.summary",
+                appointment=plain_appointment_label(self._label, t),
+                lead=lead.name or t("staff.no_name"),
+                site=site.name,
+            ),
             description=t(
                 "ics.manager.description",
                 name=lead.name or t("staff.no_name"),

@@ -334,7 +334,9 @@ class StaffDesk:
         if self._config.deal is not None:
             work_lines += deal_view.card_lines(self._config.deal, deal, clock.now, self._t)
             deal_rows = deal_view.card_rows(lead, deal, self._t)
-        markup = desk_markup(lead, work, self._t, deal_rows)
+        markup = desk_markup(
+            lead, work, self._t, deal_rows, label=self._checklist.wording.appointment
+        )
         card = lead_card(
             lead, self._checklist, self._t, self._config.zone, booking, crm_id, work_lines
         )

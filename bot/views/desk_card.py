@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_datetime
 
+from bot.domain.checklist_text import Localized
 from bot.domain.desk import (
     CLOSE_REASONS,
     CallOutcome,
@@ -33,6 +34,7 @@ from bot.storage.desk import OpenDeadline, StaffPerson
 from bot.views.documents import document_lines
 from bot.views.payments import payment_lines
 from bot.views.privacy import erase_button
+from bot.views.viewings import plain_appointment_label
 
 LAST_MESSAGE_LIMIT = 200  # characters of the client's last message shown on the card
 
@@ -165,11 +167,17 @@ def desk_markup(
     desk: DeskLead,
     t: Translator,
     more: Sequence[list[InlineKeyboardButton]] = (),
+    *,
+    label: Localized | None = None,
 ) -> InlineKeyboardMarkup:
     """The card's own buttons: what the desk rules offer for the lead's state, `more` (the
-    deal's), and Erase ▸ last."""
+    deal's), and Erase ▸ last. `label` names what is booked (the checklist's wording)."""
     moves = offered(lead.status, desk)
-    buttons = [_button(t(f"desk.button.{move}"), DeskAction(move.value), lead.id) for move in moves]
+    appointment = plain_appointment_label(label, t)
+    buttons = [
+        _button(t(f"desk.button.{move}", appointment=appointment), DeskAction(move.value), lead.id)
+        for move in moves
+    ]
     rows = [*_rows(buttons, 2), *more]
     # Erase ▸ on every card, a closed one too (only an administrator's press goes through,
     # on the person's request); not while the lead answers again: its card is replaced.

@@ -12,13 +12,14 @@ from aiogram.types import BotCommand, BotCommandScopeChat, InlineKeyboardMarkup
 from babel.dates import format_datetime
 
 from bot.domain.checklist import Checklist, QuestionKind, describe_answer
+from bot.domain.checklist_text import Localized
 from bot.domain.flow import relevant_answers
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Reason, Verdict
 from bot.domain.viewings import Appointment, Manager, Site
 from bot.i18n import Translator
 from bot.views.team import assign_keyboard
-from bot.views.viewings import when_text, zone_label
+from bot.views.viewings import appointment_label, when_text, zone_label
 
 VERDICT_MARK: dict[Verdict, str] = {
     Verdict.TARGET: "🟢",
@@ -112,7 +113,9 @@ class Booking:
 _NEEDS_HANDS = frozenset({"no_eligible", "no_free_slots"})
 
 
-def booking_lines(lead: Lead, booking: Booking, t: Translator) -> list[str]:
+def booking_lines(
+    lead: Lead, booking: Booking, t: Translator, label: Localized | None = None
+) -> list[str]:
     lines = []
     if lead.route_code is not None:
         route = t(f"staff.route.{lead.route_code}", **lead.route_params)
@@ -131,6 +134,7 @@ def booking_lines(lead: Lead, booking: Booking, t: Translator) -> list[str]:
         lines.append(
             t(
                 "staff.viewing",
+                appointment=appointment_label(label, t),
                 when=escape(when_text(appointment.start, site.zone, t.language)),
                 zone=escape(zone_label(site.zone, appointment.start)),
                 site=escape(site.name),
@@ -202,7 +206,7 @@ def lead_card(
     if lead.unreachable_at is not None:
         lines.append(t("staff.unreachable"))
     if booking is not None:
-        extra = booking_lines(lead, booking, t)
+        extra = booking_lines(lead, booking, t, checklist.wording.appointment)
         if extra:
             lines += ["", *extra]
     lines.append("")

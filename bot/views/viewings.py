@@ -117,7 +117,12 @@ def times_screen(picker: Picker, day: date, starts: Sequence[datetime], t: Trans
 
 def appointment_label(label: Localized | None, t: Translator) -> str:
     """What is booked, as the checklist calls it ("Test drive"), else the catalog's."""
-    return escape(label.get(t.language)) if label is not None else t("appointment.label")
+    return escape(plain_appointment_label(label, t))
+
+
+def plain_appointment_label(label: Localized | None, t: Translator) -> str:
+    """The label unescaped, for button texts and calendar files (not HTML)."""
+    return label.get(t.language) if label is not None else t("appointment.label")
 
 
 def confirmation_screen(

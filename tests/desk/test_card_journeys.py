@@ -28,7 +28,7 @@ TAKE = "✋ Взять"
 CALL = "📞 Записать звонок ▸"
 NEXT = "🗓 Следующий звонок ▸"
 CLOSE = "🔒 Закрыть ▸"
-BOOK = "🏠 Записать на просмотр"
+BOOK = "🗓 Просмотр: записать"  # the bundled checklist names what is booked
 OVERRIDE = "⚖️ Изменить вердикт ▸"
 HEAD = 8001
 
@@ -42,20 +42,20 @@ async def test_from_the_card_to_a_booked_viewing(office: Harness) -> None:
 
     answer = await olga.click(BOOK, card_message(office))
 
-    assert answer is not None and answer.text == "Клиенту отправлен выбор времени просмотра."
+    assert answer is not None and answer.text == "Клиенту отправлен выбор времени."
     assert sum("Choose a day" in text for text in user.messages()) == pickers_before + 1
     lead = await office.lead()
     assert lead is not None
     topic = [m.visible_text for m in office.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id)]
-    assert "🏠 Olga отправил(а) клиенту выбор времени просмотра (лид #1)." in topic
+    assert "🗓 Olga отправил(а) клиенту выбор времени (лид #1)." in topic
 
     await pick(user, "Mon 23", "10:00")
     assert any("You are booked" in text for text in user.messages())
     lead = await office.lead()
     assert lead is not None and lead.status is LeadStatus.BOOKED
     card = card_message(office).visible_text
-    assert "Этап: записан на просмотр" in card
-    assert "Дальше: просмотр у менеджера по продажам" in card
+    assert "Этап: записан\n" in card
+    assert "Дальше: встреча с менеджером по продажам" in card
     assert BOOK not in card_buttons(office) and CLOSE not in card_buttons(office)
 
 

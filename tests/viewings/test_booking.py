@@ -83,7 +83,7 @@ async def test_target_lead_books_a_viewing(office: Harness) -> None:
     assert str(event["DTSTART"].params["TZID"]) == "Europe/Moscow"
 
     [to_manager] = documents(office, ANNA)
-    assert "New viewing" in to_manager.visible_text
+    assert "New booking" in to_manager.visible_text
     assert "+79161234567" in to_manager.visible_text
     manager_calendar, manager_event = parse_ics(to_manager)
     assert manager_calendar["METHOD"] == "REQUEST"
@@ -118,7 +118,7 @@ async def test_reschedule_keeps_the_uid_and_old_buttons_are_refused(office: Harn
     assert any("has been moved" in m and "Tue, 24 November, 11:30" in m for m in user.messages())
 
     moved_file = documents(office, ANNA)[-1]
-    assert "Viewing moved" in moved_file.visible_text
+    assert "Booking moved" in moved_file.visible_text
     _, moved = parse_ics(moved_file)
     _, original = parse_ics(documents(office, ANNA)[0])
     assert moved["UID"] == original["UID"]
@@ -147,7 +147,7 @@ async def test_cancel_sends_a_cancel_and_frees_the_slot(office: Harness) -> None
     assert user.buttons() == ["Book a time"]
 
     cancel_file = documents(office, ANNA)[-1]
-    assert "Viewing cancelled" in cancel_file.visible_text
+    assert "Booking cancelled" in cancel_file.visible_text
     calendar, event = parse_ics(cancel_file)
     assert calendar["METHOD"] == "CANCEL" and event["STATUS"] == "CANCELLED"
     lead = await office.lead()

@@ -32,12 +32,12 @@ async def test_reminders_arrive_at_local_times_outside_quiet_hours(office: Harne
     [reminder] = [text for text in user.messages() if "in 2 hours" in text]
     assert "Mon, 23 November, 10:00" in reminder
     assert user.buttons() == ["I'll be there", "Reschedule", "Cancel"]
-    assert any("Viewing in 1 hour" in text for text in texts(office, ANNA))
+    assert any("In 1 hour" in text for text in texts(office, ANNA))
     # The morning agenda goes out half an hour before the working day.
-    assert not any("Your viewings for" in text for text in texts(office, ANNA))
+    assert not any("Your appointments for" in text for text in texts(office, ANNA))
     office.clock.advance(minutes=30)
     await office.app.reminders.run_due()
-    [agenda] = [text for text in texts(office, ANNA) if "Your viewings for" in text]
+    [agenda] = [text for text in texts(office, ANNA) if "Your appointments for" in text]
     assert "Monday, 23 November: 1" in agenda and "10:00 · Sales office" in agenda
 
     answer = await user.click("I'll be there")
@@ -69,7 +69,7 @@ async def test_a_reminder_missed_while_down_is_dropped_when_useless(office: Harn
     office.clock.advance(hours=22, minutes=50)  # Monday 10:50: the viewing is under way
     await office.app.reminders.run_due()
     assert not any("in 2 hours" in text for text in user.messages())
-    assert not any("Viewing in 1 hour" in text for text in texts(office, ANNA))
+    assert not any("In 1 hour" in text for text in texts(office, ANNA))
     lead = await office.lead()
     assert lead is not None
     async with office.app.db.read() as conn:
@@ -85,7 +85,7 @@ async def test_no_show_is_recorded_and_the_prospect_books_again(office: Harness)
     await office.app.reminders.run_due()
     manager = office.telegram.user(ANNA, language_code="en", deliver=office.feed)
     question = [
-        m for m in office.telegram.bot_messages(ANNA) if "How did the viewing" in m.visible_text
+        m for m in office.telegram.bot_messages(ANNA) if "How did the appointment" in m.visible_text
     ]
     assert len(question) == 1
     assert manager.buttons() == ["Attended", "No-show", "Moved"]
