@@ -38,11 +38,14 @@ async def test_no_deal_file_means_no_deal_from_the_card_or_the_api(
     answer = await press_data(harness, OLGA, card(harness), start)
     assert answer is not None and answer.text == "Сопровождение сделки выключено: нет файла сделки."
 
-    async with aiohttp.ClientSession() as http, http.post(
-        f"http://127.0.0.1:{port}/api/v1/leads/{lead.id}/deal",
-        json={},
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"http://127.0.0.1:{port}/api/v1/leads/{lead.id}/deal",
+            json={},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as response,
+    ):
         body = await response.json(content_type=None)
     assert response.status == 409
     assert body["type"].endswith("deal-support-off")
