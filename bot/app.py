@@ -23,6 +23,7 @@ from bot.i18n import Translations
 from bot.jobs import build_scheduler
 from bot.middlewares.inflight import InFlight
 from bot.payment_wiring import Payments
+from bot.services.answering import Answering
 from bot.services.booking import Booking
 from bot.services.calendar import CalendarDesk
 from bot.services.conversation import Conversation
@@ -77,6 +78,7 @@ class Application:
     notifier: Notifier
     staff: StaffDesk
     conversation: Conversation
+    answering: Answering
     team: Team
     booking: Booking
     calendar: CalendarDesk

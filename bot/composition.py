@@ -31,6 +31,7 @@ from bot.integrations.sales_desk.factory import build_client
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.services.answering import Answering
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
 from bot.services.calendar import CalendarDesk
@@ -45,6 +46,7 @@ from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
+from bot.services.standing import Standing
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
@@ -147,24 +149,34 @@ async def build_application(
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     pipe = EventPipe(db, clock)
     nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)
+    steps = ConsentSteps(
+        Operator(
+            company=settings.company_name,
+            details=settings.operator_details,
+            policy_url=settings.privacy_policy_url,
+            version=settings.consent_version,
+        ),
+        crm_transfer=settings.sales_desk_url is not None,
+    )
+    standing = Standing(db, checklist, translations, booking, steps=steps, zone=settings.zone)
+    answering = Answering(
+        db,
+        checklist,
+        standing,
+        booking,
+        clock,
+        zone=settings.zone,
+        knowledge=knowledge,
+        nurture=nurture,
+    )
     conversation = Conversation(
         db,
         checklist,
         translations,
-        booking,
         clock,
-        steps=ConsentSteps(
-            Operator(
-                company=settings.company_name,
-                details=settings.operator_details,
-                policy_url=settings.privacy_policy_url,
-                version=settings.consent_version,
-            ),
-            crm_transfer=settings.sales_desk_url is not None,
-        ),
-        zone=settings.zone,
-        knowledge=knowledge,
-        nurture=nurture,
+        standing=standing,
+        answering=answering,
+        steps=steps,
     )
     reader = LeadReader(db, checklist, settings.default_language)
     sales_desk_http = httpx.AsyncClient(
@@ -246,6 +258,7 @@ async def build_application(
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
         conversation=conversation,
+        answering=answering,
         staff=staff_desk,
         notifier=notifier,
         translations=translations,
@@ -294,6 +307,7 @@ async def build_application(
         notifier=notifier,
         staff=staff_desk,
         conversation=conversation,
+        answering=answering,
         team=team,
         booking=booking,
         calendar=calendar,

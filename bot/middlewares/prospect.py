@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
-from bot.services.conversation import Prospect
+from bot.services.standing import Prospect
 
 
 class ProspectMiddleware(BaseMiddleware):

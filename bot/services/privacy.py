@@ -18,10 +18,10 @@ from bot.domain.leads import LeadId, LeadStatus
 from bot.i18n import Translations, Translator
 from bot.services import data_export
 from bot.services.booking import Booking
-from bot.services.conversation import Prospect
 from bot.services.erasure import Erasure, RemoveFiles, Request
 from bot.services.event_pipe import EventPipe
 from bot.services.replies import Document, Keyboard, Memory, Replace, Send, Toast, Turn
+from bot.services.standing import Prospect
 from bot.storage import consents, leads
 from bot.storage import events as event_log
 from bot.storage import privacy as store

@@ -15,7 +15,7 @@ async def test_a_crash_in_a_handler_is_reported_and_the_bot_goes_on(
 ) -> None:
     user = harness.prospect(language_code="en")
     await consent(user)
-    original = harness.app.conversation.choose
+    original = harness.app.answering.choose
     calls = 0
 
     async def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -25,7 +25,7 @@ async def test_a_crash_in_a_handler_is_reported_and_the_bot_goes_on(
             raise RuntimeError("disk on fire")
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(harness.app.conversation, "choose", flaky)
+    monkeypatch.setattr(harness.app.answering, "choose", flaky)
     harness.expected_errors.append("failed")
     answer = await user.click("To live in")
     assert answer is not None  # the button stops spinning

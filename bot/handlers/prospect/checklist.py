@@ -18,6 +18,7 @@ from bot.keyboards.callbacks import (
     SkipCb,
     ToggleCb,
 )
+from bot.services.answering import Answering
 from bot.services.conversation import Conversation, Prospect
 from bot.services.notifier import Notifier
 
@@ -41,14 +42,12 @@ async def option(
     query: CallbackQuery,
     callback_data: OptionCb,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await conversation.choose(
-        prospect, callback_data.q, callback_data.o, chat.memory, chat.do
-    )
+    turn = await answering.choose(prospect, callback_data.q, callback_data.o, chat.memory, chat.do)
     await chat.finish(turn)
 
 
@@ -56,12 +55,12 @@ async def toggle(
     query: CallbackQuery,
     callback_data: ToggleCb,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await conversation.toggle(prospect, callback_data.q, callback_data.o, chat.memory)
+    turn = await answering.toggle(prospect, callback_data.q, callback_data.o, chat.memory)
     await chat.finish(turn)
 
 
@@ -69,12 +68,12 @@ async def done(
     query: CallbackQuery,
     callback_data: DoneCb,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await conversation.done(prospect, callback_data.q, chat.memory, chat.do)
+    turn = await answering.done(prospect, callback_data.q, chat.memory, chat.do)
     await chat.finish(turn)
 
 
@@ -82,12 +81,12 @@ async def skip(
     query: CallbackQuery,
     callback_data: SkipCb,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await conversation.skip(prospect, callback_data.q, chat.memory, chat.do, pressed=True)
+    turn = await answering.skip(prospect, callback_data.q, chat.memory, chat.do, pressed=True)
     await chat.finish(turn)
 
 
@@ -95,12 +94,12 @@ async def back(
     query: CallbackQuery,
     callback_data: BackCb,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await conversation.back(prospect, callback_data.q, chat.memory, chat.do, pressed=True)
+    turn = await answering.back(prospect, callback_data.q, chat.memory, chat.do, pressed=True)
     await chat.finish(turn)
 
 
@@ -145,26 +144,26 @@ async def unknown_button(
 async def contact(
     message: Message,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     assert message.contact is not None
     shared = message.contact
     chat = await Chat.open(notifier, written(message), state)
-    turn = await conversation.contact(prospect, shared.user_id, shared.phone_number, chat.memory)
+    turn = await answering.contact(prospect, shared.user_id, shared.phone_number, chat.memory)
     await chat.finish(turn)
 
 
 async def text(
     message: Message,
     prospect: Prospect,
-    conversation: Conversation,
+    answering: Answering,
     notifier: Notifier,
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, written(message), state)
-    turn = await conversation.text(prospect, message.text or "", chat.memory)
+    turn = await answering.text(prospect, message.text or "", chat.memory)
     await chat.finish(turn)
 
 

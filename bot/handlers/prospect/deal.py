@@ -8,9 +8,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.i18n import Translations
-from bot.services.conversation import Prospect
 from bot.services.deal_card import DealCard
 from bot.services.notifier import Notifier
+from bot.services.standing import Prospect
 
 
 async def deal(

@@ -1,0 +1,302 @@
+"""Answering the checklist: the question asked, the answers accepted (buttons, typed text,
+a shared contact), Back and Skip, and the outcome once the last answer is in.
+
+Answers live in the leads tables (stored as each arrives); the chat's `Memory` keeps the
+question asked last and multi-choice ticks. Nothing here knows Telegram's callback queries
+or message ids: each step returns a `Turn` for the chat adapter.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain.answers import Answer, AnswerError, normalize_phone, validate_multi
+from bot.domain.checklist import Checklist, Question, QuestionKind
+from bot.domain.flow import next_question, parse_typed, progress, step_back
+from bot.domain.knowledge_hit import Knowledge
+from bot.domain.leads import Lead, LeadStatus
+from bot.keyboards.prospect import question_keyboard
+from bot.services.booking import Booking
+from bot.services.nurture import VerdictHook
+from bot.services.qualification import qualify
+from bot.services.replies import (
+    Keyboard,
+    MarkAnswered,
+    Memory,
+    Plan,
+    Sink,
+    Stage,
+    Toast,
+    Turn,
+)
+from bot.services.standing import Prospect, Standing
+from bot.storage import leads
+from bot.storage.db import Database
+from bot.views import Screen
+from bot.views.prospect import (
+    answer_saved_screen,
+    answered_text,
+    outcome_screen,
+    problem_text,
+)
+
+
+class Answering:
+    """Each step takes who answered, what they did and the chat's memory, and returns a
+    `Turn`: the memory after the step and what to show, in order."""
+
+    def __init__(
+        self,
+        db: Database,
+        checklist: Checklist,
+        standing: Standing,
+        booking: Booking,
+        clock: Clock,
+        *,
+        zone: ZoneInfo,
+        knowledge: Knowledge | None = None,
+        nurture: VerdictHook | None = None,
+    ) -> None:
+        self._db = db
+        self._checklist = checklist
+        self._standing = standing
+        self._booking = booking
+        self._clock = clock
+        self._zone = zone
+        # A question typed where buttons are expected may be answered from the FAQ.
+        self._knowledge = knowledge
+        self._nurture = nurture  # plans follow-ups, asks the marketing consent
+
+    # --- entry points -------------------------------------------------------------------
+
+    async def choose(
+        self,
+        prospect: Prospect,
+        question_id: str,
+        option_id: str,
+        memory: Memory,
+        sink: Sink | None = None,
+    ) -> Turn:
+        plan = Plan(memory, sink)
+        found = await self._standing.expect(plan, prospect, question_id, True, QuestionKind.SINGLE)
+        if found is None:
+            return plan.turn()
+        lead, current = found
+        if option_id not in {option.id for option in current.options}:
+            await self._standing.closed(plan, prospect, lead, pressed=True)
+            return plan.turn()
+        plan.add(Toast())
+        await self._accept(plan, prospect, lead, current, option_id, pressed=True)
+        return plan.turn()
+
+    async def toggle(
+        self, prospect: Prospect, question_id: str, option_id: str, memory: Memory
+    ) -> Turn:
+        plan = Plan(memory)
+        found = await self._standing.expect(plan, prospect, question_id, True, QuestionKind.MULTI)
+        if found is None:
+            return plan.turn()
+        lead, current = found
+        selection = set(memory.selected(current.id)) ^ {option_id}
+        chosen = tuple(option.id for option in current.options if option.id in selection)
+        plan.remember(selection={current.id: chosen})
+        position, _ = progress(self._checklist, lead.answers, current)
+        keyboard = question_keyboard(
+            current,
+            lead.language,
+            self._standing.t(lead.language),
+            selection=list(chosen),
+            can_go_back=position > 1,
+        )
+        plan.add(Toast(), Keyboard(keyboard))
+        return plan.turn()
+
+    async def done(
+        self, prospect: Prospect, question_id: str, memory: Memory, sink: Sink | None = None
+    ) -> Turn:
+        plan = Plan(memory, sink)
+        found = await self._standing.expect(plan, prospect, question_id, True, QuestionKind.MULTI)
+        if found is None:
+            return plan.turn()
+        lead, current = found
+        t = self._standing.t(lead.language)
+        try:
+            chosen = validate_multi(current, memory.selected(current.id))
+        except AnswerError as error:
+            plan.add(Toast(problem_text(error, t)))
+            return plan.turn()
+        plan.add(Toast())
+        await self._accept(plan, prospect, lead, current, chosen, pressed=True)
+        return plan.turn()
+
+    async def skip(
+        self,
+        prospect: Prospect,
+        question_id: str,
+        memory: Memory,
+        sink: Sink | None = None,
+        *,
+        pressed: bool,
+    ) -> Turn:
+        plan = Plan(memory, sink)
+        await self._skip(plan, prospect, question_id, pressed=pressed)
+        return plan.turn()
+
+    async def back(
+        self,
+        prospect: Prospect,
+        question_id: str,
+        memory: Memory,
+        sink: Sink | None = None,
+        *,
+        pressed: bool,
+    ) -> Turn:
+        plan = Plan(memory, sink)
+        await self._back(plan, prospect, question_id, pressed=pressed)
+        return plan.turn()
+
+    async def text(self, prospect: Prospect, text: str, memory: Memory) -> Turn:
+        plan = Plan(memory)
+        lead, current = await self._standing.current(prospect)
+        if lead is None:
+            await self._standing.no_lead(plan, prospect)
+            return plan.turn()
+        t = self._standing.t(lead.language)
+        if current is None:
+            await self._standing.resume(plan, prospect, lead, greet=False)
+            return plan.turn()
+        typed = text.strip()
+        if typed == t("question.back"):
+            await self._back(plan, prospect, current.id, pressed=False)
+            return plan.turn()
+        if typed == t("question.skip") and current.optional:
+            await self._skip(plan, prospect, current.id, pressed=False)
+            return plan.turn()
+        try:
+            today = self._clock.now().astimezone(self._zone).date()
+            answer = parse_typed(current, text, region=self._checklist.phone_region, today=today)
+        except AnswerError as error:
+            hit = None
+            if current.is_choice and self._knowledge is not None:
+                hit = await self._knowledge.answer(lead.language, text)
+            shown = problem_text(error, t) if hit is None else hit.answer
+            self._standing.show(plan, prospect, Screen(shown))
+            if current.is_choice:
+                self._standing.ask(plan, prospect, lead, current)
+            return plan.turn()
+        await self._accept(plan, prospect, lead, current, answer, pressed=False)
+        return plan.turn()
+
+    async def contact(
+        self, prospect: Prospect, contact_user_id: int | None, phone_number: str, memory: Memory
+    ) -> Turn:
+        plan = Plan(memory)
+        lead, current = await self._standing.current(prospect)
+        if lead is None:
+            await self._standing.no_lead(plan, prospect)
+            return plan.turn()
+        t = self._standing.t(lead.language)
+        if current is None or current.kind is not QuestionKind.PHONE:
+            self._standing.show(plan, prospect, Screen(t("problem.contact_not_expected")))
+            await self._standing.resume(plan, prospect, lead, greet=False)
+            return plan.turn()
+        if contact_user_id != prospect.user_id:
+            self._standing.show(plan, prospect, Screen(t("problem.not_own_contact")))
+            return plan.turn()
+        raw = phone_number if phone_number.startswith("+") else f"+{phone_number}"
+        try:
+            phone = normalize_phone(raw, self._checklist.phone_region)
+        except AnswerError as error:
+            self._standing.show(plan, prospect, Screen(problem_text(error, t)))
+            return plan.turn()
+        await self._accept(plan, prospect, lead, current, phone, pressed=False)
+        return plan.turn()
+
+    async def _skip(
+        self, plan: Plan, prospect: Prospect, question_id: str, *, pressed: bool
+    ) -> None:
+        found = await self._standing.expect(plan, prospect, question_id, pressed)
+        if found is None:
+            return
+        lead, current = found
+        if not current.optional:
+            await self._standing.closed(plan, prospect, lead, pressed=pressed)
+            return
+        if pressed:
+            plan.add(Toast())
+        await self._accept(plan, prospect, lead, current, None, pressed=pressed)
+
+    async def _back(
+        self, plan: Plan, prospect: Prospect, question_id: str, *, pressed: bool
+    ) -> None:
+        found = await self._standing.expect(plan, prospect, question_id, pressed)
+        if found is None:
+            return
+        lead, _ = found
+        t = self._standing.t(lead.language)
+        remaining, previous = step_back(self._checklist, lead.answers)
+        if previous is None:
+            if pressed:
+                plan.add(Toast(t("question.first")))
+            else:
+                self._standing.show(plan, prospect, Screen(t("question.first")))
+            return
+        if pressed:
+            plan.add(Toast(), Keyboard(None))
+            await plan.flush()
+        dropped = [qid for qid in lead.answers if qid not in remaining]
+        async with self._db.transaction() as tx:
+            await leads.delete_answers(tx, lead.id, dropped)
+            reloaded = await leads.get(tx, lead.id)
+        assert reloaded is not None
+        plan.remember(selection={})
+        await self.advance(plan, prospect, reloaded)
+
+    # --- the checklist ------------------------------------------------------------------
+
+    async def _accept(
+        self,
+        plan: Plan,
+        prospect: Prospect,
+        lead: Lead,
+        question: Question,
+        answer: Answer | None,
+        *,
+        pressed: bool,
+    ) -> None:
+        await plan.flush()  # the press is answered before the answer is saved
+        now = self._clock.now()
+        position = self._checklist.questions.index(question)
+        async with self._db.transaction() as tx:
+            await leads.save_answer(tx, lead.id, question.id, position, answer, now)
+            reloaded = await leads.get(tx, lead.id)
+        assert reloaded is not None
+        t = self._standing.t(lead.language)
+        if question.kind is QuestionKind.PHONE:
+            self._standing.show(
+                plan, prospect, answer_saved_screen(question, answer, t, lead.language)
+            )
+        else:
+            plan.add(MarkAnswered(answered_text(question, answer, t, lead.language)))
+        plan.remember(selection={})
+        await self.advance(plan, prospect, reloaded)
+
+    async def advance(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
+        """Asks the next question, or gives the outcome when none is left."""
+        question = next_question(self._checklist, lead.answers)
+        if question is None:
+            await self._finish(plan, prospect, lead)
+        else:
+            self._standing.ask(plan, prospect, lead, question)
+
+    async def _finish(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
+        async with self._db.transaction() as tx:
+            finished, assessment = await qualify(tx, lead, self._checklist, self._clock.now())
+        plan.memory = Memory(Stage.DONE, language=finished.language)
+        t = self._standing.t(finished.language)
+        self._standing.show(plan, prospect, outcome_screen(finished, assessment, t, self._zone))
+        if self._nurture is not None:
+            plan.extend(await self._nurture.qualified(finished, plan.memory))
+        if finished.status is LeadStatus.TARGET:
+            plan.extend(await self._booking.offer(finished, plan.memory))
