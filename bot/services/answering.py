@@ -309,7 +309,9 @@ class Answering:
                 self._standing.show(plan, prospect, self._ambiguous(lead, current, visible, error))
                 return plan.turn()
             hit = None
-            if current.is_choice and self._knowledge is not None:
+            # Only words that name no option may be a question for the FAQ.
+            unmatched = error.code == AnswerErrorCode.CHOOSE_OPTION
+            if current.is_choice and unmatched and self._knowledge is not None:
                 hit = await self._knowledge.answer(lead.language, text)
             shown = problem_text(error, t) if hit is None else hit.answer
             self._standing.show(plan, prospect, Screen(shown))
