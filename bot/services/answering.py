@@ -13,13 +13,19 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.domain.answer_errors import AnswerErrorCode
 from bot.domain.answers import Answer, AnswerError, normalize_phone, validate_multi
-from bot.domain.checklist import Checklist, MediaKind, Option, Question, QuestionKind
-from bot.domain.flow import next_question, progress, step_back, visible_options
+from bot.domain.checklist import Checklist, Question, QuestionKind
+from bot.domain.flow import next_question, progress, step_back
 from bot.domain.knowledge_hit import Knowledge
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.typed_answers import parse_typed
-from bot.keyboards.calendar import allowed, unpack_day, unpack_month
-from bot.keyboards.prospect import candidates_keyboard, question_keyboard
+from bot.keyboards.prospect import question_keyboard
+from bot.services.answer_kinds import (
+    KindSteps,
+    ambiguous_screen,
+    at_limit,
+    limit_text,
+    visible_choices,
+)
 from bot.services.answer_media import MediaMessage, drop_copies, keep_copy
 from bot.services.booking import Booking
 from bot.services.nurture import VerdictHook
@@ -46,7 +52,6 @@ from bot.views.prospect import (
 )
 
 # Typed junk to these shows the question again: its calendar, or where to attach a file.
-_ALBUMS_KEPT = 1000
 _ASKED_AGAIN = frozenset({QuestionKind.DATE, QuestionKind.MEDIA})
 
 
@@ -75,9 +80,8 @@ class Answering:
         # A question typed where buttons are expected may be answered from the FAQ.
         self._knowledge = knowledge
         self._nurture = nurture  # plans follow-ups, asks the marketing consent
-        # The album whose first item answered a media question, per user: its other items
-        # arrive as messages of their own within a second and are taken in silence.
-        self._albums: dict[int, str] = {}
+        # The calendar, typed-choice candidates and photos: the new kinds' own steps.
+        self.kinds = KindSteps(checklist, standing, self._accept)
 
     # --- entry points -------------------------------------------------------------------
 
@@ -94,7 +98,8 @@ class Answering:
         if found is None:
             return plan.turn()
         lead, current = found
-        if option_id not in {option.id for option in self._visible(lead, current)}:
+        visible = visible_choices(self._checklist, lead, current)
+        if option_id not in {option.id for option in visible}:
             await self._standing.closed(plan, prospect, lead, pressed=True)
             return plan.turn()
         plan.add(Toast())
@@ -109,14 +114,13 @@ class Answering:
         if found is None:
             return plan.turn()
         lead, current = found
-        visible = self._visible(lead, current)
+        visible = visible_choices(self._checklist, lead, current)
         if option_id not in {option.id for option in visible}:
             await self._standing.closed(plan, prospect, lead, pressed=True)
             return plan.turn()
         ticked = memory.selected(current.id)
-        if option_id not in ticked and self._full(current, ticked):
-            limit = AnswerError(AnswerErrorCode.SELECT_AT_MOST, max_selected=current.max_selected)
-            plan.add(Toast(problem_text(limit, self._standing.t(lead.language))))
+        if option_id not in ticked and at_limit(current, ticked):
+            plan.add(Toast(limit_text(current, self._standing.t(lead.language))))
             return plan.turn()
         selection = set(ticked) ^ {option_id}
         chosen = tuple(option.id for option in visible if option.id in selection)
@@ -132,107 +136,6 @@ class Answering:
         )
         plan.add(Toast(), Keyboard(keyboard))
         return plan.turn()
-
-    async def pick(
-        self, prospect: Prospect, question_id: str, option_id: str, memory: Memory
-    ) -> Turn:
-        """A candidate of an unclear typed multi-choice answer: added to the ticks, and the
-        question shown again to go on choosing or press Done."""
-        plan = Plan(memory)
-        found = await self._standing.expect(plan, prospect, question_id, True, QuestionKind.MULTI)
-        if found is None:
-            return plan.turn()
-        lead, current = found
-        t = self._standing.t(lead.language)
-        visible = self._visible(lead, current)
-        if option_id not in {option.id for option in visible}:
-            await self._standing.closed(plan, prospect, lead, pressed=True)
-            return plan.turn()
-        ticked = memory.selected(current.id)
-        if option_id not in ticked and self._full(current, ticked):
-            limit = AnswerError(AnswerErrorCode.SELECT_AT_MOST, max_selected=current.max_selected)
-            plan.add(Toast(problem_text(limit, t)))
-            return plan.turn()
-        chosen = tuple(o.id for o in visible if o.id in {*ticked, option_id})
-        plan.remember(selection={current.id: chosen})
-        label = current.option(option_id).label(lead.language)
-        plan.add(Toast(t("question.picked", label=label)), Keyboard(None))
-        self._standing.ask(plan, prospect, lead, current)
-        return plan.turn()
-
-    async def pick_day(
-        self, prospect: Prospect, question_id: str, day: str, memory: Memory, sink: Sink | None
-    ) -> Turn:
-        """A day pressed on a date question's calendar."""
-        plan = Plan(memory, sink)
-        found = await self._standing.expect(plan, prospect, question_id, True, QuestionKind.DATE)
-        if found is None:
-            return plan.turn()
-        lead, current = found
-        picked = unpack_day(day)
-        if picked is None or not allowed(current, picked, self._standing.today()):
-            plan.add(Toast(self._standing.t(lead.language)("calendar.unavailable")))
-            return plan.turn()
-        plan.add(Toast())
-        await self._accept(plan, prospect, lead, current, picked.isoformat(), pressed=True)
-        return plan.turn()
-
-    async def turn_month(
-        self, prospect: Prospect, question_id: str, month: str | None, memory: Memory
-    ) -> Turn:
-        """‹ › on the calendar (None: a blank cell, nothing to do)."""
-        plan = Plan(memory)
-        found = await self._standing.expect(plan, prospect, question_id, True, QuestionKind.DATE)
-        if found is None:
-            return plan.turn()
-        lead, current = found
-        shown = None if month is None else unpack_month(month)
-        plan.add(Toast())
-        if shown is not None:
-            position, _ = progress(self._checklist, lead.answers, current)
-            keyboard = question_keyboard(
-                current,
-                lead.language,
-                self._standing.t(lead.language),
-                can_go_back=position > 1,
-                today=self._standing.today(),
-                month=shown,
-            )
-            plan.add(Keyboard(keyboard))
-        return plan.turn()
-
-    async def media(self, prospect: Prospect, media: MediaMessage, memory: Memory) -> Turn:
-        """A photo or a document sent while a media question is current (the router asks
-        `expects_media` first)."""
-        plan = Plan(memory)
-        if media.album is not None and self._albums.get(prospect.user_id) == media.album:
-            return plan.turn()  # an album answers with its first item, once
-        lead, current = await self._standing.current(prospect)
-        if lead is None or current is None or current.kind is not QuestionKind.MEDIA:
-            if lead is None:
-                await self._standing.no_lead(plan, prospect)
-            else:
-                await self._standing.resume(plan, prospect, lead, greet=False)
-            return plan.turn()
-        t = self._standing.t(lead.language)
-        if media.kind not in current.accept:
-            wanted = "photo" if MediaKind.PHOTO in current.accept else "document"
-            self._standing.show(plan, prospect, Screen(t(f"problem.send_{wanted}")))
-            self._standing.ask(plan, prospect, lead, current)
-            return plan.turn()
-        if media.album is not None:
-            if len(self._albums) >= _ALBUMS_KEPT:
-                self._albums.pop(next(iter(self._albums)))
-            self._albums[prospect.user_id] = media.album
-        await self._accept(plan, prospect, lead, current, media.answer, pressed=False, media=media)
-        return plan.turn()
-
-    async def expects_media(self, user_id: int, album: str | None = None) -> bool:
-        """Whether the prospect's current question takes a photo or a document (or this
-        is another item of the album that answered it: taken in silence)."""
-        if album is not None and self._albums.get(user_id) == album:
-            return True
-        return await self._standing.expects(user_id, QuestionKind.MEDIA)
 
     async def done(
         self, prospect: Prospect, question_id: str, memory: Memory, sink: Sink | None = None
@@ -295,7 +198,7 @@ class Answering:
         if typed == t("question.skip") and current.optional:
             await self._skip(plan, prospect, current.id, pressed=False)
             return plan.turn()
-        visible = self._visible(lead, current)
+        visible = visible_choices(self._checklist, lead, current)
         try:
             answer = parse_typed(
                 current,
@@ -306,7 +209,9 @@ class Answering:
             )
         except AnswerError as error:
             if error.code == AnswerErrorCode.AMBIGUOUS:
-                self._standing.show(plan, prospect, self._ambiguous(lead, current, visible, error))
+                t = self._standing.t(lead.language)
+                screen = ambiguous_screen(current, visible, error, t, lead.language)
+                self._standing.show(plan, prospect, screen)
                 return plan.turn()
             hit = None
             # Only words that name no option may be a question for the FAQ.
@@ -433,22 +338,6 @@ class Answering:
             await self._finish(plan, prospect, lead)
         else:
             self._standing.ask(plan, prospect, lead, question)
-
-    def _visible(self, lead: Lead, question: Question) -> tuple[Option, ...]:
-        return visible_options(self._checklist, question, lead.answers)
-
-    @staticmethod
-    def _full(question: Question, ticked: list[str]) -> bool:
-        return question.max_selected is not None and len(ticked) >= question.max_selected
-
-    def _ambiguous(
-        self, lead: Lead, question: Question, visible: tuple[Option, ...], error: AnswerError
-    ) -> Screen:
-        """ "Did you mean…?" with the candidates as buttons that answer the question."""
-        meant = error.params.get("candidates", ())
-        candidates = [o for o in visible if isinstance(meant, tuple) and o.id in meant]
-        text = problem_text(AnswerError(AnswerErrorCode.AMBIGUOUS), self._standing.t(lead.language))
-        return Screen(text, candidates_keyboard(question, candidates, lead.language))
 
     async def _finish(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
         async with self._db.transaction() as tx:

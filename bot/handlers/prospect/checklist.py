@@ -95,7 +95,7 @@ async def pick(
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await answering.pick(prospect, callback_data.q, callback_data.o, chat.memory)
+    turn = await answering.kinds.pick(prospect, callback_data.q, callback_data.o, chat.memory)
     await chat.finish(turn)
 
 
@@ -108,7 +108,7 @@ async def calendar_day(
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await answering.pick_day(
+    turn = await answering.kinds.pick_day(
         prospect, callback_data.q, callback_data.d, chat.memory, chat.do
     )
     await chat.finish(turn)
@@ -123,7 +123,7 @@ async def calendar_month(
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await answering.turn_month(prospect, callback_data.q, callback_data.m, chat.memory)
+    turn = await answering.kinds.turn_month(prospect, callback_data.q, callback_data.m, chat.memory)
     await chat.finish(turn)
 
 
@@ -136,7 +136,7 @@ async def calendar_idle(
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
-    turn = await answering.turn_month(prospect, callback_data.q, None, chat.memory)
+    turn = await answering.kinds.turn_month(prospect, callback_data.q, None, chat.memory)
     await chat.finish(turn)
 
 
@@ -238,7 +238,7 @@ class MediaExpected(BaseFilter):
         media = _media(message)
         if media is None or message.from_user is None:
             return False
-        if not await answering.expects_media(message.from_user.id, media.album):
+        if not await answering.kinds.expects_media(message.from_user.id, media.album):
             return False
         return {"media": media}
 
@@ -262,7 +262,7 @@ async def media_answer(
     state: FSMContext,
 ) -> None:
     chat = await Chat.open(notifier, written(message), state)
-    turn = await answering.media(prospect, media, chat.memory)
+    turn = await answering.kinds.media(prospect, media, chat.memory)
     await chat.finish(turn)
 
 
