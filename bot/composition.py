@@ -143,10 +143,21 @@ async def build_application(
         clock,
         availability,
         calendar,
-        BookingConfig(policy=settings.slot_policy, quiet=settings.quiet),
+        BookingConfig(
+            policy=settings.slot_policy,
+            quiet=settings.quiet,
+            label=checklist.wording.appointment,
+        ),
     )
     viewing_reports = ViewingReports(db, translations, clock, availability, calendar, booking)
-    reminder_desk = ReminderDesk(db, notifier, translations, clock, quiet=settings.quiet)
+    reminder_desk = ReminderDesk(
+        db,
+        notifier,
+        translations,
+        clock,
+        quiet=settings.quiet,
+        label=checklist.wording.appointment,
+    )
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     pipe = EventPipe(db, clock)
     nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)

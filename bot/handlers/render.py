@@ -99,8 +99,7 @@ class Chat:
         elif isinstance(reply, Send):
             await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
         elif isinstance(reply, Ask):
-            sent = await notifier.send(reply.chat_id, reply.screen.text, markup=reply.screen.markup)
-            self._data[_ASKED] = None if sent is None else sent.message_id
+            self._data[_ASKED] = await self._ask(reply)
         elif isinstance(reply, Replace):
             await _replace(notifier, where, reply)
         elif isinstance(reply, MarkAnswered):
@@ -119,6 +118,24 @@ class Chat:
             await notifier.send_document(
                 reply.chat_id, reply.filename, reply.data, caption=reply.caption
             )
+
+    async def _ask(self, reply: Ask) -> int | None:
+        """The question's message id: the abandoned one edited into it where it can be
+        (a press, and no reply keyboard to show), else deleted and the question sent."""
+        notifier, where, screen = self._notifier, self._where, reply.screen
+        if reply.instead:
+            abandoned = where.message_id if where.query_id is not None else self._data.get(_ASKED)
+            if abandoned is not None:
+                editable = where.query_id is not None and screen.inline is screen.markup
+                if editable and await notifier.edit(
+                    where.chat_id, abandoned, screen.text, markup=screen.inline
+                ):
+                    return int(abandoned)
+                # Too old to edit or delete (Telegram refuses after 48 h): it stays, and
+                # the question is sent below anyway.
+                await notifier.delete(where.chat_id, abandoned)
+        sent = await notifier.send(reply.chat_id, screen.text, markup=screen.markup)
+        return None if sent is None else sent.message_id
 
     async def finish(self, turn: Turn) -> None:
         """The rest of the replies, in order; then the memory, when the chat has one."""

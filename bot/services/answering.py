@@ -281,7 +281,7 @@ class Answering:
                 self._standing.show(plan, prospect, Screen(t("question.first")))
             return
         if pressed:
-            plan.add(Toast(), Keyboard(None))
+            plan.add(Toast())
             await plan.flush()
         dropped = [qid for qid in lead.answers if qid not in remaining]
         async with self._db.transaction() as tx:
@@ -290,7 +290,8 @@ class Answering:
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         plan.remember(selection={})
-        await self.advance(plan, prospect, reloaded)
+        # The previous question takes the abandoned one's place in the chat.
+        self._standing.ask(plan, prospect, reloaded, previous, instead=True)
 
     # --- the checklist ------------------------------------------------------------------
 
@@ -344,7 +345,11 @@ class Answering:
             finished, assessment = await qualify(tx, lead, self._checklist, self._clock.now())
         plan.memory = Memory(Stage.DONE, language=finished.language)
         t = self._standing.t(finished.language)
-        self._standing.show(plan, prospect, outcome_screen(finished, assessment, t, self._zone))
+        self._standing.show(
+            plan,
+            prospect,
+            outcome_screen(finished, assessment, self._checklist.wording, t, self._zone),
+        )
         if self._nurture is not None:
             plan.extend(await self._nurture.qualified(finished, plan.memory))
         if finished.status is LeadStatus.TARGET:

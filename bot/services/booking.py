@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bot.clock import Clock
+from bot.domain.checklist_text import Localized
 from bot.domain.events import EventType, viewing_facts
 from bot.domain.leads import Lead, LeadId, LeadStatus, check_transition
 from bot.domain.reminders import QuietHours, ReminderKind, plan_viewing_reminders
@@ -68,6 +69,7 @@ _CAN_BOOK = frozenset({LeadStatus.TARGET, LeadStatus.NO_SHOW, LeadStatus.CANCELL
 class BookingConfig:
     policy: SlotPolicy
     quiet: QuietHours
+    label: Localized | None = None  # what is booked, in the checklist's words
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,9 @@ class Booking:
                     actor="prospect",
                     data=viewing_facts(current, site),
                 )
-            confirmed = confirmation_screen(current, site, manager, t, moved=False)
+            confirmed = confirmation_screen(
+                current, site, manager, t, moved=False, label=self._config.label
+            )
             plan.add(Toast(t("viewing.confirmed")), Replace(confirmed))
         else:
             plan.add(Toast(t("question.closed")))
@@ -447,7 +451,9 @@ class Booking:
         """The viewing's details; a fresh booking or move replaces the picker and also brings
         the pin and a file for the prospect's calendar."""
         site, manager = await self._availability.place(appointment)
-        screen = confirmation_screen(appointment, site, manager, t, moved=moved)
+        screen = confirmation_screen(
+            appointment, site, manager, t, moved=moved, label=self._config.label
+        )
         self._put(plan, lead, screen, replace=fresh)
         if not fresh:
             return

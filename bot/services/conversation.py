@@ -8,8 +8,6 @@ for the chat adapter.
 
 from __future__ import annotations
 
-from html import escape
-
 from bot.clock import Clock
 from bot.domain.checklist import Checklist, QuestionKind
 from bot.domain.consent import Purpose
@@ -23,7 +21,7 @@ from bot.services.standing import Prospect, Standing
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.views import Screen
-from bot.views.prospect import language_screen
+from bot.views.prospect import greeting_text, language_screen
 
 __all__ = ["Conversation", "Prospect"]
 
@@ -59,11 +57,10 @@ class Conversation:
         if lead is None:
             language = memory.language or self._translations.pick_language(prospect.language_code)
             plan.memory = Memory(Stage.CONSENT, language=language, source=parse_source(payload))
-            company = escape(self._steps.operator.company)
-            self._standing.show(
-                plan, prospect, Screen(self._standing.t(language)("greeting", company=company))
-            )
-            self._standing.show(plan, prospect, self._standing.consent(self._standing.t(language)))
+            t = self._standing.t(language)
+            greeting = greeting_text(self._checklist.wording, t, self._steps.operator.company)
+            self._standing.show(plan, prospect, Screen(greeting))
+            self._standing.show(plan, prospect, self._standing.consent(t))
             return plan.turn()
         await self._standing.resume(plan, prospect, lead, greet=True)
         return plan.turn()

@@ -67,7 +67,13 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # a topic renamed to the name it already has.
 _HARMLESS = ("message is not modified", "query is too old", "topic_not_modified")
 # Refusals the caller handles (e.g. a deleted card is posted again): not worth an error.
-_EXPECTED = ("message to edit not found",)
+_EXPECTED = (
+    "message to edit not found",
+    # Too old (48 h) to edit or delete: Back then sends the previous question anew.
+    "message can't be edited",
+    "message to delete not found",
+    "message can't be deleted",
+)
 
 
 class ThreadNotFound(Exception):

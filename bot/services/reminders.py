@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from bot.clock import Clock
+from bot.domain.checklist_text import Localized
 from bot.domain.reminders import (
     Delivery,
     QuietHours,
@@ -45,7 +46,9 @@ class ReminderDesk:
         clock: Clock,
         *,
         quiet: QuietHours,
+        label: Localized | None = None,  # what is booked, in the checklist's words
     ) -> None:
+        self._label = label
         self._db = db
         self._notifier = notifier
         self._translations = translations
@@ -122,7 +125,9 @@ class ReminderDesk:
             return None
         if reminder.kind in _PROSPECT_KINDS:
             t = self._translations.get(lead.language)
-            screen = reminder_screen(reminder.kind, appointment, site, manager, t)
+            screen = reminder_screen(
+                reminder.kind, appointment, site, manager, t, label=self._label
+            )
             message = await self._notifier.send(lead.chat_id, screen.text, markup=screen.markup)
             return message is not None
         t = self._translations.get(manager.language)

@@ -54,10 +54,15 @@ class Send:
 
 @dataclass(frozen=True)
 class Ask:
-    """Sends the next question; the adapter remembers it, to mark it answered later."""
+    """Sends the next question; the adapter remembers it, to mark it answered later.
+
+    `instead`: the question takes the place of the one abandoned with Back (the pressed
+    message, else the one asked last), so the chat keeps no question left unanswered.
+    """
 
     chat_id: int
     screen: Screen
+    instead: bool = False
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,15 @@ class Standing:
     def show(plan: Plan, prospect: Prospect, screen: Screen) -> None:
         plan.add(Send(prospect.chat_id, screen))
 
-    def ask(self, plan: Plan, prospect: Prospect, lead: Lead, question: Question) -> None:
+    def ask(
+        self,
+        plan: Plan,
+        prospect: Prospect,
+        lead: Lead,
+        question: Question,
+        *,
+        instead: bool = False,
+    ) -> None:
         t = self.t(lead.language)
         position, total = progress(self._checklist, lead.answers, question)
         screen = question_screen(
@@ -82,7 +90,7 @@ class Standing:
             options=visible_options(self._checklist, question, lead.answers),
             today=self.today(),
         )
-        plan.add(Ask(prospect.chat_id, screen))
+        plan.add(Ask(prospect.chat_id, screen, instead=instead))
         plan.remember(stage=Stage.ANSWERING, question=question.id)
 
     async def resume(self, plan: Plan, prospect: Prospect, lead: Lead, *, greet: bool) -> None:

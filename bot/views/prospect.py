@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from html import escape
@@ -18,8 +19,10 @@ from bot.domain.checklist import (
     describe_answer,
     format_long_date,
 )
+from bot.domain.checklist_text import Localized
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Assessment, Verdict
+from bot.domain.wording import Wording, fill
 from bot.i18n import Translator
 from bot.keyboards.callbacks import HumanCb, QuestionsCb
 from bot.keyboards.prospect import (
@@ -126,27 +129,70 @@ def _grouped(number: int) -> str:
     return f"{number:,}".replace(",", "\u00a0")
 
 
-def outcome_screen(lead: Lead, assessment: Assessment, t: Translator, zone: ZoneInfo) -> Screen:
-    language = lead.language
-    name = escape(lead.name) if lead.name else None
-    greeting = t("outcome.thanks_name", name=name) if name else t("outcome.thanks")
-    parts = [greeting]
-    if assessment.verdict is Verdict.TARGET:
-        parts.append(t("outcome.target"))
-    elif assessment.verdict is Verdict.NURTURE:
-        if assessment.prospect_message is not None:
-            parts.append(escape(assessment.prospect_message.get(language)))
-        parts.append(t("outcome.nurture", date=_date(lead.follow_up_at, language, zone)))
-    else:
-        if assessment.prospect_message is not None:
-            parts.append(escape(assessment.prospect_message.get(language)))
-        else:
-            parts.append(t("outcome.reject"))
-        parts.append(t("outcome.reject_closing"))
-    parts.append(t("outcome.commands"))
+def outcome_text(
+    verdict: Verdict,
+    message: Localized | None,
+    wording: Wording,
+    t: Translator,
+    *,
+    name: str | None,
+    follow_up: str,
+) -> str:
+    """The prospect's one outcome message: the deciding rule's message, else the checklist's
+    wording for the verdict, else the catalog's; then the line of commands. `follow_up` is
+    the nurture date as shown; the terminal simulator prints the same text."""
+    language = t.language
+    by_verdict = {
+        Verdict.TARGET: wording.outcome.target,
+        Verdict.NURTURE: wording.outcome.nurture,
+        Verdict.REJECT: wording.outcome.reject,
+    }
+    chosen = message if message is not None else by_verdict[verdict]
+    # Checklist texts are plain text; the catalog's are HTML already.
+    text = escape(chosen.get(language)) if chosen is not None else t(f"outcome.{verdict.value}")
+    filled = fill(_with_name(text, name), date=follow_up)
+    return f"{filled}\n\n{t('outcome.commands')}"
+
+
+def _with_name(text: str, name: str | None) -> str:
+    """{name} filled, or taken out with the comma before it: "Thank you, {name}!" reads
+    "Thank you!" and "{name}, we…" reads "We…" when the lead gave no name."""
+    if name:
+        return fill(text, name=escape(name))
+    text = _NAME_AFTER_COMMA.sub("", text)
+    leading = _NAME_FIRST.match(text)
+    if leading is not None:
+        rest = text[leading.end() :]
+        text = rest[:1].upper() + rest[1:]
+    return _NAME_ANYWHERE.sub("", text)
+
+
+_NAME_AFTER_COMMA = re.compile(r",\s*\{name\}")
+_NAME_FIRST = re.compile(r"^\{name\}[,!.]?\s*")
+_NAME_ANYWHERE = re.compile(r"\s?\{name\}")
+
+
+def outcome_screen(
+    lead: Lead, assessment: Assessment, wording: Wording, t: Translator, zone: ZoneInfo
+) -> Screen:
+    text = outcome_text(
+        assessment.verdict,
+        assessment.prospect_message,
+        wording,
+        t,
+        name=lead.name,
+        follow_up=_date(lead.follow_up_at, lead.language, zone),
+    )
     # The phone question's reply keyboard went with its confirmation, so the outcome can
     # carry the "Ask a person" button.
-    return Screen("\n\n".join(parts), ask_person_markup(t, "checklist"))
+    return Screen(text, ask_person_markup(t, "checklist"))
+
+
+def greeting_text(wording: Wording, t: Translator, company: str) -> str:
+    """The first message: the checklist's own greeting, else the catalog's neutral one."""
+    if wording.greeting is not None:
+        return fill(escape(wording.greeting.get(t.language)), company=escape(company))
+    return t("greeting", company=escape(company))
 
 
 def back_to_questions_markup(t: Translator) -> InlineKeyboardMarkup:

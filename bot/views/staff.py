@@ -61,8 +61,20 @@ def topic_title(lead: Lead, checklist: Checklist, t: Translator) -> str:
 
 
 def reason_text(reason: Reason, t: Translator) -> str:
-    if reason.kind == "rule" and reason.text is not None:
-        return escape(reason.text.get(t.language))
+    said = escape(reason.text.get(t.language)) if reason.text is not None else None
+    if reason.kind == "rule":
+        rule = escape(reason.rule_id or "?")
+        return t("staff.reason.rule", rule=rule, reason=said or t("staff.reason.unknown"))
+    if reason.kind == "points":
+        points = reason.points or 0
+        # A typographic minus: "−5" does not read as a dash in a list.
+        signed = f"+{points}" if points >= 0 else f"\u2212{-points}"
+        return t(
+            "staff.reason.points",
+            points=signed,
+            rule=escape(reason.rule_id or "?"),
+            reason=said or t("staff.reason.unknown"),
+        )
     if reason.score is not None and reason.threshold is not None:
         key = (
             "staff.reason.score_met"
@@ -71,6 +83,21 @@ def reason_text(reason: Reason, t: Translator) -> str:
         )
         return t(key, score=reason.score, threshold=reason.threshold)
     return t("staff.reason.unknown")
+
+
+def reason_lines(lead: Lead, t: Translator) -> list[str]:
+    """The score line and the reasons. When a rule decided, the score is information only:
+    "90 ≥ threshold 70" next to a reject would read as a contradiction."""
+    decided = any(reason.kind == "rule" for reason in lead.reasons)
+    score = lead.score or 0
+    best = lead.max_score or 0
+    lines = [
+        t("staff.score_rule_decided", score=score, max_score=best)
+        if decided
+        else t("staff.score", score=score, max_score=best)
+    ]
+    shown = [r for r in lead.reasons if not (decided and r.kind == "score")]
+    return lines + [f"• {reason_text(reason, t)}" for reason in shown]
 
 
 @dataclass(frozen=True)
@@ -143,9 +170,8 @@ def lead_card(
     heading = f"<b>{t(f'staff.verdict.{verdict}')}</b> · {t('staff.lead_number', id=lead.id)}"
     lines = [
         f"{VERDICT_MARK[verdict]} {heading}",
-        t("staff.score", score=lead.score or 0, max_score=lead.max_score or 0),
     ]
-    lines += [f"• {reason_text(reason, t)}" for reason in lead.reasons]
+    lines += reason_lines(lead, t)
     if desk_lines:
         lines += ["", *desk_lines]
     lines.append("")

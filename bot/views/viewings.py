@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_time
 
+from bot.domain.checklist_text import Localized
 from bot.domain.leads import Lead
 from bot.domain.reminders import ReminderKind
 from bot.domain.viewings import Appointment, Manager, Outcome, Site
@@ -114,11 +115,23 @@ def times_screen(picker: Picker, day: date, starts: Sequence[datetime], t: Trans
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+def appointment_label(label: Localized | None, t: Translator) -> str:
+    """What is booked, as the checklist calls it ("Test drive"), else the catalog's."""
+    return escape(label.get(t.language)) if label is not None else t("appointment.label")
+
+
 def confirmation_screen(
-    appointment: Appointment, site: Site, manager: Manager, t: Translator, *, moved: bool
+    appointment: Appointment,
+    site: Site,
+    manager: Manager,
+    t: Translator,
+    *,
+    moved: bool,
+    label: Localized | None = None,
 ) -> Screen:
     text = t(
         "viewing.moved" if moved else "viewing.booked",
+        appointment=appointment_label(label, t),
         when=escape(when_text(appointment.start, site.zone, t.language)),
         zone=escape(zone_label(site.zone, appointment.start)),
         site=escape(site.name),
@@ -170,10 +183,17 @@ def cancelled_screen(t: Translator) -> Screen:
 
 
 def reminder_screen(
-    kind: ReminderKind, appointment: Appointment, site: Site, manager: Manager, t: Translator
+    kind: ReminderKind,
+    appointment: Appointment,
+    site: Site,
+    manager: Manager,
+    t: Translator,
+    *,
+    label: Localized | None = None,
 ) -> Screen:
     text = t(
         f"reminder.{kind}",
+        appointment=appointment_label(label, t),
         when=escape(when_text(appointment.start, site.zone, t.language)),
         zone=escape(zone_label(site.zone, appointment.start)),
         site=escape(site.name),

@@ -94,7 +94,7 @@ async def cancelled_rebooked_no_show(desk: Harness) -> None:
     await pick(user, "Mon 23", "14:00")
     await user.click("Cancel")
     await user.click("Yes, cancel")
-    await user.click("Book a viewing")
+    await user.click("Book a time")
     await pick(user, "Wed 25", "10:00")
     await desk.app.lead_desk.change_status(2, "no_show", "did not come", actor="api")
 

@@ -68,6 +68,10 @@ async def test_target_lead_books_a_viewing(office: Harness) -> None:
     confirmation = [m for m in user.messages() if "You are booked" in m]
     assert len(confirmation) == 1
     assert "Mon, 23 November, 10:00" in confirmation[0]
+    # The bundled checklist's wording names what is booked; the catalog's label otherwise.
+    label = office.app.checklist.wording.appointment
+    shown = "Appointment" if label is None else label.get("en")
+    assert f"🗓 {shown}: Mon, 23 November, 10:00" in confirmation[0]
     assert "12 Embankment St" in confirmation[0] and "Anna Petrova" in confirmation[0]
     assert user.buttons() == ["Reschedule", "Cancel"]
     venue = [m for m in office.telegram.bot_messages(1001) if "venue" in m.content]
@@ -139,8 +143,8 @@ async def test_cancel_sends_a_cancel_and_frees_the_slot(office: Harness) -> None
     user = await booked_lead(office)
     await user.click("Cancel")
     await user.click("Yes, cancel")
-    assert "Your viewing is cancelled" in (user.last_text() or "")
-    assert user.buttons() == ["Book a viewing"]
+    assert "Your appointment is cancelled" in (user.last_text() or "")
+    assert user.buttons() == ["Book a time"]
 
     cancel_file = documents(office, ANNA)[-1]
     assert "Viewing cancelled" in cancel_file.visible_text
@@ -153,8 +157,8 @@ async def test_cancel_sends_a_cancel_and_frees_the_slot(office: Harness) -> None
     feed = await office.app.calendar.feed(token)
     assert feed is not None and b"VEVENT" not in feed
 
-    # "Book a viewing" brings the days back, Monday 10:00 included.
-    await user.click("Book a viewing")
+    # "Book a time" brings the days back, Monday 10:00 included.
+    await user.click("Book a time")
     await pick(user, "Mon 23", "10:00")
     lead = await office.lead()
     assert lead is not None and lead.status is LeadStatus.BOOKED

@@ -115,8 +115,8 @@ async def test_day_before_reminder_for_a_later_viewing(office: Harness) -> None:
     await pick(user, "Wed 25", "15:00")
     office.clock.advance(days=2, hours=2, minutes=59)  # Tuesday 14:59 Moscow
     await office.app.reminders.run_due()
-    assert not any("is tomorrow" in text for text in user.messages())
+    assert not any("Reminder: tomorrow" in text for text in user.messages())
     office.clock.advance(minutes=1)  # Tuesday 15:00, 24 h before
     await office.app.reminders.run_due()
-    [reminder] = [text for text in user.messages() if "is tomorrow" in text]
+    [reminder] = [text for text in user.messages() if "Reminder: tomorrow" in text]
     assert "Wed, 25 November, 15:00" in reminder and "Europe/Moscow, UTC+03:00" in reminder
