@@ -3,10 +3,13 @@ lead's topic under the card once, also across a restart."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import STAFF_CHAT, Harness
+from tests.conftest import MANAGER_ID, STAFF_CHAT, Harness
 from tests.kinds.conftest import CAR_DEALER, after_photo, up_to_photo
 
 
@@ -88,3 +91,30 @@ async def test_a_photo_before_its_question_is_not_an_answer(cars: Harness) -> No
     assert "понимаю только текст" in user.messages()[-2]
     lead = await cars.lead()
     assert lead is not None and "trade_photo" not in lead.answers
+
+
+async def test_mydata_and_the_export_show_the_photo_by_its_mark(cars: Harness) -> None:
+    user = cars.prospect()
+    await up_to_photo(user)
+    await user.send_photo()
+    await after_photo(user)
+    lead = await cars.lead()
+    assert lead is not None
+    file_id = str(lead.answers["trade_photo"]).split(":", 1)[1]
+
+    await user.send("/mydata")
+    [mine] = [m for m in user.bot_messages() if m.upload is not None]
+    assert mine.upload is not None
+    data = json.loads(mine.upload.data.decode("utf-8"))
+    answers = {a["question_id"]: a["answer"] for a in data["answers"]}
+    assert answers["trade_photo"] == "📷"
+    assert file_id not in json.dumps(data, ensure_ascii=False)
+
+    manager = cars.staff_member(MANAGER_ID)
+    await manager.send("/export")
+    export = manager.bot_messages()[-1]
+    assert export.upload is not None
+    rows = list(csv.reader(io.StringIO(export.upload.data.decode("utf-8-sig")), delimiter=";"))
+    by_column = dict(zip(rows[0], rows[1], strict=True))
+    assert by_column["Пришлите фото автомобиля, который сдаёте"] == "📷 фото"
+    assert file_id not in export.upload.data.decode("utf-8-sig")
