@@ -1,5 +1,5 @@
 """python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH] |
-check-deal [PATH]]"""
+check-deal [PATH] | simulate FILE [--lang LANG] [--answers FILE]]"""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ import sys
 from pathlib import Path
 
 from bot.composition import build_application
-from bot.config import BUNDLED_DEAL, BUNDLED_KNOWLEDGE, ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError
 from bot.domain.checklist_file import load_checklist
 from bot.domain.deal_file import DealFileError, load_deal, parse_people
 from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
+from bot.simulator.cli import simulate as run_simulator
 from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations
+from bot.trade_files import files_from_environment
 
 EXIT_CONFIG = 2
 _STARTUP_ERRORS = (
@@ -47,12 +49,24 @@ def main(argv: list[str] | None = None) -> int:
         "check-knowledge", help="validate a knowledge-base file and exit"
     )
     check_kb.add_argument(
-        "path", nargs="?", type=Path, help="default: KNOWLEDGE_PATH or the bundled one"
+        "path",
+        nargs="?",
+        type=Path,
+        help="default: KNOWLEDGE_PATH, else knowledge.yaml next to the checklist",
     )
     check_deal = commands.add_parser("check-deal", help="validate a deal timeline file and exit")
     check_deal.add_argument(
-        "path", nargs="?", type=Path, help="default: DEAL_PATH or the bundled one"
+        "path",
+        nargs="?",
+        type=Path,
+        help="default: DEAL_PATH, else deal.yaml next to the checklist",
     )
+    simulate = commands.add_parser(
+        "simulate", help="walk a checklist in the terminal, or check its expected outcomes"
+    )
+    simulate.add_argument("path", type=Path, help="the checklist file")
+    simulate.add_argument("--lang", help="the prospect's language (default: the file's first)")
+    simulate.add_argument("--answers", type=Path, help="run the cases of an answers file")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-checklist":
@@ -61,6 +75,15 @@ def main(argv: list[str] | None = None) -> int:
             return _check_knowledge(args.path)
         if args.command == "check-deal":
             return _check_deal(args.path)
+        if args.command == "simulate":
+            return run_simulator(
+                args.path,
+                args.lang,
+                args.answers,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                stderr=sys.stderr,
+            )
         settings = load_settings()
         logging.basicConfig(
             level=settings.log_level,
@@ -90,7 +113,10 @@ def _check_checklist(path: Path | None) -> int:
 
 
 def _check_knowledge(path: Path | None) -> int:
-    path = path or Path(os.environ.get("KNOWLEDGE_PATH") or BUNDLED_KNOWLEDGE)
+    files = files_from_environment(os.environ)
+    path = path or files.knowledge
+    if path is None:
+        return _nothing_to_check("knowledge", files.checklist)
     knowledge = load_knowledge(path)
     sys.stdout.write(
         f"{path}: OK, v{knowledge.version}, {len(knowledge.entries)} entries "
@@ -101,7 +127,10 @@ def _check_knowledge(path: Path | None) -> int:
 
 def _check_deal(path: Path | None) -> int:
     # DEAL_PEOPLE, when set, is checked against the file's roles as at start-up.
-    path = path or Path(os.environ.get("DEAL_PATH") or BUNDLED_DEAL)
+    files = files_from_environment(os.environ)
+    path = path or files.deal
+    if path is None:
+        return _nothing_to_check("deal", files.checklist)
     try:
         people = parse_people(os.environ.get("DEAL_PEOPLE", ""))
     except ValueError as error:
@@ -112,6 +141,14 @@ def _check_deal(path: Path | None) -> int:
         f"{len(deal_file.roles)} roles, {len(deal_file.rules)} rules\n"
     )
     return 0
+
+
+def _nothing_to_check(part: str, checklist: Path) -> int:
+    sys.stderr.write(
+        f"leadsieve: no {part} file: {part.upper()}_PATH is not set and there is no "
+        f"{part}.yaml next to {checklist}\n"
+    )
+    return EXIT_CONFIG
 
 
 async def _migrate(path: Path) -> None:

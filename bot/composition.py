@@ -54,8 +54,9 @@ from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
+from bot.trade_files import NO_SITES, dormant_deal, no_knowledge, trade_files
 from bot.views.consent import Operator
-from bot.views.sales_desk import deal_words
+from bot.views.sales_desk import DealWords, deal_words
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +72,28 @@ async def build_application(
     """Settings → checklist → catalogs → database → bot → services → dispatcher."""
     clock = clock or SystemClock()
     checklist = load_checklist(settings.checklist_path)
-    sites_file = load_sites_file(
-        settings.sites_path,
-        routing_values=set(checklist.routing_values()),
-        today=clock.now().astimezone(settings.zone).date(),
+    files = trade_files(
+        settings.checklist_path,
+        sites=settings.sites_path,
+        knowledge=settings.knowledge_path,
+        deal=settings.deal_path,
     )
-    knowledge_file = load_knowledge(settings.knowledge_path)
-    deal_file = load_deal(settings.deal_path, settings.deal_people)
+    logger.info("files in use: %s", files.describe())
+    sites_file = (
+        NO_SITES
+        if files.sites is None
+        else load_sites_file(
+            files.sites,
+            routing_values=set(checklist.routing_values()),
+            today=clock.now().astimezone(settings.zone).date(),
+        )
+    )
+    knowledge_file = (
+        no_knowledge(settings.default_language)
+        if files.knowledge is None
+        else load_knowledge(files.knowledge)
+    )
+    deal_file = None if files.deal is None else load_deal(files.deal, settings.deal_people)
     translations = Translations(settings.default_language)
     db = Database(settings.database_path)
     await db.connect()
@@ -218,7 +234,7 @@ async def build_application(
         SalesDeskConfig(
             events=frozenset(settings.sales_desk_events) or None,
             verdicts=frozenset(settings.sales_desk_verdicts),
-            words=deal_words(deal_file, settings.default_language),
+            words=deal_words(deal_file, settings.default_language) if deal_file else DealWords(),
         ),
         staff_chat=staff_desk,
         on_change=pipe.drain,
@@ -255,7 +271,7 @@ async def build_application(
     fsm = SQLiteStorage(db, clock)
     care = build_after_viewing(
         settings,
-        deal_file,
+        deal_file or dormant_deal(),
         db,
         notifier,
         translations,

@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     consent_version: str = "1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Viewings
-    sites_path: Path = BUNDLED_SITES
+    # None: the sites.yaml next to the checklist, if any (bot/trade_files.py).
+    sites_path: Path | None = None
     public_url: str | None = None
     routing_rule: RoutingRule = RoutingRule.ROUND_ROBIN
     viewing_minutes: int = Field(default=60, ge=5, le=8 * 60)
@@ -86,9 +87,9 @@ class Settings(BaseSettings):
     sla_reply_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     inflow_min_per_hour: float | None = Field(default=None, ge=0)
     digest_time: str = "09:00"
-    knowledge_path: Path = BUNDLED_KNOWLEDGE
+    knowledge_path: Path | None = None  # None: next to the checklist, as sites_path
     # Deal support, payments, documents.
-    deal_path: Path = BUNDLED_DEAL
+    deal_path: Path | None = None  # None: next to the checklist, as sites_path
     # Who holds each role of the deal file: "deal_support=1,2;receivables=3" (Telegram ids);
     # added to the people the file itself names.
     deal_people: Annotated[dict[str, tuple[int, ...]], NoDecode] = Field(default_factory=dict)
@@ -119,6 +120,12 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("must be comma-separated numeric Telegram user ids") from None
         return value
+
+    @field_validator("sites_path", "knowledge_path", "deal_path", mode="before")
+    @classmethod
+    def _unset_path(cls, value: object) -> object:
+        # SITES_PATH= (empty) in .env means "not set": look next to the checklist.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("deal_people", mode="before")
     @classmethod

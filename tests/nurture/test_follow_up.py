@@ -39,7 +39,7 @@ async def test_the_consent_is_its_own_message_after_the_outcome(office: Harness)
     user = await nurture_lead(office, answer=None)
     outcome, marketing = user.messages()[-2:]
     # The deciding rule's message is the outcome (its own words on when we write again).
-    assert "We will send you new offers" in outcome and "/restart" in outcome
+    assert "with new offers and help you choose" in outcome and "/restart" in outcome
     assert "Acme Homes may write to me" in marketing and "/stop" in marketing
     assert user.buttons() == [YES, "No, thanks"]
     assert not await marketing_live(office)  # off by default: nothing until they say yes
@@ -107,7 +107,7 @@ async def test_the_same_answer_keeps_it_nurture_with_a_new_date(office: Harness)
     lead = await office.lead()
     assert lead is not None and lead.status is LeadStatus.NURTURE
     assert lead.follow_up_at == office.clock.now() + EVERY
-    assert "We will send you new offers" in user.messages()[-1]
+    assert "with new offers and help you choose" in user.messages()[-1]
     # The consent is live: not asked again.
     assert sum("may write to me" in text for text in user.messages()) == 1
     current = await state(office)
@@ -253,7 +253,7 @@ async def test_nurture_off_asks_nothing_and_sends_nothing(
     await newcomer.click("✅ I agree")
     await answer_rest(newcomer, timeline="Later / just looking", name="Boris")
     # The outcome (the rule's own message) is the last word.
-    assert "We will send you new offers" in (newcomer.last_text() or "")
+    assert "with new offers and help you choose" in (newcomer.last_text() or "")
     assert not any("may write to me" in text for text in newcomer.messages())
     await run_at(off, FIRST_DUE + EVERY)
     assert follow_ups(off, 1002) == []
