@@ -31,6 +31,7 @@ from bot.integrations.sales_desk.factory import build_client
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
 from bot.services.availability import Availability
 from bot.services.booking import Booking, BookingConfig
@@ -191,7 +192,9 @@ async def build_application(
         ),
         crm_transfer=settings.sales_desk_url is not None,
     )
-    standing = Standing(db, checklist, translations, booking, steps=steps, zone=settings.zone)
+    standing = Standing(
+        db, checklist, translations, booking, steps=steps, zone=settings.zone, clock=clock
+    )
     answering = Answering(
         db,
         checklist,
@@ -267,6 +270,10 @@ async def build_application(
         pipe=pipe,
     )
     pipe.register("staff_card", staff_desk)
+    # A checklist's photos and documents follow the card into the lead's topic.
+    pipe.register(
+        "answer_media", AnswerMedia(db, checklist, staff_t, wake=desk.relay.delivery.wake)
+    )
     fsm = SQLiteStorage(db, clock)
     care = build_after_viewing(
         settings,

@@ -247,6 +247,33 @@ class DealCb(CallbackData, prefix="dl"):
     arg: str = ""
 
 
+class PickCb(CallbackData, prefix="pk"):
+    """A candidate of a typed multi-choice answer that was not clear: adds the option."""
+
+    q: str
+    o: str
+
+
+class CalendarDayCb(CallbackData, prefix="cy"):
+    """A day on a date question's calendar: `d` is YYYYMMDD."""
+
+    q: str
+    d: str
+
+
+class CalendarMonthCb(CallbackData, prefix="cmo"):
+    """The calendar turned to another month: `m` is YYYYMM."""
+
+    q: str
+    m: str
+
+
+class CalendarIdleCb(CallbackData, prefix="ci"):
+    """A blank cell or a heading on the calendar: pressing it does nothing."""
+
+    q: str
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     ConsentCb,
     OptionCb,
@@ -275,4 +302,8 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     PrivacyCb,
     EraseCb,
     DealCb,
+    PickCb,
+    CalendarDayCb,
+    CalendarMonthCb,
+    CalendarIdleCb,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from datetime import date
 
 from aiogram.types import (
     InlineKeyboardButton,
@@ -11,13 +12,15 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.domain.checklist import Question, QuestionKind
+from bot.domain.checklist import Option, Question, QuestionKind
 from bot.i18n import Translator
+from bot.keyboards.calendar import calendar_rows, first_month
 from bot.keyboards.callbacks import (
     BackCb,
     DoneCb,
     LanguageCb,
     OptionCb,
+    PickCb,
     RestartCb,
     SkipCb,
     ToggleCb,
@@ -44,14 +47,24 @@ def question_keyboard(
     *,
     selection: Collection[str] = (),
     can_go_back: bool,
+    options: Sequence[Option] | None = None,
+    today: date | None = None,
+    month: date | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """Inline buttons for a question; phone questions use `phone_keyboard` instead."""
+    """Inline buttons for a question; phone questions use `phone_keyboard` instead.
+
+    `options`: the ones the prospect may see (all when None); `today` opens a date
+    question's calendar (on `month`, else the first month with an allowed day).
+    """
     rows: list[list[InlineKeyboardButton]] = []
+    shown = question.options if options is None else options
+    if question.kind is QuestionKind.DATE and today is not None:
+        rows += calendar_rows(question, language, month or first_month(question, today), today)
     if question.kind is QuestionKind.SINGLE:
         rows += _rows(
             [
                 _button(option.label(language), OptionCb(q=question.id, o=option.id).pack())
-                for option in question.options
+                for option in shown
             ]
         )
     elif question.kind is QuestionKind.MULTI:
@@ -63,7 +76,7 @@ def question_keyboard(
                     else option.label(language),
                     ToggleCb(q=question.id, o=option.id).pack(),
                 )
-                for option in question.options
+                for option in shown
             ]
         )
         rows.append([_button(t("question.done"), DoneCb(q=question.id).pack())])
@@ -75,6 +88,25 @@ def question_keyboard(
     if footer:
         rows.append(footer)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def candidates_keyboard(
+    question: Question, candidates: Sequence[Option], language: str
+) -> InlineKeyboardMarkup:
+    """The options a typed answer may have meant: a press answers (single) or adds the
+    option to the selection (multi)."""
+    buttons = [
+        _button(
+            option.label(language),
+            (
+                OptionCb(q=question.id, o=option.id)
+                if question.kind is QuestionKind.SINGLE
+                else PickCb(q=question.id, o=option.id)
+            ).pack(),
+        )
+        for option in candidates
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons))
 
 
 def phone_keyboard(t: Translator, *, optional: bool, can_go_back: bool) -> ReplyKeyboardMarkup:

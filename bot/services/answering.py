@@ -11,12 +11,22 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.domain.answer_errors import AnswerErrorCode
 from bot.domain.answers import Answer, AnswerError, normalize_phone, validate_multi
 from bot.domain.checklist import Checklist, Question, QuestionKind
-from bot.domain.flow import next_question, parse_typed, progress, step_back
+from bot.domain.flow import next_question, progress, step_back
 from bot.domain.knowledge_hit import Knowledge
 from bot.domain.leads import Lead, LeadStatus
+from bot.domain.typed_answers import parse_typed
 from bot.keyboards.prospect import question_keyboard
+from bot.services.answer_kinds import (
+    KindSteps,
+    ambiguous_screen,
+    at_limit,
+    limit_text,
+    visible_choices,
+)
+from bot.services.answer_media import MediaMessage, drop_copies, keep_copy
 from bot.services.booking import Booking
 from bot.services.nurture import VerdictHook
 from bot.services.qualification import qualify
@@ -40,6 +50,9 @@ from bot.views.prospect import (
     outcome_screen,
     problem_text,
 )
+
+# Typed junk to these shows the question again: its calendar, or where to attach a file.
+_ASKED_AGAIN = frozenset({QuestionKind.DATE, QuestionKind.MEDIA})
 
 
 class Answering:
@@ -67,6 +80,8 @@ class Answering:
         # A question typed where buttons are expected may be answered from the FAQ.
         self._knowledge = knowledge
         self._nurture = nurture  # plans follow-ups, asks the marketing consent
+        # The calendar, typed-choice candidates and photos: the new kinds' own steps.
+        self.kinds = KindSteps(checklist, standing, self._accept)
 
     # --- entry points -------------------------------------------------------------------
 
@@ -83,7 +98,8 @@ class Answering:
         if found is None:
             return plan.turn()
         lead, current = found
-        if option_id not in {option.id for option in current.options}:
+        visible = visible_choices(self._checklist, lead, current)
+        if option_id not in {option.id for option in visible}:
             await self._standing.closed(plan, prospect, lead, pressed=True)
             return plan.turn()
         plan.add(Toast())
@@ -98,8 +114,16 @@ class Answering:
         if found is None:
             return plan.turn()
         lead, current = found
-        selection = set(memory.selected(current.id)) ^ {option_id}
-        chosen = tuple(option.id for option in current.options if option.id in selection)
+        visible = visible_choices(self._checklist, lead, current)
+        if option_id not in {option.id for option in visible}:
+            await self._standing.closed(plan, prospect, lead, pressed=True)
+            return plan.turn()
+        ticked = memory.selected(current.id)
+        if option_id not in ticked and at_limit(current, ticked):
+            plan.add(Toast(limit_text(current, self._standing.t(lead.language))))
+            return plan.turn()
+        selection = set(ticked) ^ {option_id}
+        chosen = tuple(option.id for option in visible if option.id in selection)
         plan.remember(selection={current.id: chosen})
         position, _ = progress(self._checklist, lead.answers, current)
         keyboard = question_keyboard(
@@ -108,6 +132,7 @@ class Answering:
             self._standing.t(lead.language),
             selection=list(chosen),
             can_go_back=position > 1,
+            options=visible,
         )
         plan.add(Toast(), Keyboard(keyboard))
         return plan.turn()
@@ -173,16 +198,29 @@ class Answering:
         if typed == t("question.skip") and current.optional:
             await self._skip(plan, prospect, current.id, pressed=False)
             return plan.turn()
+        visible = visible_choices(self._checklist, lead, current)
         try:
-            today = self._clock.now().astimezone(self._zone).date()
-            answer = parse_typed(current, text, region=self._checklist.phone_region, today=today)
+            answer = parse_typed(
+                current,
+                text,
+                region=self._checklist.phone_region,
+                today=self._standing.today(),
+                visible=visible,
+            )
         except AnswerError as error:
+            if error.code == AnswerErrorCode.AMBIGUOUS:
+                t = self._standing.t(lead.language)
+                screen = ambiguous_screen(current, visible, error, t, lead.language)
+                self._standing.show(plan, prospect, screen)
+                return plan.turn()
             hit = None
-            if current.is_choice and self._knowledge is not None:
+            # Only words that name no option may be a question for the FAQ.
+            unmatched = error.code == AnswerErrorCode.CHOOSE_OPTION
+            if current.is_choice and unmatched and self._knowledge is not None:
                 hit = await self._knowledge.answer(lead.language, text)
             shown = problem_text(error, t) if hit is None else hit.answer
             self._standing.show(plan, prospect, Screen(shown))
-            if current.is_choice:
+            if current.is_choice or current.kind in _ASKED_AGAIN:
                 self._standing.ask(plan, prospect, lead, current)
             return plan.turn()
         await self._accept(plan, prospect, lead, current, answer, pressed=False)
@@ -248,6 +286,7 @@ class Answering:
         dropped = [qid for qid in lead.answers if qid not in remaining]
         async with self._db.transaction() as tx:
             await leads.delete_answers(tx, lead.id, dropped)
+            await drop_copies(tx, lead.id, dropped)
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         plan.remember(selection={})
@@ -265,12 +304,22 @@ class Answering:
         answer: Answer | None,
         *,
         pressed: bool,
+        media: MediaMessage | None = None,
     ) -> None:
         await plan.flush()  # the press is answered before the answer is saved
         now = self._clock.now()
         position = self._checklist.questions.index(question)
         async with self._db.transaction() as tx:
             await leads.save_answer(tx, lead.id, question.id, position, answer, now)
+            if question.kind is QuestionKind.MEDIA:
+                await keep_copy(
+                    tx,
+                    lead_id=lead.id,
+                    chat_id=prospect.chat_id,
+                    question_id=question.id,
+                    media=media,
+                    at=now,
+                )
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None
         t = self._standing.t(lead.language)

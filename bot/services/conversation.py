@@ -9,7 +9,7 @@ for the chat adapter.
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.domain.checklist import Checklist
+from bot.domain.checklist import Checklist, QuestionKind
 from bot.domain.consent import Purpose
 from bot.domain.leads import REQUALIFIABLE, LeadStatus, parse_source
 from bot.i18n import Translations
@@ -111,13 +111,14 @@ class Conversation:
     async def unsupported(self, prospect: Prospect, memory: Memory) -> Turn:
         """A sticker, photo, voice…: say what we understand and show where we are."""
         plan = Plan(memory)
-        lead, _ = await self._standing.current(prospect)
+        lead, current = await self._standing.current(prospect)
         if lead is None:
             await self._standing.no_lead(plan, prospect)
             return plan.turn()
-        self._standing.show(
-            plan, prospect, Screen(self._standing.t(lead.language)("problem.unsupported"))
-        )
+        # A voice or a sticker to a question that wants a photo: say what it wants.
+        media = current is not None and current.kind is QuestionKind.MEDIA
+        problem = "problem.send_media" if media else "problem.unsupported"
+        self._standing.show(plan, prospect, Screen(self._standing.t(lead.language)(problem)))
         await self._standing.resume(plan, prospect, lead, greet=False)
         return plan.turn()
 

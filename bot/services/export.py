@@ -23,6 +23,7 @@ from bot.storage import leads
 from bot.storage import stats as stats_storage
 from bot.storage.db import Database
 from bot.storage.stats import DeskFacts, Searchable
+from bot.views.answer_words import media_words
 
 DELIMITER = ";"
 # Cells starting with these are formulas to a spreadsheet: a prospect's answer must not run.
@@ -87,7 +88,10 @@ class Export:
             lead.language,
         ]
         answers = [
-            describe_answer(question, lead.answers.get(question.id), language) or ""
+            describe_answer(
+                question, lead.answers.get(question.id), language, media_words=media_words(self._t)
+            )
+            or ""
             for question in self._checklist.questions
         ]
         return fixed + [safe_cell(value) for value in answers]

@@ -209,6 +209,8 @@ class RelayDelivery:
             from_chat_id=first.from_chat_id,
             message_id=first.message_id,
             reply_parameters=reply,
+            # A checklist's photo goes with its question instead of the prospect's caption.
+            caption=first.text if first.actor.startswith("checklist:") else None,
         )
         return await self._notifier.attempt(method, chat_id)
 

@@ -8,10 +8,12 @@ outcome so far).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, SystemClock
 from bot.domain.checklist import Checklist, Question, QuestionKind
-from bot.domain.flow import next_question, progress
+from bot.domain.flow import next_question, progress, visible_options
 from bot.domain.leads import Lead, LeadStatus
 from bot.i18n import Translations, Translator
 from bot.services.booking import Booking
@@ -45,6 +47,7 @@ class Standing:
         *,
         steps: ConsentSteps,
         zone: ZoneInfo,
+        clock: Clock | None = None,
     ) -> None:
         self._db = db
         self._checklist = checklist
@@ -52,6 +55,11 @@ class Standing:
         self._booking = booking
         self._steps = steps
         self._zone = zone
+        self._clock = clock or SystemClock()
+
+    def today(self) -> date:
+        """Today in the bot's zone: dates typed or picked are relative to it."""
+        return self._clock.now().astimezone(self._zone).date()
 
     def t(self, language: str | None) -> Translator:
         return self._translations.get(language)
@@ -79,6 +87,8 @@ class Standing:
             total=total,
             selection=plan.memory.selected(question.id),
             can_go_back=position > 1,
+            options=visible_options(self._checklist, question, lead.answers),
+            today=self.today(),
         )
         plan.add(Ask(prospect.chat_id, screen, instead=instead))
         plan.remember(stage=Stage.ANSWERING, question=question.id)
@@ -147,6 +157,15 @@ class Standing:
         if lead is None or lead.status not in (LeadStatus.NEW, LeadStatus.QUALIFYING):
             return lead, None
         return lead, next_question(self._checklist, lead.answers)
+
+    async def expects(self, user_id: int, kind: QuestionKind) -> bool:
+        """Whether the user's current question is of `kind` (routing a photo, a file)."""
+        async with self._db.read() as conn:
+            lead = await leads.get_by_user(conn, user_id)
+        if lead is None or lead.status not in (LeadStatus.NEW, LeadStatus.QUALIFYING):
+            return False
+        question = next_question(self._checklist, lead.answers)
+        return question is not None and question.kind is kind
 
     async def load(self, prospect: Prospect) -> Lead | None:
         async with self._db.read() as conn:

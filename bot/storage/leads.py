@@ -132,8 +132,8 @@ def _load_answer(raw: str) -> Answer | None:
     value = json.loads(raw)
     if isinstance(value, list):
         return tuple(str(item) for item in value)
-    if value is None or isinstance(value, str | int):
-        return value
+    if value is None or isinstance(value, str | int | float):
+        return value  # a float: a number question with decimals
     raise ValueError(f"unexpected stored answer {raw!r}")
 
 

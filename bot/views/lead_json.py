@@ -87,6 +87,7 @@ def lead_json(facts: LeadFacts, checklist: Checklist, language: str) -> dict[str
                 "text": None if reason.text is None else reason.text.get(language),
                 "score": reason.score,
                 "threshold": reason.threshold,
+                "points": reason.points,  # a points rule's: what it added
             }
             for reason in lead.reasons
         ],

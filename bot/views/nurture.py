@@ -14,6 +14,7 @@ from bot.domain.leads import Lead
 from bot.i18n import Translator
 from bot.keyboards.callbacks import NurtureAction, NurtureCb
 from bot.views import Screen
+from bot.views.answer_words import media_words
 
 
 def operator_text(company: str, details: str) -> str:
@@ -50,7 +51,9 @@ def follow_up_screen(
     lines = []
     for question_id in question_ids:
         question = checklist.question(question_id)
-        answer = describe_answer(question, lead.answers.get(question_id), lead.language)
+        answer = describe_answer(
+            question, lead.answers.get(question_id), lead.language, media_words=media_words(t)
+        )
         said = escape(answer) if answer is not None else t("nurture.followup.no_answer")
         lines.append(f"• {escape(question.text.get(lead.language))} — {said}")
     text = t("nurture.followup", answers="\n".join(lines))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeybo
 from babel.dates import format_date
 
 from bot.domain.answers import Answer, AnswerError
-from bot.domain.checklist import Question, QuestionKind, describe_answer
+from bot.domain.checklist import (
+    Option,
+    Question,
+    QuestionKind,
+    describe_answer,
+    format_long_date,
+)
 from bot.domain.checklist_text import Localized
 from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Assessment, Verdict
@@ -26,6 +32,7 @@ from bot.keyboards.prospect import (
     restart_keyboard,
 )
 from bot.views import Screen
+from bot.views.answer_words import media_words, number_example
 
 
 def question_screen(
@@ -37,6 +44,8 @@ def question_screen(
     total: int,
     selection: Collection[str] = (),
     can_go_back: bool,
+    options: Sequence[Option] | None = None,
+    today: date | None = None,
 ) -> Screen:
     lines = [
         t("question.progress", position=position, total=total),
@@ -55,7 +64,13 @@ def question_screen(
         markup = phone_keyboard(t, optional=question.optional, can_go_back=can_go_back)
         return Screen("\n".join(lines), markup)
     keyboard = question_keyboard(
-        question, language, t, selection=selection, can_go_back=can_go_back
+        question,
+        language,
+        t,
+        selection=selection,
+        can_go_back=can_go_back,
+        options=options,
+        today=today,
     )
     return Screen("\n".join(lines), keyboard)
 
@@ -64,7 +79,16 @@ def _instruction(question: Question, t: Translator) -> str | None:
     if question.kind is QuestionKind.MULTI:
         return t("question.instruction.multi")
     if question.kind is QuestionKind.NUMBER:
-        return t("question.instruction.number")
+        if question.example is None:
+            return t("question.instruction.number")
+        example = escape(number_example(question, t))
+        return t("question.instruction.number_example", example=example)
+    if question.kind is QuestionKind.DATE:
+        return t("question.instruction.date")
+    if question.kind is QuestionKind.EMAIL:
+        return t("question.instruction.email")
+    if question.kind is QuestionKind.MEDIA:
+        return t("question.instruction.media")
     if question.kind is QuestionKind.TEXT:
         return t("question.instruction.text", max_length=question.max_length)
     if question.kind is QuestionKind.PHONE:
@@ -74,7 +98,7 @@ def _instruction(question: Question, t: Translator) -> str | None:
 
 def answered_text(question: Question, answer: Answer | None, t: Translator, language: str) -> str:
     """The question message after it was answered: the question and the answer, no buttons."""
-    shown = describe_answer(question, answer, language)
+    shown = describe_answer(question, answer, language, media_words=media_words(t))
     value = escape(shown) if shown is not None else t("answer.skipped")
     return f"{escape(question.text.get(language))}\n\n{t('answer.given', answer=value)}"
 
@@ -83,14 +107,18 @@ def answer_saved_screen(
     question: Question, answer: Answer | None, t: Translator, language: str
 ) -> Screen:
     """Typed answers are confirmed in a message of their own; it also removes a reply keyboard."""
-    shown = describe_answer(question, answer, language)
+    shown = describe_answer(question, answer, language, media_words=media_words(t))
     value = escape(shown) if shown is not None else t("answer.skipped")
     return Screen(t("answer.given", answer=value), ReplyKeyboardRemove(remove_keyboard=True))
 
 
 def problem_text(error: AnswerError, t: Translator) -> str:
     params = {
-        name: _grouped(value) if isinstance(value, int) else value
+        name: _grouped(value)
+        if isinstance(value, int)
+        else format_long_date(value, t.language)
+        if isinstance(value, date)
+        else value
         for name, value in error.params.items()
     }
     return t(f"problem.{error.code}", **params)

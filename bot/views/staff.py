@@ -18,6 +18,7 @@ from bot.domain.leads import Lead, LeadStatus
 from bot.domain.scoring import Reason, Verdict
 from bot.domain.viewings import Appointment, Manager, Site
 from bot.i18n import Translator
+from bot.views.answer_words import media_words
 from bot.views.team import assign_keyboard
 from bot.views.viewings import appointment_label, when_text, zone_label
 
@@ -47,7 +48,7 @@ def topic_title(lead: Lead, checklist: Checklist, t: Translator) -> str:
             except KeyError:
                 continue
         else:
-            shown = describe_answer(question, answer, language)
+            shown = describe_answer(question, answer, language, media_words=media_words(t))
             if shown:
                 parts.append(shown)
     if not parts:
@@ -214,7 +215,9 @@ def lead_card(
     for question in checklist.questions:
         if question.id not in answers:
             continue
-        shown = describe_answer(question, answers[question.id], language)
+        shown = describe_answer(
+            question, answers[question.id], language, media_words=media_words(t)
+        )
         value = escape(shown) if shown is not None else t("answer.skipped")
         lines.append(f"<i>{escape(question.text.get(language))}</i>\n{value}")
     return "\n".join(lines)

@@ -33,6 +33,8 @@ def build_router() -> Router:
         deal.build_router(),
         viewings.build_router(),
         payments.build_router(),
+        # A photo or a file answering the current checklist question comes first.
+        checklist.build_media_router(),
         # A deal's documents before the relay: files the deal does not want fall through.
         documents.build_router(),
         relay.build_router(),

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
+from aiogram.filters import BaseFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.checklist import MediaKind
 from bot.domain.consent import Purpose
 from bot.handlers.render import Chat, pressed, written
 from bot.keyboards.callbacks import (
     BackCb,
+    CalendarDayCb,
+    CalendarIdleCb,
+    CalendarMonthCb,
     ConsentCb,
     DoneCb,
     LanguageCb,
     OptionCb,
+    PickCb,
     RestartCb,
     SkipCb,
     ToggleCb,
 )
+from bot.services.answer_media import MediaMessage
 from bot.services.answering import Answering
 from bot.services.conversation import Conversation, Prospect
 from bot.services.notifier import Notifier
@@ -74,6 +83,60 @@ async def done(
 ) -> None:
     chat = await Chat.open(notifier, pressed(query), state)
     turn = await answering.done(prospect, callback_data.q, chat.memory, chat.do)
+    await chat.finish(turn)
+
+
+async def pick(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    prospect: Prospect,
+    answering: Answering,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await answering.kinds.pick(prospect, callback_data.q, callback_data.o, chat.memory)
+    await chat.finish(turn)
+
+
+async def calendar_day(
+    query: CallbackQuery,
+    callback_data: CalendarDayCb,
+    prospect: Prospect,
+    answering: Answering,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await answering.kinds.pick_day(
+        prospect, callback_data.q, callback_data.d, chat.memory, chat.do
+    )
+    await chat.finish(turn)
+
+
+async def calendar_month(
+    query: CallbackQuery,
+    callback_data: CalendarMonthCb,
+    prospect: Prospect,
+    answering: Answering,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await answering.kinds.turn_month(prospect, callback_data.q, callback_data.m, chat.memory)
+    await chat.finish(turn)
+
+
+async def calendar_idle(
+    query: CallbackQuery,
+    callback_data: CalendarIdleCb,
+    prospect: Prospect,
+    answering: Answering,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    chat = await Chat.open(notifier, pressed(query), state)
+    turn = await answering.kinds.turn_month(prospect, callback_data.q, None, chat.memory)
     await chat.finish(turn)
 
 
@@ -167,6 +230,49 @@ async def text(
     await chat.finish(turn)
 
 
+class MediaExpected(BaseFilter):
+    """A photo or a document while the prospect's current question takes one; adds
+    `media`. Before the deal's document intake and the relay."""
+
+    async def __call__(self, message: Message, answering: Answering) -> bool | dict[str, Any]:
+        media = _media(message)
+        if media is None or message.from_user is None:
+            return False
+        if not await answering.kinds.expects_media(message.from_user.id, media.album):
+            return False
+        return {"media": media}
+
+
+def _media(message: Message) -> MediaMessage | None:
+    group = message.media_group_id
+    if message.photo:
+        return MediaMessage(MediaKind.PHOTO, message.photo[-1].file_id, message.message_id, group)
+    if message.document is not None:
+        document = message.document
+        return MediaMessage(MediaKind.DOCUMENT, document.file_id, message.message_id, group)
+    return None
+
+
+async def media_answer(
+    message: Message,
+    media: MediaMessage,
+    prospect: Prospect,
+    answering: Answering,
+    notifier: Notifier,
+    state: FSMContext,
+) -> None:
+    chat = await Chat.open(notifier, written(message), state)
+    turn = await answering.kinds.media(prospect, media, chat.memory)
+    await chat.finish(turn)
+
+
+def build_media_router() -> Router:
+    """The checklist's photo and document answers, ahead of the deal's and the relay's."""
+    router = Router(name=f"{__name__}.media")
+    router.message.register(media_answer, F.photo | F.document, MediaExpected())
+    return router
+
+
 async def anything_else(
     message: Message,
     prospect: Prospect,
@@ -187,6 +293,10 @@ def build_router() -> Router:
     router.callback_query.register(done, DoneCb.filter())
     router.callback_query.register(skip, SkipCb.filter())
     router.callback_query.register(back, BackCb.filter())
+    router.callback_query.register(pick, PickCb.filter())
+    router.callback_query.register(calendar_day, CalendarDayCb.filter())
+    router.callback_query.register(calendar_month, CalendarMonthCb.filter())
+    router.callback_query.register(calendar_idle, CalendarIdleCb.filter())
     router.callback_query.register(restart, RestartCb.filter())
     router.callback_query.register(language, LanguageCb.filter())
     router.callback_query.register(unknown_button)
