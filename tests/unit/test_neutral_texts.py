@@ -89,3 +89,37 @@ def test_the_stale_booking_promise_is_gone() -> None:
     for language in ("ru", "en"):
         target = Translations("ru").get(language)("outcome.target")
         assert "Soon" not in target and "Скоро" not in target
+
+
+# What staff read about a booking: neutral words, or the checklist's label ({appointment}).
+STAFF_FAMILIES = (
+    "manager.",
+    "ics.",
+    "staff.viewing",
+    "staff.status.",
+    "staff.route.",
+    "stats.",
+    "desk.event.",
+    "desk.stage.",
+    "desk.next.",
+    "desk.button.",
+    "desk.done.",
+    "desk.told.",
+    "command.",
+    "deal.refused.",
+)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_no_staff_text_about_bookings_speaks_of_viewings(language: str) -> None:
+    t = Translations("ru").get(language)
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "bot.po").open("rb") as source:
+        catalog = [str(message.id) for message in read_po(source) if message.id]
+    family = [key for key in catalog if key.startswith(STAFF_FAMILIES)]
+    assert "manager.viewing.booked" in family and "desk.button.book" in family
+    for key in family:
+        raw = t(key)
+        names = {name for _, name, _, _ in string.Formatter().parse(raw) if name}
+        shown = t(key, **dict.fromkeys(names, "…")) if names else raw
+        found = TRADE_WORDS.search(shown)
+        assert found is None, f"{language} {key} says {found[0]!r}: {shown}"
