@@ -14,7 +14,7 @@ from bot.domain.checklist import BUNDLED_CHECKLIST
 from bot.domain.leads import LeadStatus
 from tests.conftest import STAFF_CHAT, Harness
 from tests.fakegram import TelegramUser
-from tests.trades.words import flats_words, received, toasts
+from tests.trades.words import assert_no_flats, received, topic_card
 
 CLINIC = BUNDLED_CHECKLIST.parent / "clinic" / "checklist.yaml"
 OLGA = 7001  # the clinic's coordinator
@@ -42,23 +42,6 @@ async def clinic(make_harness: Callable[..., Any], tmp_path: Path) -> Harness:
 
 def last(user: TelegramUser) -> str:
     return user.last_text() or ""
-
-
-async def topic_card(harness: Harness, user_id: int = 1001) -> tuple[str, int | None]:
-    """The lead's card in its staff topic once the queued work has gone out."""
-    await harness.app.pipe.drain()
-    await harness.app.relay.delivery.deliver_due()
-    lead = await harness.lead(user_id)
-    assert lead is not None
-    return harness.card(lead.staff_thread_id, lead.id), lead.staff_thread_id
-
-
-def assert_no_flats(harness: Harness, *chats: int) -> None:
-    """Nothing any of these chats received, and no toast, speaks of flats."""
-    texts = [text for chat in chats for text in received(harness.telegram, chat)]
-    texts += toasts(harness.telegram)
-    assert texts, "nothing was received"
-    assert flats_words(texts) == []
 
 
 async def test_a_patient_answers_every_kind_books_and_is_reminded(clinic: Harness) -> None:

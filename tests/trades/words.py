@@ -1,5 +1,5 @@
 """Everything a person saw from the bot in one chat, and the words of flats that must not
-be there when the checklist is of another trade."""
+be there when the checklist is of another trade; the lead's card in its topic."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from tests.conftest import Harness
 from tests.fakegram import FakeTelegram
 
 FLATS_WORDS = re.compile(
@@ -49,3 +50,20 @@ def toasts(telegram: FakeTelegram) -> list[str]:
 def flats_words(texts: list[str]) -> list[str]:
     """The texts that speak of flats (none is expected)."""
     return [text for text in texts if FLATS_WORDS.search(text)]
+
+
+def assert_no_flats(harness: Harness, *chats: int) -> None:
+    """Nothing any of these chats received, and no toast, speaks of flats."""
+    texts = [text for chat in chats for text in received(harness.telegram, chat)]
+    texts += toasts(harness.telegram)
+    assert texts, "nothing was received"
+    assert flats_words(texts) == []
+
+
+async def topic_card(harness: Harness, user_id: int = 1001) -> tuple[str, int | None]:
+    """The lead's card in its staff topic once the queued work has gone out."""
+    await harness.app.pipe.drain()
+    await harness.app.relay.delivery.deliver_due()
+    lead = await harness.lead(user_id)
+    assert lead is not None
+    return harness.card(lead.staff_thread_id, lead.id), lead.staff_thread_id
