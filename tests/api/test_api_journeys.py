@@ -83,7 +83,7 @@ async def test_the_desk_cancels_a_viewing_and_everything_follows(
     async with harness.app.db.read() as conn:
         viewing = await appointments.latest_for_lead(conn, lead.id)
     assert viewing is not None and viewing.status.value == "cancelled"
-    assert "Sales office · отменён" in harness.card(
+    assert "Sales office · запись отменена" in harness.card(
         lead.staff_thread_id
     )  # the one card, edited in place
     await deliver_all(harness)

@@ -126,9 +126,11 @@ async def test_a_patient_answers_every_kind_books_and_is_reminded(clinic: Harnes
     await clinic.app.reminders.run_due()
     coordinator = clinic.telegram.user(OLGA, language_code="ru", deliver=clinic.feed)
     assert any("Как прошла встреча" in text for text in coordinator.messages())
-    await coordinator.click("Состоялся")
+    await coordinator.click("Состоялась")
     lead = await clinic.lead()
     assert lead is not None and lead.status is LeadStatus.ATTENDED
+    card, _ = await topic_card(clinic)
+    assert "🗓 Приём: пн, 23 ноября, 10:00" in card and "· клиент пришёл" in card
 
     assert_no_flats(clinic, user.chat_id, OLGA, STAFF_CHAT)
 
