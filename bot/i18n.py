@@ -31,11 +31,20 @@ class Translator:
 
     def __call__(self, key: str, /, **params: object) -> str:
         text = self._catalog.gettext(key)
-        return text.format(**params) if params else text
+        return _one_full_stop(text, params).format(**params) if params else text
 
     def plural(self, key: str, plural_key: str, count: int, /, **params: object) -> str:
         text = self._catalog.ngettext(key, plural_key, count)
         return text.format(count=count, **params)
+
+
+def _one_full_stop(text: str, params: dict[str, object]) -> str:
+    """A value with its own full stop ("22 декабря 2026 г.") ends the sentence: "{date}."
+    would read "г..", so the catalog's full stop after it goes."""
+    for name, value in params.items():
+        if isinstance(value, str) and value.endswith("."):
+            text = text.replace(f"{{{name}}}.", f"{{{name}}}")
+    return text
 
 
 class Translations:

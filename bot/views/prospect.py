@@ -150,8 +150,14 @@ def outcome_text(
     chosen = message if message is not None else by_verdict[verdict]
     # Checklist texts are plain text; the catalog's are HTML already.
     text = escape(chosen.get(language)) if chosen is not None else t(f"outcome.{verdict.value}")
-    filled = fill(_with_name(text, name), date=follow_up)
+    filled = fill(_with_name(_date_ends_sentence(text, follow_up), name), date=follow_up)
     return f"{filled}\n\n{t('outcome.commands')}"
+
+
+def _date_ends_sentence(text: str, follow_up: str) -> str:
+    """ "…примерно {date}." with "22 декабря 2026 г." would read "г..": the date's own
+    full stop ends the sentence."""
+    return text.replace("{date}.", "{date}") if follow_up.endswith(".") else text
 
 
 def _with_name(text: str, name: str | None) -> str:

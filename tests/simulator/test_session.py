@@ -160,7 +160,8 @@ def test_without_a_rule_message_the_checklists_wording_is_read() -> None:
     shown = outcome_text(walk)
     assert "Verdict: nurture" in shown
     assert "score 10 ≥ nurture 10" in shown
-    assert "The prospect reads:\n  Напишем вам 30 декабря 2026\u202fг.." in shown
+    # The date's own "г." ends the sentence: never "г..".
+    assert "The prospect reads:\n  Напишем вам 30 декабря 2026\u202fг.\n" in shown
     walk = session(minimal)
     answered(walk, "1", "60")
     # No rule and no wording for a target: the catalog's neutral text, then the commands.

@@ -123,3 +123,14 @@ def test_no_staff_text_about_bookings_speaks_of_viewings(language: str) -> None:
         shown = t(key, **dict.fromkeys(names, "…")) if names else raw
         found = TRADE_WORDS.search(shown)
         assert found is None, f"{language} {key} says {found[0]!r}: {shown}"
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_no_catalog_text_at_all_speaks_of_flats(language: str) -> None:
+    """The catalogs are the neutral defaults of every trade; a flats checklist brings its
+    own words (wording, questions, rules)."""
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "bot.po").open("rb") as source:
+        texts = {str(m.id): str(m.string) for m in read_po(source) if m.id}
+    assert len(texts) > 500
+    spoken = {key: text for key, text in texts.items() if TRADE_WORDS.search(text)}
+    assert spoken == {}

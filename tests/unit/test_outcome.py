@@ -102,3 +102,27 @@ def test_what_is_booked_is_named_by_the_checklist_else_neutrally() -> None:
     drive = _text(en="Test drive <4x4>", ru="Тест-драйв")
     assert appointment_label(drive, EN) == "Test drive &lt;4x4&gt;"
     assert appointment_label(drive, RU) == "Тест-драйв"
+
+
+def test_a_date_with_its_own_full_stop_ends_the_sentence_once() -> None:
+    # Russian long dates end with "г.": "…примерно {date}." must not read "г..".
+    shown = outcome_text(
+        Verdict.NURTURE, None, NO_WORDING, RU, name="Ольга", follow_up="22 декабря 2026 г."
+    )
+    assert "примерно 22 декабря 2026 г.\n\n" in shown and "г.." not in shown
+    message = _text(ru="{name}, напомним о себе {date}. До встречи!", en="x")
+    shown = outcome_text(
+        Verdict.NURTURE, message, NO_WORDING, RU, name="Олег", follow_up="22 декабря 2026 г."
+    )
+    assert shown.startswith("Олег, напомним о себе 22 декабря 2026 г. До встречи!")
+    # An English date has no full stop of its own: the sentence keeps its own.
+    shown = outcome_text(Verdict.NURTURE, None, NO_WORDING, EN, name="Ann", follow_up="22 Dec")
+    assert "around 22 Dec.\n\n" in shown
+
+
+def test_catalog_texts_end_a_sentence_on_a_dates_own_full_stop() -> None:
+    late = RU("problem.date_too_late", date="21 января 2027\u202fг.")
+    assert late == "Слишком поздняя дата: не позже 21 января 2027\u202fг."
+    assert RU("returning.nurture", date="1 марта 2027\u202fг.").endswith("2027\u202fг.")
+    # Without a full stop of its own, the catalog's stays.
+    assert EN("problem.date_too_late", date="21 January 2027").endswith("21 January 2027.")
