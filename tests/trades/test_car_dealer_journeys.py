@@ -35,14 +35,19 @@ managers:
 """
 
 
-@pytest.fixture
-async def dealer(make_harness: Callable[..., Any], tmp_path: Path) -> Harness:
+async def open_dealer(make_harness: Callable[..., Any], tmp_path: Path) -> Harness:
+    """The dealer's bot on the test's database (a second call is a restart)."""
     sites = tmp_path / "sites.yaml"
     sites.write_text(SHOWROOM, encoding="utf-8")
     harness: Harness = await make_harness(
         checklist_path=CAR_DEALER, sites_path=sites, company_name="Автосалон «Мотор»"
     )
     return harness
+
+
+@pytest.fixture
+async def dealer(make_harness: Callable[..., Any], tmp_path: Path) -> Harness:
+    return await open_dealer(make_harness, tmp_path)
 
 
 def last(user: TelegramUser) -> str:
@@ -142,8 +147,11 @@ async def test_a_small_budget_is_rejected_by_its_rule(dealer: Harness) -> None:
     assert_no_flats(dealer, user.chat_id, STAFF_CHAT)
 
 
-async def test_a_loan_on_a_used_car_is_nurtured_by_its_score(dealer: Harness) -> None:
-    user = dealer.prospect()
+async def test_a_loan_on_a_used_car_is_nurtured_by_its_score_across_a_restart(
+    make_harness: Callable[..., Any], tmp_path: Path
+) -> None:
+    first = await open_dealer(make_harness, tmp_path)
+    user = first.prospect()
     await user.send("/start")
     await user.click("✅ Согласен(на)")
     await user.click("С пробегом")
@@ -152,7 +160,14 @@ async def test_a_loan_on_a_used_car_is_nurtured_by_its_score(dealer: Harness) ->
     await user.click("Автокредит")
     await user.click("Готово ➡️")
     await user.click("Пропустить")
-    await user.send("послезавтра")
+    assert "Когда удобно приехать на тест-драйв?" in last(user)
+    await first.app.close()
+
+    # A new process on the same database: the calendar shown before still answers.
+    dealer = await open_dealer(make_harness, tmp_path)
+    user = dealer.prospect()
+    await user.click("24")
+    assert "24 ноября 2026" in user.messages()[-2]
     await user.send("Ольга")
     await user.click("Пропустить")
     await user.press("📱 Поделиться номером")
