@@ -55,7 +55,7 @@ async def test_from_the_card_to_a_booked_viewing(office: Harness) -> None:
     assert lead is not None and lead.status is LeadStatus.BOOKED
     card = card_message(office).visible_text
     assert "Этап: записан\n" in card
-    assert "Дальше: встреча с менеджером по продажам" in card
+    assert "Дальше: встреча по записи" in card
     assert BOOK not in card_buttons(office) and CLOSE not in card_buttons(office)
 
 

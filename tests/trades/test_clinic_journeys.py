@@ -105,7 +105,8 @@ async def test_a_patient_answers_every_kind_books_and_is_reminded(clinic: Harnes
     [booked] = [text for text in user.messages() if "Вы записаны" in text]
     assert "🗓 Приём: пн, 23 ноября, 10:00" in booked
     card, _ = await topic_card(clinic)
-    assert "🗓 Приём: пн, 23 ноября, 10:00" in card
+    assert "🗓 Приём: пн, 23 ноября, 10:00" in card and "· клиент записан" in card
+    assert "Дальше: встреча по записи" in card  # no sales manager's viewing
     new = [text for text in received(clinic.telegram, OLGA) if "Новая запись" in text]
     assert new and "пн, 23 ноября, 10:00" in new[0]
 
