@@ -1,5 +1,5 @@
 """python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH] |
-check-deal [PATH] | simulate FILE [--lang LANG] [--answers FILE]]"""
+check-deal [PATH] | simulate FILE [--lang LANG] [--answers FILE] [--today DATE]]"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import contextlib
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from bot.composition import build_application
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("path", type=Path, help="the checklist file")
     simulate.add_argument("--lang", help="the prospect's language (default: the file's first)")
     simulate.add_argument("--answers", type=Path, help="run the cases of an answers file")
+    simulate.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="YYYY-MM-DD: the day typed dates count from (default: today in TIMEZONE)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "check-checklist":
@@ -80,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.path,
                 args.lang,
                 args.answers,
+                today=args.today,
                 stdin=sys.stdin,
                 stdout=sys.stdout,
                 stderr=sys.stderr,

@@ -65,6 +65,7 @@ class AfterViewing:
 def build_after_viewing(
     settings: Settings,
     deal_file: DealFile,
+    deal_on: bool,
     db: Database,
     notifier: Notifier,
     translations: Translations,
@@ -85,6 +86,7 @@ def build_after_viewing(
     deal = build_deal(
         settings,
         deal_file,
+        deal_on,
         db,
         notifier,
         translations,

@@ -272,6 +272,7 @@ async def build_application(
     care = build_after_viewing(
         settings,
         deal_file or dormant_deal(),
+        deal_file is not None,
         db,
         notifier,
         translations,

@@ -29,6 +29,7 @@ class DealParts:
 def build_deal(
     settings: Settings,
     deal_file: DealFile,
+    deal_on: bool,
     db: Database,
     notifier: Notifier,
     translations: Translations,
@@ -61,7 +62,10 @@ def build_deal(
         translations,
         clock,
         DealConfig(
-            zone=settings.zone, quiet=settings.quiet, admin_ids=frozenset(settings.admin_ids)
+            zone=settings.zone,
+            quiet=settings.quiet,
+            admin_ids=frozenset(settings.admin_ids),
+            on=deal_on,
         ),
         on_change=after_change,
         # The stage's message to the client goes out with the other client messages.

@@ -40,6 +40,7 @@ class DealOutcome(StrEnum):
     FACTS_SET = "facts_set"
     NOT_FOUND = "not_found"  # no such lead
     NOT_ATTENDED = "not_attended"  # a deal starts once a viewing is attended
+    OFF = "off"  # deal support is off: no deal file
     NO_DEAL = "no_deal"
     UNKNOWN_STAGE = "unknown_stage"
     SAME_STAGE = "same_stage"
@@ -77,6 +78,7 @@ class DealConfig:
     zone: ZoneInfo
     quiet: QuietHours
     admin_ids: frozenset[int] = frozenset()
+    on: bool = True  # off: the checklist's trade has no deal file
 
 
 class DealDesk:
@@ -148,6 +150,8 @@ class DealDesk:
     async def start(
         self, lead_id: int, *, actor: str, facts: Mapping[str, bool] | None = None
     ) -> DealResult:
+        if not self._config.on:
+            return DealResult(DealOutcome.OFF)
         unknown = tuple(sorted(set(facts or {}) - {fact.id for fact in self.file.facts}))
         if unknown:
             return DealResult(DealOutcome.UNKNOWN_FACT, unknown=unknown)

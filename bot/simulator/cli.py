@@ -27,6 +27,7 @@ def simulate(
     language: str | None,
     answers: Path | None,
     *,
+    today: date | None = None,
     stdin: TextIO,
     stdout: TextIO,
     stderr: TextIO,
@@ -34,7 +35,7 @@ def simulate(
     try:
         checklist = load_checklist(path)
         translations = Translations(os.environ.get("DEFAULT_LANGUAGE") or "ru")
-        today = _today()
+        today = today or _today()
     except ChecklistError as error:
         stderr.write("".join(f"{problem}\n" for problem in error.problems))
         return EXIT_BROKEN

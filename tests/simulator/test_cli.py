@@ -121,3 +121,30 @@ def test_a_broken_answers_file_exits_2_with_the_line(tmp_path: Path) -> None:
         "(did you mean 'budget'?)"
     ) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_today_fixes_the_day_typed_dates_count_from(tmp_path: Path) -> None:
+    dealer = ROOT / "tests" / "domain" / "checklists" / "car_dealer.yaml"
+    answers = tmp_path / "dealer.cases.yaml"
+    answers.write_text(
+        """
+answers:
+  condition: new
+  body: suv
+  budget: 4000000
+  payment: [cash]
+  engine: 2.0
+  drive_date: "15.12"
+  name: Ivan
+  phone: "+79161234567"
+expect: {verdict: target}
+""",
+        encoding="utf-8",
+    )
+    soon = simulate(dealer, "--answers", answers, "--today", "2026-12-01")
+    assert soon.returncode == 0, soon.stdout + soon.stderr
+    assert "1 of 1 cases as expected" in soon.stdout
+    # "15.12" typed on 16 December is next year's: beyond the 60 days the question allows.
+    late = simulate(dealer, "--answers", answers, "--today", "2026-12-16")
+    assert late.returncode == 1
+    assert "0 of 1 cases as expected" in late.stdout

@@ -143,6 +143,9 @@ def _answer(deal_file: DealFile, lead_id: int, result: DealResult, *, wanted: st
                 "attended a viewing (status attended)"
             )
             return problem(409, "not-attended", detail)
+        case DealOutcome.OFF:
+            detail = "deal support is off: the bot has no deal file (DEAL_PATH)"
+            return problem(409, "deal-support-off", detail)
         case DealOutcome.NO_DEAL:
             detail = f"lead {lead_id} has no deal: start it with POST /leads/{lead_id}/deal"
             return problem(409, "no-deal", detail)
