@@ -209,7 +209,6 @@ class Answering:
             )
         except AnswerError as error:
             if error.code == AnswerErrorCode.AMBIGUOUS:
-                t = self._standing.t(lead.language)
                 screen = ambiguous_screen(current, visible, error, t, lead.language)
                 self._standing.show(plan, prospect, screen)
                 return plan.turn()

@@ -13,6 +13,7 @@ from bot.domain.checklist import Checklist, QuestionKind
 from bot.domain.consent import Purpose
 from bot.domain.leads import REQUALIFIABLE, LeadStatus, parse_source
 from bot.i18n import Translations
+from bot.services.answer_media import drop_copies
 from bot.services.answering import Answering
 from bot.services.consent_steps import ConsentSteps, Given, Newcomer
 from bot.services.qualification import move
@@ -139,6 +140,7 @@ class Conversation:
             return plan.turn()
         async with self._db.transaction() as tx:
             await leads.clear_answers(tx, lead.id)
+            await drop_copies(tx, lead.id, (q.id for q in self._checklist.questions))
             await move(tx, lead, LeadStatus.QUALIFYING, self._clock.now(), "prospect", "restart")
             reloaded = await leads.get(tx, lead.id)
         assert reloaded is not None

@@ -118,3 +118,23 @@ async def test_mydata_and_the_export_show_the_photo_by_its_mark(cars: Harness) -
     by_column = dict(zip(rows[0], rows[1], strict=True))
     assert by_column["Пришлите фото автомобиля, который сдаёте"] == "📷 фото"
     assert file_id not in export.upload.data.decode("utf-8-sig")
+
+
+async def test_a_photo_answered_before_a_restart_of_the_answers_is_not_copied(
+    cars: Harness,
+) -> None:
+    user = cars.prospect()
+    await up_to_photo(user)
+    await user.send_photo()
+    await user.send("/restart")  # the answers start over, and this time with no trade-in
+    await user.send("бу")
+    await user.click("Седан")
+    await user.send("2 500 000")
+    await user.click("Наличные")
+    await user.click("Готово ➡️")
+    await after_photo(user)
+    await cars.app.pipe.drain()
+    await cars.app.relay.delivery.deliver_due()
+    thread = await thread_of(cars)
+    assert topic_photos(cars, thread) == []
+    assert "📷" not in cars.card(thread)

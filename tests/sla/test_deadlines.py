@@ -116,6 +116,7 @@ async def test_an_erased_lead_takes_its_deadlines_along(harness: Harness) -> Non
     assert await h.app.pipe.lag() == {
         "desk_timers": 0,
         "staff_card": 0,
+        "answer_media": 0,
         "deal_summary": 0,
         "sales_desk": 0,
     }
