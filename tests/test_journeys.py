@@ -76,13 +76,13 @@ async def test_target_journey_over_polling_with_a_429(
     user = telegram.user(1001, language_code="en", phone_number="79161234567")
     # The greeting, then the consent document naming the operator.
     assert "Acme Homes" in await act(user, user.send("/start site"), "Consent to the processing")
-    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    await act(user, user.click("✅ I agree"), "Question 1 / 10")
     telegram.fail_next(
         "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
     )
-    await act(user, user.click("To live in"), "Question 2 / 9")
-    await act(user, user.click("2 rooms"), "Question 3 / 9")
-    await act(user, user.send("9 000 000"), "Question 4 / 9")
+    await act(user, user.click("To live in"), "Question 2 / 10")
+    await act(user, user.click("2 rooms"), "Question 3 / 10")
+    await act(user, user.send("9 000 000"), "Question 4 / 10")
     await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
     await act(user, user.click("Done ➡️"), "Question 5 / 9")
     # Back from the timeline question turns it back into payment; answer it again.
@@ -145,16 +145,16 @@ async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
 
     process = await _start_bot(telegram, env, log)
     await act(user, user.send("/start qr_office"), "Consent to the processing")
-    await act(user, user.click("✅ I agree"), "Question 1 / 9")
-    await act(user, user.click("To live in"), "Question 2 / 9")
-    await act(user, user.click("2 rooms"), "Question 3 / 9")
+    await act(user, user.click("✅ I agree"), "Question 1 / 10")
+    await act(user, user.click("To live in"), "Question 2 / 10")
+    await act(user, user.click("2 rooms"), "Question 3 / 10")
     process.kill()  # SIGKILL: no chance to save anything on the way out
     await process.wait()
 
     process = await _start_bot(telegram, env, log)
     try:
         # No /start: the prospect just types the answer to the question they were on.
-        await act(user, user.send("7 500 000"), "Question 4 / 9", timeout=30)
+        await act(user, user.send("7 500 000"), "Question 4 / 10", timeout=30)
         await act(user, user.click("Mortgage"), method="editMessageReplyMarkup")
         await act(user, user.click("Done ➡️"), "Question 5 / 10")
         await act(user, user.click("Not yet"), "Question 6 / 10")
@@ -190,21 +190,21 @@ async def test_reject_journey_with_bad_inputs_over_polling(
     user = telegram.user(1002, language_code="en", phone_number="79161234567")
     await act(user, user.send("/start %%%weird payload%%%"), "Consent to the processing")
     await act(user, user.send_sticker(), "Please answer with a button")
-    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    await act(user, user.click("✅ I agree"), "Question 1 / 10")
     await act(user, user.send_photo(), "I understand text and buttons only")
     stale = next(m for m in user.bot_messages() if "To live in" in str(m.reply_markup))
     await act(user, user.send("🏠🏠🏠"), "Please choose an option")
-    await act(user, user.click("I want to rent a flat"), "Question 2 / 9")
-    await act(user, user.click("To live in", message=stale), "Question 2 / 9")
+    await act(user, user.click("I want to rent a flat"), "Question 2 / 10")
+    await act(user, user.click("To live in", message=stale), "Question 2 / 10")
     answer = await telegram.wait_for(lambda r: r.method == "answerCallbackQuery", after=0)
     assert answer.params.get("text") is None  # the first press was answered silently
     closed = await telegram.wait_for(
         lambda r: r.method == "answerCallbackQuery" and "closed" in str(r.params.get("text"))
     )
     assert closed.ok
-    await act(user, user.click("Studio"), "Question 3 / 9")
+    await act(user, user.click("Studio"), "Question 3 / 10")
     await act(user, user.send("9" * 5000), "couldn't read a number")
-    await act(user, user.send("3 млн"), "Question 4 / 9")
+    await act(user, user.send("3 млн"), "Question 4 / 10")
     await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
     await act(user, user.click("Done ➡️"), "Question 5 / 9")
     await act(user, user.click("This month"), "Question 6 / 9")
@@ -240,13 +240,13 @@ async def test_killed_mid_delivery_the_crm_still_gets_every_event(
     await act(user, user.send("/start crm_test"), "Consent to the processing")
     # With a CRM, its transfer is a second consent document.
     await act(user, user.click("✅ I agree"), "transfer of personal data to the CRM")
-    await act(user, user.click("✅ I agree"), "Question 1 / 9")
+    await act(user, user.click("✅ I agree"), "Question 1 / 10")
     for label, expect in (
-        ("To live in", "Question 2 / 9"),
-        ("2 rooms", "Question 3 / 9"),
+        ("To live in", "Question 2 / 10"),
+        ("2 rooms", "Question 3 / 10"),
     ):
         await act(user, user.click(label), expect)
-    await act(user, user.send("9000000"), "Question 4 / 9")
+    await act(user, user.send("9000000"), "Question 4 / 10")
     await act(user, user.click("Own funds"), method="editMessageReplyMarkup")
     for label, expect in (
         ("Done ➡️", "Question 5 / 9"),

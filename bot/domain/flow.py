@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from bot.domain.answers import Answer, Answers
 from bot.domain.checklist import Checklist, Option, Question
-from bot.domain.conditions import matches
+from bot.domain.conditions import matches, referenced_questions
 from bot.domain.typed_answers import parse_typed as parse_typed
 
 __all__ = [
@@ -74,19 +74,48 @@ def next_question(checklist: Checklist, answers: Answers) -> Question | None:
 
 
 def progress(checklist: Checklist, answers: Answers, question: Question) -> tuple[int, int]:
-    """(position of `question` among visible questions, 1-based; how many are visible).
+    """(position of `question` among visible questions, 1-based; how many may be asked).
 
-    Kept simple: a question whose `when` depends on answers not given yet counts only
-    if its condition already holds, so the total may grow or shrink as answers come in.
+    The total counts the visible questions and those whose conditions still wait on a
+    question not answered yet, so it only shrinks as answers rule questions out: a
+    counter that jumps up ("2 / 10", then "4 / 11") reads as a moving goal.
     A question that is not visible is placed after the visible ones before it.
     """
     visible = visible_questions(checklist, answers)
+    counted = _may_be_asked(checklist, answers)
     if question in visible:
-        return visible.index(question) + 1, len(visible)
+        return visible.index(question) + 1, len(counted)
     order = {q.id: index for index, q in enumerate(checklist.questions)}
     limit = order.get(question.id, len(order))
     before = sum(1 for q in visible if order[q.id] < limit)
-    return before + 1, len(visible) + 1
+    return before + 1, len(counted) + (question not in counted)
+
+
+def _may_be_asked(checklist: Checklist, answers: Answers) -> list[Question]:
+    """Visible questions, and later ones whose `when` (or options' `when`) is false now
+    only because a question it looks at has no answer yet."""
+    counted: list[Question] = []
+    relevant: dict[str, Answer | None] = {}
+    waiting_on: set[str] = set()  # questions that may still be asked, with no answer yet
+    for question in checklist.questions:
+        waits = False
+        if question.when is not None and not matches(question.when, relevant):
+            if not referenced_questions(question.when) & waiting_on:
+                continue
+            waits = True
+        if question.is_choice and not options_shown(question, relevant):
+            looked_at = frozenset[str]().union(
+                *(referenced_questions(o.when) for o in question.options if o.when is not None)
+            )
+            if not looked_at & waiting_on:
+                continue
+            waits = True
+        counted.append(question)
+        if question.id in answers and not waits:
+            relevant[question.id] = answers[question.id]
+        else:
+            waiting_on.add(question.id)
+    return counted
 
 
 def step_back(

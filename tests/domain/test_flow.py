@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.domain.answers import Answer
-from bot.domain.checklist import Checklist
+from bot.domain.checklist import Checklist, Question, QuestionKind
 from bot.domain.checklist_file import load_checklist, parse_checklist
 from bot.domain.flow import (
     next_question,
@@ -16,6 +18,8 @@ from bot.domain.flow import (
 Answers = dict[str, Answer | None]
 
 # a → b (only when a is yes) → c (only when b was answered) → d
+CLINIC = Path(__file__).resolve().parents[2] / "bot" / "checklists" / "clinic" / "checklist.yaml"
+
 CHAIN = """
 id: chain
 version: 1
@@ -139,10 +143,11 @@ def test_complete(chain: Checklist) -> None:
 # --- progress -----------------------------------------------------------------------------
 
 
-def test_progress_counts_visible_questions(bundled: Checklist) -> None:
-    assert progress(bundled, {}, bundled.question("purpose")) == (1, 9)
+def test_progress_counts_the_questions_that_may_still_be_asked(bundled: Checklist) -> None:
+    # The mortgage approval waits on the payment: counted until the payment rules it out.
+    assert progress(bundled, {}, bundled.question("purpose")) == (1, 10)
     answers: Answers = {"purpose": "live", "rooms": "room_2", "budget": 8_500_000}
-    assert progress(bundled, answers, bundled.question("payment")) == (4, 9)
+    assert progress(bundled, answers, bundled.question("payment")) == (4, 10)
     answers["payment"] = ("mortgage",)
     assert progress(bundled, answers, bundled.question("mortgage_approval")) == (5, 10)
     answers["payment"] = ("cash",)
@@ -242,3 +247,22 @@ def test_back_removes_everything_after_the_previous_question(bundled: Checklist)
     assert question.id == "mortgage_approval"
     assert "timeline" not in remaining
     assert "mortgage_approval" not in remaining
+
+
+@pytest.mark.parametrize("reason", ["sick_note", "specialist", "checkup"])
+def test_progress_never_grows_on_a_checklist_that_branches_early(reason: str) -> None:
+    clinic = load_checklist(CLINIC)
+    answers: Answers = {}
+    totals = []
+    while (question := next_question(clinic, answers)) is not None:
+        totals.append(progress(clinic, answers, question)[1])
+        answers = {**answers, question.id: _first_answer(question, reason)}
+    assert totals == sorted(totals, reverse=True), totals
+    assert totals[-1] == len(totals)  # the last question reads "N / N"
+
+
+def _first_answer(question: Question, reason: str) -> Answer | None:
+    if question.is_choice:
+        chosen = reason if question.id == "reason" else question.options[0].id
+        return (chosen,) if question.kind is QuestionKind.MULTI else chosen
+    return None

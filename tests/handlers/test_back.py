@@ -20,12 +20,12 @@ async def test_pressed_back_turns_the_question_into_the_previous_one(harness: Ha
     before = len(user.messages())
     await user.click("⬅️ Back")
     assert len(user.messages()) == before  # edited in place, nothing new
-    assert _shown(user, "Question 3 / 9") == []
-    assert "Question 2 / 9" in (user.last_text() or "")
+    assert _shown(user, "Question 3 / 10") == []
+    assert "Question 2 / 10" in (user.last_text() or "")
     assert "3 rooms" in user.buttons()
     # The question it became is a working question: its buttons answer it.
     await user.click("3 rooms")
-    assert "Question 3 / 9" in (user.last_text() or "")
+    assert "Question 3 / 10" in (user.last_text() or "")
     lead = await harness.lead()
     assert lead is not None and lead.answers == {"purpose": "live", "rooms": "room_3"}
 
@@ -35,8 +35,8 @@ async def test_back_twice_leaves_one_question(harness: Harness) -> None:
     await consent_up_to_budget(user)
     await user.click("⬅️ Back")
     await user.click("⬅️ Back")
-    assert "Question 1 / 9" in (user.last_text() or "")
-    assert _shown(user, "Question 2 / 9") == [] and _shown(user, "Question 3 / 9") == []
+    assert "Question 1 / 10" in (user.last_text() or "")
+    assert _shown(user, "Question 2 / 10") == [] and _shown(user, "Question 3 / 10") == []
 
 
 async def test_typed_back_on_the_phone_question_deletes_it(harness: Harness) -> None:
@@ -83,8 +83,8 @@ async def test_a_question_too_old_to_edit_is_followed_by_the_previous_one(
     await user.click("⬅️ Back")
     # Telegram refused both: the old question stays, the previous one is sent after it.
     assert len(user.messages()) == before + 1
-    assert "Question 2 / 9" in (user.last_text() or "")
+    assert "Question 2 / 10" in (user.last_text() or "")
     await user.click("3 rooms")
-    assert "Question 3 / 9" in (user.last_text() or "")
+    assert "Question 3 / 10" in (user.last_text() or "")
     lead = await harness.lead()
     assert lead is not None and lead.answers == {"purpose": "live", "rooms": "room_3"}

@@ -32,7 +32,7 @@ async def test_serious_buyer_becomes_a_target_lead(harness: Harness) -> None:
     assert await harness.lead() is None  # nothing personal before consent
 
     await user.click("✅ I agree")
-    assert "Question 1 / 9" in (user.last_text() or "")
+    assert "Question 1 / 10" in (user.last_text() or "")
     await answer_rest(user)
 
     outcome, booking = user.messages()[-2:]
@@ -159,10 +159,10 @@ async def test_deep_link_source(harness: Harness, payload: str | None, stored: s
 async def test_back_changes_the_previous_answer(harness: Harness) -> None:
     user = harness.prospect(language_code="en")
     await consent_up_to_budget(user)
-    assert "Question 3 / 9" in (user.last_text() or "")
+    assert "Question 3 / 10" in (user.last_text() or "")
     await user.click("⬅️ Back")
     assert "How many rooms do you need?" in (user.last_text() or "")
-    assert "Question 2 / 9" in (user.last_text() or "")
+    assert "Question 2 / 10" in (user.last_text() or "")
     await user.click("3 rooms")
     lead = await harness.lead()
     assert lead is not None and lead.answers == {"purpose": "live", "rooms": "room_3"}
@@ -282,7 +282,7 @@ async def test_returning_prospect_is_not_asked_again(harness: Harness) -> None:
     assert lead is not None and lead.source == "vk_spring"
 
     await user.click("🔄 Update my answers")
-    assert "Question 1 / 9" in (user.last_text() or "")
+    assert "Question 1 / 10" in (user.last_text() or "")
     lead = await harness.lead()
     assert lead is not None and lead.status is LeadStatus.QUALIFYING and lead.answers == {}
 
@@ -293,7 +293,7 @@ async def test_restart_midway_starts_over(harness: Harness) -> None:
     await user.click("To live in")
     await user.send("/restart")
     assert "Let's start again." in user.messages()[-2]
-    assert "Question 1 / 9" in (user.last_text() or "")
+    assert "Question 1 / 10" in (user.last_text() or "")
     lead = await harness.lead()
     assert lead is not None and lead.answers == {}
 

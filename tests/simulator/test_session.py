@@ -108,7 +108,7 @@ def test_the_question_shows_its_hint_buttons_and_commands(checklist: Checklist) 
     walk = session(checklist, "en")
     answered(walk, "1", "1")
     shown = question_text(walk, checklist.question("budget"))
-    assert shown.startswith("Question 3 / 9\n\nWhat budget do you have in mind?")
+    assert shown.startswith("Question 3 / 10\n\nWhat budget do you have in mind?")
     assert "The full price of the flat, mortgage included." in shown
     assert shown.endswith("b) back   q) quit")
     assert "<" not in shown
