@@ -11,9 +11,10 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_currency
 
+from bot.domain.checklist import format_long_date
 from bot.domain.deal import Deal, DealFile, Stage, documents_for
 from bot.domain.leads import Lead, LeadStatus
 from bot.i18n import Translator
@@ -237,7 +238,7 @@ def client_deal_text(
     lines.append("")
     lines += [t("deal.client.needed"), *needed] if needed else [t("deal.client.nothing_needed")]
     if payment is not None:
-        due = format_date(date.fromisoformat(payment.due_on), "long", locale=language)
+        due = format_long_date(date.fromisoformat(payment.due_on), language)
         amount = money(payment.amount_minor, payment.currency, language)
         line = t("deal.client.payment", amount=escape(amount), date=escape(due))
         if payment.status == "claimed":

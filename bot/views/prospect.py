@@ -9,7 +9,6 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
-from babel.dates import format_date
 
 from bot.domain.answers import Answer, AnswerError
 from bot.domain.checklist import (
@@ -241,4 +240,4 @@ def language_screen(languages: Collection[str], t: Translator) -> Screen:
 def _date(moment: datetime | None, language: str, zone: ZoneInfo) -> str:
     if moment is None:
         return "—"
-    return format_date(moment.astimezone(zone).date(), format="long", locale=language)
+    return format_long_date(moment.astimezone(zone).date(), language)

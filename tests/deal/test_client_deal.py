@@ -67,7 +67,7 @@ async def test_deal_shows_the_stage_the_needs_the_payment_and_the_contact(
         await dealing.app.deal.move(lead.id, stage, actor="api")
     await client.send("/deal")
     text = client.last_text() or ""
-    assert "💳 Next payment: RUB1,200,000.00 by January 15, 2027" in text
+    assert "💳 Next payment: RUB1,200,000.00 by 15 January 2027" in text
     assert "• Payment receipt (if you have it)" in text
 
     for stage in ("acceptance", "keys", "closed"):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from babel.dates import format_date
 
+from bot.domain.checklist import format_long_date
 from bot.domain.leads import LeadStatus
 from bot.domain.scoring import Verdict
 from bot.storage import leads
@@ -118,8 +118,8 @@ async def test_later_buyer_is_kept_for_nurture_with_a_date(harness: Harness) -> 
     # The outcome, then the marketing consent as its own message (tests/nurture).
     outcome, marketing = user.messages()[-2:]
     # The deciding rule's message promises the follow-up with its date: no second promise.
-    follow_up = format_date(
-        lead.follow_up_at.astimezone(harness.app.settings.zone).date(), format="long", locale="en"
+    follow_up = format_long_date(
+        lead.follow_up_at.astimezone(harness.app.settings.zone).date(), "en"
     )
     assert outcome.startswith(f"Thank you! We will write to you around {follow_up} with new offers")
     assert outcome.count("around") == 1
