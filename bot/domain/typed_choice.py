@@ -53,6 +53,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class Matched:
+    """The option ids the answer names (one for a single choice)."""
+
     ids: tuple[str, ...]
 
 
@@ -65,7 +67,7 @@ class Ambiguous:
 
 @dataclass(frozen=True)
 class NoMatch:
-    pass
+    """No option fits: the prospect is asked to choose one."""
 
 
 Match = Matched | Ambiguous | NoMatch

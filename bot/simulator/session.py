@@ -64,7 +64,7 @@ class SteppedBack:
 
 @dataclass(frozen=True)
 class Quit:
-    pass
+    """The person typed q: the walk ends with no verdict."""
 
 
 Step = Accepted | Refused | SteppedBack | Quit
