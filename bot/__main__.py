@@ -21,8 +21,8 @@ from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
 from bot.simulator.cli import simulate as run_simulator
-from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations
+from bot.storage.sqlite import SQLiteDatabase
 from bot.trade_files import files_from_environment
 
 EXIT_CONFIG = 2
@@ -159,7 +159,7 @@ def _nothing_to_check(part: str, checklist: Path) -> int:
 
 
 async def _migrate(path: Path) -> None:
-    db = Database(path)
+    db = SQLiteDatabase(path)
     await db.connect()
     try:
         applied = await apply_migrations(db)

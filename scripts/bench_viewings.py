@@ -331,12 +331,12 @@ async def _book_one(
 async def _bench_booking_async(
     prospects: int, managers: int, capacity: int, workdir: Path
 ) -> BookingFigures:
-    from bot.storage.db import Database
     from bot.storage.migrations import apply_migrations
+    from bot.storage.sqlite import SQLiteDatabase
 
     policy = SlotPolicy()
     rng = random.Random(7)
-    db = Database(workdir / "booking.sqlite3")
+    db = SQLiteDatabase(workdir / "booking.sqlite3")
     await db.connect()
     try:
         await apply_migrations(db)

@@ -21,7 +21,7 @@ from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.leads import LeadStatus
 from bot.storage import leads
-from bot.storage.db import Database
+from bot.storage.sqlite import SQLiteDatabase
 from tests.conftest import MANAGER_ID, SALES_DESK_SECRET, STAFF_CHAT, TOKEN, free_port
 from tests.fakegram import FakeTelegram, TelegramUser
 from tests.sales_desk.generic_receiver import GenericReceiver
@@ -170,7 +170,7 @@ async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
     assert code == 0, log.read_text()
     assert "Traceback" not in log.read_text()
 
-    db = Database(tmp_path / "bot.sqlite3")
+    db = SQLiteDatabase(tmp_path / "bot.sqlite3")
     await db.connect()
     try:
         async with db.transaction() as tx:

@@ -7,11 +7,9 @@ SQLite itself, so two prospects pressing one slot at once cannot both get it.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from sqlite3 import Row
 
 from bot.domain.leads import LeadId
 from bot.domain.slots import Busy, cells
@@ -23,7 +21,7 @@ from bot.domain.viewings import (
     SiteId,
 )
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, IntegrityError, Row, insert_returning_id
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,7 @@ _INSERT = """
 INSERT INTO appointments (uid, lead_id, manager_id, site_id, starts_at, ends_at, manager_day,
                           status, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)
+RETURNING id
 """
 _MOVE = """
 UPDATE appointments SET starts_at = ?, ends_at = ?, manager_day = ?, sequence = sequence + 1,
@@ -176,7 +175,8 @@ async def book(
     """Books the viewing, or raises SlotTaken; the caller's transaction is still usable."""
     await tx.execute("SAVEPOINT book")
     try:
-        cursor = await tx.execute(
+        new_id = await insert_returning_id(
+            tx,
             _INSERT,
             (
                 f"{uuid.uuid4()}@leadsieve",
@@ -190,9 +190,9 @@ async def book(
                 dump_time(at),
             ),
         )
-        appointment_id = cursor.lastrowid or 0
+        appointment_id = new_id or 0
         await _claim(tx, appointment_id, manager_id, site_id, claim)
-    except sqlite3.IntegrityError as error:
+    except IntegrityError as error:
         await tx.execute("ROLLBACK TO book")
         await tx.execute("RELEASE book")
         raise SlotTaken(_reason(error)) from None
@@ -224,7 +224,7 @@ async def move(
             ),
         )
         await _claim(tx, appointment.id, appointment.manager_id, appointment.site_id, claim)
-    except sqlite3.IntegrityError as error:
+    except IntegrityError as error:
         await tx.execute("ROLLBACK TO move")
         await tx.execute("RELEASE move")
         raise SlotTaken(_reason(error)) from None
@@ -300,7 +300,7 @@ def _seconds(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _reason(error: sqlite3.IntegrityError) -> str:
+def _reason(error: IntegrityError) -> str:
     message = str(error)
     if "site_full" in message:
         return "site_full"

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, insert_returning_id
 
 _INSERT = """
 INSERT INTO client_messages (lead_id, text, actor, due_at, created_at) VALUES (?, ?, ?, ?, ?)
+RETURNING id
 """
 _DUE = """
 SELECT id, lead_id, text, actor, due_at, attempts FROM client_messages
@@ -47,10 +48,12 @@ def _message(row: Any) -> ClientMessage:
 async def add(
     tx: Connection, lead_id: int, text: str, actor: str, due_at: datetime, at: datetime
 ) -> int:
-    cursor = await tx.execute(_INSERT, (lead_id, text, actor, dump_time(due_at), dump_time(at)))
-    if cursor.lastrowid is None:
+    new_id = await insert_returning_id(
+        tx, _INSERT, (lead_id, text, actor, dump_time(due_at), dump_time(at))
+    )
+    if new_id is None:
         raise RuntimeError("insert returned no id")
-    return cursor.lastrowid
+    return new_id
 
 
 async def due(tx: Connection, now: datetime, limit: int) -> list[ClientMessage]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.domain.consent import Consent, Purpose, text_hash
 from bot.domain.events import EventType
 from bot.storage import events as event_log
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row
 
 _COLUMNS = (
     "id, telegram_user_id, lead_id, purpose, version, text_sha256, language, message_id,"

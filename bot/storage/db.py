@@ -1,69 +1,86 @@
-"""One SQLite connection shared by the bot, used one unit of work at a time."""
+"""What every repository sees of the database, whichever store is behind it.
+
+Repositories take a `Connection` and run parameterised SQL with `?` placeholders; the
+SQLite store runs it as written, the PostgreSQL store translates the few spellings that
+differ. A `Database` hands out connections: `transaction()` for a unit of work,
+`read()` for reads and single-statement writes.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
+from abc import ABC, abstractmethod
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Literal, Protocol
 
-import aiosqlite
-
-Connection = aiosqlite.Connection
+Dialect = Literal["sqlite", "postgres"]
 
 
-class Database:
-    """Owns the connection; `transaction()` serialises units of work on it.
+class IntegrityError(Exception):
+    """A constraint or trigger refused a write; the message names what refused it."""
 
-    aiosqlite runs every statement of a connection on one thread, so two
-    coroutines interleaving statements would share a transaction; the lock
-    keeps each unit of work whole.
-    """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+class Row(Protocol):
+    """A result row, by column name or position."""
 
-    async def connect(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        # Deleted rows (an erased person's data) are zeroed, not left in free pages.
-        await conn.execute("PRAGMA secure_delete=ON")
-        self._conn = conn
+    def __getitem__(self, key: int | str, /) -> Any: ...
 
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+    def keys(self) -> Any: ...
 
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+
+class Cursor(Protocol):
     @property
-    def connection(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not connected")
-        return self._conn
+    def rowcount(self) -> int: ...
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Connection]:
-        """For reads and single-statement writes: the lock without BEGIN/COMMIT round trips."""
-        async with self._lock:
-            yield self.connection
+    async def fetchone(self) -> Row | None: ...
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
-        async with self._lock:
-            conn = self.connection
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
+    async def fetchall(self) -> list[Row]: ...
+
+
+class Result(Protocol):
+    """What `execute` returns: await it for the row count, or enter it to read rows."""
+
+    def __await__(self) -> Generator[Any, None, Cursor]: ...
+
+    async def __aenter__(self) -> Cursor: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+class Connection(Protocol):
+    dialect: Dialect
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Result: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+
+class Database(ABC):
+    """A store: connect once, then run units of work; close at shutdown."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def connect(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection outside any transaction: reads and single-statement writes."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+
+
+async def insert_returning_id(conn: Connection, sql: str, parameters: Sequence[Any]) -> int | None:
+    """Runs an `INSERT … RETURNING id`; None when a conflict clause skipped the row."""
+    async with conn.execute(sql, parameters) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.domain.desk import CallOutcome, CloseReason, DeskLead
 from bot.domain.scoring import Verdict
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row
 
 _SELECT = """
 SELECT lead_id, owner_id, owner_name, taken_at, first_contact_at, last_call_outcome,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.domain.documents import (
     DocumentStatus,
@@ -16,7 +15,7 @@ from bot.domain.documents import (
     StoredDocument,
 )
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row, insert_returning_id
 
 _COLUMNS = (
     "id, lead_id, stage, stage_title, document, title, personal, status, file_id, file_unique_id,"
@@ -32,6 +31,7 @@ INSERT INTO deal_documents (lead_id, stage, stage_title, document, title, person
     file_id, file_unique_id, file_name, mime_type, file_size, client_message_id, received_at)
 VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (lead_id, client_message_id) DO NOTHING
+RETURNING id
 """
 # Conditional: of two reviews at once only the first finds the document still received.
 _REVIEW = """
@@ -134,7 +134,8 @@ async def add(
     at: datetime,
 ) -> int | None:
     """The new document's id; None if this message was taken before (the same update)."""
-    cursor = await tx.execute(
+    new_id = await insert_returning_id(
+        tx,
         _INSERT,
         (
             lead_id,
@@ -152,7 +153,7 @@ async def add(
             dump_time(at),
         ),
     )
-    return cursor.lastrowid if cursor.rowcount > 0 else None
+    return new_id
 
 
 async def review(

@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.domain.events import FREE_TEXT_KEYS, Event, EventType
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, insert_returning_id
 
-_INSERT = "INSERT INTO events (lead_id, type, at, actor, data) VALUES (?, ?, ?, ?, ?)"
+_INSERT = "INSERT INTO events (lead_id, type, at, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING id"
 _SELECT_AFTER = """
 SELECT id, lead_id, type, at, actor, data FROM events WHERE id > ? ORDER BY id LIMIT ?
 """
@@ -57,11 +57,13 @@ async def append(
     data: Mapping[str, Any] | None = None,
 ) -> int:
     payload = json.dumps(dict(data or {}), ensure_ascii=False, separators=(",", ":"))
-    cursor = await tx.execute(_INSERT, (lead_id, type_, dump_time(at), actor, payload))
+    event_id = await insert_returning_id(
+        tx, _INSERT, (lead_id, type_, dump_time(at), actor, payload)
+    )
     _appended.set(True)
-    if cursor.lastrowid is None:
+    if event_id is None:
         raise RuntimeError("insert returned no id")
-    return cursor.lastrowid
+    return event_id
 
 
 async def scrub_free_text(tx: Connection, lead_id: int) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.knowledge import SavedAnswer
 from bot.storage.codec import dump_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row, insert_returning_id
 
 # Keywords are kept as typed, comma-separated: the table is read whole and small.
 _SEPARATOR = ", "
@@ -16,6 +14,7 @@ _SEPARATOR = ", "
 _INSERT = """
 INSERT INTO knowledge_answers (language, question, keywords, answer, added_by, added_at)
 VALUES (?, ?, ?, ?, ?, ?)
+RETURNING id
 """
 _SELECT_ALL = (
     "SELECT id, language, question, keywords, answer, added_by FROM knowledge_answers ORDER BY id"
@@ -28,7 +27,7 @@ ORDER BY id DESC LIMIT 1
 """
 
 
-def _answer(row: aiosqlite.Row) -> SavedAnswer:
+def _answer(row: Row) -> SavedAnswer:
     return SavedAnswer(
         id=row["id"],
         language=row["language"],
@@ -49,13 +48,14 @@ async def add(
     added_by: int,
     at: datetime,
 ) -> int:
-    cursor = await tx.execute(
+    new_id = await insert_returning_id(
+        tx,
         _INSERT,
         (language, question, _SEPARATOR.join(keywords), answer, added_by, dump_time(at)),
     )
-    if cursor.lastrowid is None:
+    if new_id is None:
         raise RuntimeError("knowledge_answers insert returned no row id")
-    return cursor.lastrowid
+    return new_id
 
 
 async def list_all(tx: Connection) -> list[SavedAnswer]:

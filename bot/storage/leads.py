@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.domain.answers import Answer
 from bot.domain.events import EventType
@@ -13,7 +12,7 @@ from bot.domain.leads import Lead, LeadEvent, LeadId, LeadStatus
 from bot.domain.scoring import Reason, Verdict
 from bot.storage import events as event_log
 from bot.storage.codec import dump_reasons, dump_time, load_reasons, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row, insert_returning_id
 
 _COLUMNS = (
     "id, telegram_user_id, chat_id, username, status, language, source, checklist_id,"
@@ -33,9 +32,10 @@ _INSERT_LEAD = """
 INSERT INTO leads (id, telegram_user_id, chat_id, username, status, language, source,
                    checklist_id, checklist_version, consent_version, consent_at, created_at,
                    updated_at)
-VALUES ((SELECT MAX(COALESCE((SELECT MAX(id) FROM leads), 0),
-                    COALESCE((SELECT MAX(lead_id) FROM events), 0)) + 1),
+VALUES ((SELECT COALESCE(MAX(top), 0) + 1
+         FROM (SELECT MAX(id) AS top FROM leads UNION ALL SELECT MAX(lead_id) FROM events) AS m),
         ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id
 """
 _UPSERT_ANSWER = """
 INSERT INTO lead_answers (lead_id, question_id, position, value, answered_at)
@@ -168,7 +168,8 @@ async def create(
     consent_version: str,
     at: datetime,
 ) -> LeadId:
-    cursor = await tx.execute(
+    new_id = await insert_returning_id(
+        tx,
         _INSERT_LEAD,
         (
             telegram_user_id,
@@ -185,9 +186,9 @@ async def create(
             dump_time(at),
         ),
     )
-    if cursor.lastrowid is None:
+    if new_id is None:
         raise RuntimeError("insert returned no id")
-    lead_id = LeadId(cursor.lastrowid)
+    lead_id = LeadId(new_id)
     created = {"from": None, "to": LeadStatus.NEW, "reason": "consent", "source": source}
     await event_log.append(tx, lead_id, EventType.CREATED, at=at, actor="prospect", data=created)
     await event_log.append(

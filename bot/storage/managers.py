@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.domain.hours import WeeklySchedule
 from bot.domain.slots import Busy
 from bot.domain.viewings import CalDavSettings, Manager, ManagerId, ManagerStatus, SiteId
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row, insert_returning_id
 
 _COLUMNS = (
     "id, telegram_user_id, display_name, language, timezone, schedule, covers, site_id,"
@@ -26,6 +25,7 @@ _INSERT = """
 INSERT INTO managers (telegram_user_id, display_name, language, timezone, schedule, covers,
                       site_id, daily_cap, weight, status, feed_token, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)
+RETURNING id
 """
 _UPDATABLE = frozenset(
     {
@@ -143,7 +143,8 @@ async def create(
         manager = await get(tx, existing.id)
         assert manager is not None
         return manager
-    cursor = await tx.execute(
+    new_id = await insert_returning_id(
+        tx,
         _INSERT,
         (
             telegram_user_id,
@@ -160,7 +161,7 @@ async def create(
             dump_time(at),
         ),
     )
-    manager = await get(tx, cursor.lastrowid or 0)
+    manager = await get(tx, new_id or 0)
     assert manager is not None
     return manager
 

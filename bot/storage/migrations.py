@@ -67,10 +67,10 @@ def _statements(sql: str) -> list[str]:
 
 async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Applies what is not yet recorded; returns what it applied."""
-    conn = db.connection
-    await conn.execute(_CREATE_TABLE)
-    async with conn.execute(_SELECT_APPLIED) as cursor:
-        applied = {row[0] for row in await cursor.fetchall()}
+    async with db.read() as conn:
+        await conn.execute(_CREATE_TABLE)
+        async with conn.execute(_SELECT_APPLIED) as cursor:
+            applied = {row[0] for row in await cursor.fetchall()}
     done: list[Migration] = []
     for migration in discover(directory):
         if migration.version in applied:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row
 
 _COLUMNS = (
     "lead_id, asked_at, asked_language, every_days, attempts, due_at, last_sent_at,"

@@ -10,7 +10,7 @@ from typing import Any
 from bot.domain.payments import Payment, PaymentStatus, PlannedPayment, schedule_change
 from bot.domain.payments import next_unpaid as _earliest_unpaid
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, insert_returning_id
 
 _COLUMNS = (
     "id, lead_id, due_on, amount_minor, currency, label, status, claimed_at, paid_at,"
@@ -25,7 +25,7 @@ WHERE status = 'due' AND due_on <= ? AND overdue_rung < ?
 ORDER BY due_on, id
 """  # noqa: S608
 _DELETE_UNPAID = "DELETE FROM payments WHERE id = ? AND lead_id = ? AND status <> 'paid'"
-_NEXT_ID = "INSERT INTO payment_serial DEFAULT VALUES"
+_NEXT_ID = "INSERT INTO payment_serial DEFAULT VALUES RETURNING id"
 _FORGET_ID = "DELETE FROM payment_serial WHERE id = ?"  # the sequence keeps the high mark
 _INSERT = """
 INSERT INTO payments (id, lead_id, due_on, amount_minor, currency, label, status, created_at,
@@ -104,8 +104,7 @@ async def change_unpaid(
     for payment_id in delete:
         await tx.execute(_DELETE_UNPAID, (payment_id, lead_id))
     for payment in insert:
-        cursor = await tx.execute(_NEXT_ID)
-        new_id = cursor.lastrowid
+        new_id = await insert_returning_id(tx, _NEXT_ID, ())
         if new_id is None:
             raise RuntimeError("insert returned no id")
         await tx.execute(_FORGET_ID, (new_id,))

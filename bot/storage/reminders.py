@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from sqlite3 import Row
 
 from bot.domain.reminders import ReminderKind
 from bot.storage.codec import dump_time, load_time
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row
 
 
 class ReminderState(StrEnum):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from sqlite3 import Row
 
 from bot.domain.viewings import Site, SiteId
-from bot.storage.db import Connection
+from bot.storage.db import Connection, Row
 
 _COLUMNS = "id, code, name, address, latitude, longitude, timezone, capacity, active"
 _SELECT_ALL = f"SELECT {_COLUMNS} FROM sites ORDER BY id"  # noqa: S608

@@ -23,8 +23,8 @@ from bot.services.lead_commands import (
     StatusOutcome,
     StatusResult,
 )
-from bot.storage.db import Database
 from bot.storage.migrations import apply_migrations
+from bot.storage.sqlite import SQLiteDatabase
 from bot.web.api import SqliteIdempotencyStore, build_api
 from bot.web.api.idempotency import Begin, BeginOutcome
 
@@ -133,8 +133,8 @@ class Api:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "api.db")
+async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
+    database = SQLiteDatabase(tmp_path / "api.db")
     await database.connect()
     await apply_migrations(database)
     yield database
@@ -142,7 +142,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def make_api(db: Database) -> AsyncIterator[Callable[..., Awaitable[Api]]]:
+async def make_api(db: SQLiteDatabase) -> AsyncIterator[Callable[..., Awaitable[Api]]]:
     clients: list[TestClient[web.Request, web.Application]] = []
 
     async def make(**limits: Any) -> Api:
@@ -371,7 +371,7 @@ async def test_a_burst_is_429_until_the_bucket_refills(
     assert (await api.call("GET", "/leads/7")).status == 429
 
 
-async def test_a_repeated_key_replays_the_first_answer(api: Api, db: Database) -> None:
+async def test_a_repeated_key_replays_the_first_answer(api: Api, db: SQLiteDatabase) -> None:
     first = await api.post("/leads/7/messages", MESSAGE, key="order-1")
     # The same request in other words (key order, spacing) is the same request.
     same = json.dumps({"send_at": None, "text": MESSAGE["text"]}, indent=2).encode()
@@ -447,7 +447,7 @@ async def test_simultaneous_requests_with_one_key_run_once(api: Api) -> None:
     assert len({json.dumps(reply.body) for reply in replies if reply.status == 202}) == 1
 
 
-async def test_store_scopes_conflicts_and_expiry(db: Database) -> None:
+async def test_store_scopes_conflicts_and_expiry(db: SQLiteDatabase) -> None:
     store, later = SqliteIdempotencyStore(db), START + timedelta(hours=23)
     assert await store.begin("a", "k", "f1", START) == Begin(BeginOutcome.NEW)
     assert await store.begin("a", "k", "f1", START) == Begin(BeginOutcome.IN_PROGRESS)

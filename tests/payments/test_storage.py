@@ -11,15 +11,15 @@ import pytest
 
 from bot.domain.payments import PaymentStatus, PlannedPayment
 from bot.storage import payments
-from bot.storage.db import Database
 from bot.storage.migrations import apply_migrations
+from bot.storage.sqlite import SQLiteDatabase
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "payments.sqlite3")
+async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
+    database = SQLiteDatabase(tmp_path / "payments.sqlite3")
     await database.connect()
     await apply_migrations(database)
     async with database.transaction() as tx:
@@ -35,7 +35,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
-async def test_next_unpaid_and_replacing_keeps_what_was_paid(db: Database) -> None:
+async def test_next_unpaid_and_replacing_keeps_what_was_paid(db: SQLiteDatabase) -> None:
     first = PlannedPayment(date(2027, 1, 15), 100_00, "RUB", "first")
     second = PlannedPayment(date(2027, 2, 15), 200_00)
     async with db.transaction() as tx:

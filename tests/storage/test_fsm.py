@@ -8,9 +8,9 @@ from pathlib import Path
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.storage.db import Database
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
+from bot.storage.sqlite import SQLiteDatabase
 
 
 class Flow(StatesGroup):
@@ -22,8 +22,8 @@ class FixedClock:
         return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-async def _open(path: Path) -> tuple[Database, SQLiteStorage]:
-    db = Database(path)
+async def _open(path: Path) -> tuple[SQLiteDatabase, SQLiteStorage]:
+    db = SQLiteDatabase(path)
     await db.connect()
     await apply_migrations(db)
     return db, SQLiteStorage(db, FixedClock())

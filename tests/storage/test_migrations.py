@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations, discover
+from bot.storage.sqlite import SQLiteDatabase
 
 SNAPSHOT = Path(__file__).parent / "schema.sql"
 
 
-async def _schema(db: Database) -> str:
+async def _schema(db: SQLiteDatabase) -> str:
     query = (
         "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"
         " AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name"
@@ -24,7 +24,7 @@ async def _schema(db: Database) -> str:
 
 
 async def test_all_migrations_apply_to_an_empty_database(tmp_path: Path) -> None:
-    db = Database(tmp_path / "fresh.sqlite3")
+    db = SQLiteDatabase(tmp_path / "fresh.sqlite3")
     await db.connect()
     try:
         applied = await apply_migrations(db)
@@ -49,7 +49,7 @@ async def test_a_failing_migration_leaves_nothing_half_done(tmp_path: Path) -> N
     (migrations / "0002_bad.sql").write_text(
         "CREATE TABLE b (y INTEGER);\nINSERT INTO nowhere VALUES (1);\n"
     )
-    db = Database(tmp_path / "db.sqlite3")
+    db = SQLiteDatabase(tmp_path / "db.sqlite3")
     await db.connect()
     try:
         with pytest.raises(Exception, match="nowhere"):
@@ -72,7 +72,7 @@ def test_badly_named_migration_is_refused(tmp_path: Path) -> None:
 
 
 async def test_connection_pragmas(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
+    db = SQLiteDatabase(tmp_path / "db.sqlite3")
     await db.connect()
     try:
         for pragma, expected in (
