@@ -8,7 +8,6 @@ from datetime import timedelta
 import httpx
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -26,6 +25,7 @@ from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
 from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
+from bot.inline_filters import run_filters_inline
 from bot.integrations.caldav import CalDavClient
 from bot.integrations.sales_desk.factory import build_client
 from bot.middlewares.events import DrainEvents
@@ -54,6 +54,7 @@ from bot.storage import leads
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
 from bot.storage.sqlite import SQLiteDatabase
+from bot.telegram_session import BotSession
 from bot.trade_files import NO_SITES, dormant_deal, no_knowledge, trade_files
 from bot.views.consent import Operator
 from bot.views.sales_desk import DealWords, deal_words
@@ -103,9 +104,9 @@ async def build_application(
         await db.close()
         raise
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
         if settings.telegram_api_base
-        else AiohttpSession()
+        else BotSession()
     )
     bot = Bot(
         settings.bot_token.get_secret_value(),
@@ -338,6 +339,7 @@ async def build_application(
         manager.build_router(),
         prospect.build_router(),
     )
+    run_filters_inline(dispatcher)
     return Application(
         settings=settings,
         checklist=checklist,

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 import logging
 import math
 import resource
@@ -139,6 +140,13 @@ class BotFigures:
     requests: int
     requests_by_method: dict[str, int]
     violations: list[str]
+    commits: int | None = None  # units of work that wrote (None: the bot has no database)
+
+    @property
+    def api_calls(self) -> int:
+        """Requests that act on a chat: not the polling itself, nor getMe."""
+        polling = {"getUpdates", "getMe"}
+        return sum(n for m, n in self.requests_by_method.items() if m not in polling)
 
     @property
     def updates_per_s(self) -> float:
@@ -460,6 +468,7 @@ async def run_leadsieve(users: int, time_limit: float) -> tuple[BotFigures, list
             # No send limit: Telegram's ~30 messages/s would otherwise be the whole figure.
             app = await build_application(settings, send_rate_per_second=0)
             try:
+                commits_before = app.db.commits
                 figures, failures, finished = await _run_bot(
                     "leadsieve",
                     server,
@@ -469,6 +478,7 @@ async def run_leadsieve(users: int, time_limit: float) -> tuple[BotFigures, list
                     users,
                     time_limit,
                 )
+                figures = dataclasses.replace(figures, commits=app.db.commits - commits_before)
                 failures.extend(await _check_verdicts(app.db, finished))
             finally:
                 await app.close()
@@ -567,6 +577,10 @@ def _listed(title: str, items: list[str]) -> list[str]:
     return lines
 
 
+def _per_update(count: int | None, updates: int) -> str:
+    return "-" if count is None or not updates else f"{count / updates:.2f}"
+
+
 def format_report(result: BenchResult) -> str:
     echo, lead = result.echo, result.leadsieve
     rows: list[tuple[str, ...]] = [
@@ -595,6 +609,20 @@ def format_report(result: BenchResult) -> str:
     rows += [
         ("peak RSS so far, MiB", f"{echo.peak_rss_mib:.0f}", f"{lead.peak_rss_mib:.0f}", ""),
         ("requests by the bot", f"{echo.requests}", f"{lead.requests}", ""),
+        (
+            "Bot API calls per update",
+            _per_update(echo.api_calls, echo.updates),
+            _per_update(lead.api_calls, lead.updates),
+            "",
+        ),
+        (
+            "commits per update",
+            "-",
+            f"{lead.commits / lead.updates:.2f}"
+            if lead.commits is not None and lead.updates
+            else "-",
+            "",
+        ),
     ]
     steps: list[tuple[str, ...]] = [
         ("p50 by step, ms", "echo first", "leadsieve first", "echo done", "leadsieve done")

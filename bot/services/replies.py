@@ -136,11 +136,16 @@ class Plan:
             await self._sink(reply)
 
     def add(self, *replies: Reply) -> None:
-        self.replies.extend(replies)
+        for reply in replies:
+            joined = _joined(self.replies[-1], reply) if self.replies else None
+            if joined is None:
+                self.replies.append(reply)
+            else:
+                self.replies[-1] = joined
 
     def extend(self, turn: Turn) -> None:
         """Another use case's replies, after ours; its memory wins."""
-        self.replies.extend(turn.replies)
+        self.add(*turn.replies)
         self.memory = turn.memory
 
     def remember(self, **changes: Any) -> None:
@@ -148,3 +153,30 @@ class Plan:
 
     def turn(self) -> Turn:
         return Turn(self.memory, tuple(self.replies))
+
+
+# Telegram's limit on a message's text (counted after markup; the raw HTML is longer).
+_MAX_TEXT = 4096
+
+
+def _joined(previous: Reply, reply: Reply) -> Send | Ask | None:
+    """Two messages in a row to the same chat, at most one with buttons, as one message.
+
+    "Thank you for your consent!" and the first question read as one message anyway;
+    sent as one, the chat gets it at once and Telegram sees one request instead of two.
+    """
+    if not isinstance(previous, Send) or not isinstance(reply, Send | Ask):
+        return None
+    if reply.chat_id != previous.chat_id or previous.screen.alone or reply.screen.alone:
+        return None
+    if isinstance(reply, Ask) and reply.instead:
+        return None  # it edits an abandoned question in place: a notice has no place there
+    if previous.screen.markup is not None and (
+        isinstance(reply, Ask) or reply.screen.markup is not None
+    ):
+        return None
+    text = f"{previous.screen.text}\n\n{reply.screen.text}"
+    if len(text) > _MAX_TEXT:
+        return None
+    markup = previous.screen.markup or reply.screen.markup
+    return replace(reply, screen=replace(reply.screen, text=text, markup=markup))

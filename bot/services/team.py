@@ -19,6 +19,9 @@ from bot.storage.db import Database
 logger = logging.getLogger(__name__)
 
 INVITE_PREFIX = "mgr_"
+# How long a replica may go on treating a just-joined manager as a prospect (or a removed
+# one as a manager): the ids are re-read after this; this process's own changes at once.
+MEMBER_IDS_TTL = timedelta(seconds=5)
 MAX_NAME_LENGTH = 64
 
 
@@ -51,6 +54,23 @@ class Team:
         self._db = db
         self._clock = clock
         self._config = config
+        # Who is a manager is asked on every private update; prospects are nearly all of
+        # them, so the ids are kept and only a manager's own updates read the database.
+        self._member_ids: frozenset[int] | None = None
+        self._member_ids_at = self._clock.now()
+
+    def _forget_members(self) -> None:
+        self._member_ids = None
+
+    async def _is_member(self, telegram_user_id: int) -> bool:
+        now = self._clock.now()
+        if self._member_ids is None or not (
+            self._member_ids_at <= now < self._member_ids_at + MEMBER_IDS_TTL
+        ):
+            async with self._db.read() as conn:
+                self._member_ids = await managers.user_ids(conn)
+            self._member_ids_at = now
+        return telegram_user_id in self._member_ids
 
     async def sync_file(self, sites_file: SitesFile) -> None:
         """Makes the database match the sites file; listed managers are created or updated."""
@@ -102,6 +122,7 @@ class Team:
                     daily_cap=wanted.daily_cap,
                     weight=wanted.weight,
                 )
+        self._forget_members()
         logger.info(
             "sites file: %d sites, %d managers", len(sites_file.sites), len(sites_file.managers)
         )
@@ -140,10 +161,13 @@ class Team:
                 at=now,
             )
             await managers.use_invite(tx, code, manager.id, now)
+        self._forget_members()
         logger.info("manager %s joined with an invite", manager.id)
         return JoinResult.JOINED, manager
 
     async def by_user(self, telegram_user_id: int) -> Manager | None:
+        if not await self._is_member(telegram_user_id):
+            return None
         async with self._db.read() as conn:
             return await managers.by_user(conn, telegram_user_id)
 
@@ -191,7 +215,9 @@ class Team:
             await managers.update(tx, manager_id, at=now, **fields)
             if status is not ManagerStatus.ACTIVE:
                 await reminders.cancel_agendas(tx, manager_id, now)
-            return await managers.get(tx, manager_id)
+            updated = await managers.get(tx, manager_id)
+        self._forget_members()
+        return updated
 
     async def configure(self, manager_id: int, key: str, value: str) -> SettingError | None:
         """Staff sets a manager's site, covers, daily cap or weight."""

@@ -63,6 +63,8 @@ class Database(ABC):
     """A store: connect once, then run units of work; close at shutdown."""
 
     dialect: Dialect
+    # Units of work that wrote something (counted by each store), for the benchmarks.
+    commits: int = 0
 
     @abstractmethod
     async def connect(self) -> None: ...

@@ -21,6 +21,7 @@ _COLUMNS = (
     " caldav_error, assigned, last_assigned_at"
 )
 _SELECT = f"SELECT {_COLUMNS} FROM managers"  # noqa: S608
+_USER_IDS = "SELECT telegram_user_id FROM managers WHERE status <> 'removed'"
 _INSERT = """
 INSERT INTO managers (telegram_user_id, display_name, language, timezone, schedule, covers,
                       site_id, daily_cap, weight, status, feed_token, created_at, updated_at)
@@ -102,6 +103,12 @@ async def get(tx: Connection, manager_id: int) -> Manager | None:
 
 async def by_user(tx: Connection, telegram_user_id: int) -> Manager | None:
     return await _one(tx, "telegram_user_id = ? AND status <> 'removed'", (telegram_user_id,))
+
+
+async def user_ids(tx: Connection) -> frozenset[int]:
+    """The Telegram ids of everyone not removed."""
+    async with tx.execute(_USER_IDS) as cursor:
+        return frozenset(row[0] for row in await cursor.fetchall())
 
 
 async def by_feed_token(tx: Connection, token: str) -> Manager | None:

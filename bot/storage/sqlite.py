@@ -115,7 +115,10 @@ class SQLiteDatabase(Database):
     async def read(self) -> AsyncIterator[SQLiteConnection]:
         """The lock without BEGIN/COMMIT: a single statement commits on its own."""
         async with self._lock:
-            yield self.connection
+            conn = self.connection
+            changes = conn.raw.total_changes
+            yield conn
+            self.commits += conn.raw.total_changes != changes
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SQLiteConnection]:
@@ -129,3 +132,4 @@ class SQLiteDatabase(Database):
                 conn.raw.execute("ROLLBACK")
                 raise
             conn.raw.execute("COMMIT")
+            self.commits += 1

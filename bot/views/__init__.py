@@ -13,6 +13,9 @@ from bot.services.notifier import Markup
 class Screen:
     text: str
     markup: Markup | None = None
+    # A document of its own (a consent text, kept as it was read): never joined with the
+    # message before or after it.
+    alone: bool = False
 
     @property
     def inline(self) -> InlineKeyboardMarkup | None:

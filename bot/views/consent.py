@@ -50,7 +50,7 @@ def processing_screen(t: Translator, operator: Operator) -> Screen:
             [_button(t("consent.decline"), ConsentCb(agree=False).pack())],
         ]
     )
-    return Screen(consent_document(t, Purpose.PROCESSING, operator), keyboard)
+    return Screen(consent_document(t, Purpose.PROCESSING, operator), keyboard, alone=True)
 
 
 def transfer_screen(t: Translator, operator: Operator, processing_message_id: int) -> Screen:
@@ -63,7 +63,7 @@ def transfer_screen(t: Translator, operator: Operator, processing_message_id: in
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[[button("consent.agree", True)], [button("consent.decline", False)]]
     )
-    return Screen(consent_document(t, Purpose.CRM_TRANSFER, operator), keyboard)
+    return Screen(consent_document(t, Purpose.CRM_TRANSFER, operator), keyboard, alone=True)
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:

@@ -35,7 +35,7 @@ def consent_screen(t: Translator, lead_id: int, *, company: str, details: str) -
             [_button(t("nurture.consent.no"), NurtureAction.NO, lead_id)],
         ]
     )
-    return Screen(consent_text(t, company=company, details=details), markup)
+    return Screen(consent_text(t, company=company, details=details), markup, alone=True)
 
 
 def consent_given_text(t: Translator, due_at: datetime | None, zone: ZoneInfo) -> str:

@@ -26,10 +26,10 @@ async def test_a_typed_date_within_its_days(cars: Harness) -> None:
     await up_to_date(user)
     assert "напишите дату, например: 15.03 или 15 марта" in (user.last_text() or "")
     await user.send("15 марта")  # today is 22 November 2026; 60 days at most
-    assert "Слишком поздняя дата: не позже 21 января 2027\u202fг." in user.messages()[-2]
+    assert "Слишком поздняя дата: не позже 21 января 2027\u202fг." in (user.last_text() or "")
     assert "Ноябрь 2026" in labels(user)  # the calendar again
     await user.send("вчера")
-    assert "Не получилось понять дату" in user.messages()[-2]
+    assert "Не получилось понять дату" in (user.last_text() or "")
     await user.send("25.12")
     lead = await cars.lead()
     assert lead is not None and lead.answers["drive_date"] == "2026-12-25"
