@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 from datetime import date
@@ -20,6 +19,7 @@ from bot.domain.deal_file import DealFileError, load_deal, parse_people
 from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
+from bot.logs import configure_logging
 from bot.simulator.cli import simulate as run_simulator
 from bot.storage.db import Database
 from bot.storage.migrations import MigrationError, apply_migrations
@@ -92,12 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 stderr=sys.stderr,
             )
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        # httpx logs every request URL at INFO; CRM search URLs carry clients' phones.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        configure_logging(settings.log_level, settings.log_format)
         if args.command == "migrate":
             asyncio.run(_migrate(settings.database_path))
             return 0
