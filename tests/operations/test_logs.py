@@ -48,8 +48,9 @@ def test_a_record_is_one_line_of_json_with_its_fields() -> None:
 def test_an_exception_comes_with_its_traceback() -> None:
     stream = io.StringIO()
     logger = _logger(stream)
+    answers: dict[str, int] = {}
     try:
-        {}["missing"]
+        answers["missing"]
     except KeyError:
         logger.exception("delivery failed", extra={"lead_id": 3})
     [line] = stream.getvalue().splitlines()  # the traceback stays inside the one line
