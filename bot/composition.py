@@ -33,6 +33,7 @@ from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.metrics import TelegramMetrics, UpdateMetrics
+from bot.middlewares.proxy_errors import ProxyErrors
 from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
 from bot.services.availability import Availability
@@ -389,4 +390,6 @@ def _telegram_session(settings: Settings, metrics: Metrics) -> AiohttpSession:
     except RuntimeError as error:  # aiohttp-socks missing from the environment
         raise ConfigError(f"TELEGRAM_PROXY: {error}") from None
     session.middleware(TelegramMetrics(metrics))
+    if settings.telegram_proxy is not None:
+        session.middleware(ProxyErrors())  # inside the metrics: counted as an error
     return session
