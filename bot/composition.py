@@ -381,7 +381,9 @@ def _telegram_session(settings: Settings, metrics: Metrics) -> AiohttpSession:
     """The Bot API session: TELEGRAM_API_BASE (a local Bot API server), TELEGRAM_PROXY, and
     every call counted for /metrics."""
     api = (
-        TelegramAPIServer.from_base(settings.telegram_api_base)
+        TelegramAPIServer.from_base(
+            settings.telegram_api_base, is_local=settings.telegram_api_local
+        )
         if settings.telegram_api_base
         else PRODUCTION
     )

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     metrics_token: SecretStr | None = None
     telegram_proxy: str | None = None
+    # A Bot API server started with --local on this machine: files are read from its disk.
+    telegram_api_local: bool = False
     # Viewings
     # None: the sites.yaml next to the checklist, if any (bot/trade_files.py).
     sites_path: Path | None = None

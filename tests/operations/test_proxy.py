@@ -107,3 +107,15 @@ def test_a_proxy_address_it_cannot_use_is_one_clear_line(value: str, problem: st
 def test_usable_proxy_addresses_are_accepted(value: str) -> None:
     settings = load_settings(_env_file=None, bot_token=TOKEN, telegram_proxy=value)
     assert settings.telegram_proxy == (value or None)
+
+
+async def test_a_local_bot_api_server_is_asked_the_same_way_and_files_are_read_from_disk(
+    make_harness: Callable[..., Any], telegram: FakeTelegram
+) -> None:
+    harness: Harness = await make_harness(telegram_api_local=True)
+    api = harness.app.bot.session.api
+    assert api.is_local  # getFile's absolute file_path is read from disk, not downloaded
+    assert api.api_url(TOKEN, "getMe") == f"{telegram.base_url}/bot{TOKEN}/getMe"
+    prospect = harness.prospect(language_code="en")
+    await prospect.send("/start")
+    assert prospect.messages(), "the greeting never arrived"
