@@ -60,17 +60,20 @@ def backup(source: Path, target: Path, *, force: bool = False) -> BackupReport:
         raise BackupError(f"{target} already exists; add --force to replace it")
     if target.resolve() == source.resolve():
         raise BackupError(f"{target} is the database itself; choose another file")
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
     try:
-        _copy(source, partial)
-        pages, page_size, integrity = _check(partial)
-        partial.replace(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        try:
+            _copy(source, partial)
+            pages, page_size, integrity = _check(partial)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
     except sqlite3.Error as error:
         raise BackupError(f"{source}: {error}") from None
-    finally:
-        partial.unlink(missing_ok=True)
+    except OSError as error:  # no room, no permission: say where
+        raise BackupError(f"{target}: {error.strerror or error}") from None
     return BackupReport(source, target, pages, page_size, target.stat().st_size, integrity)
 
 

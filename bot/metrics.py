@@ -9,6 +9,8 @@ SELECTs just before each scrape (bot/storage/gauges.py), so they are never stale
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
@@ -26,7 +28,7 @@ _TELEGRAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.
 _DATABASE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
-class TelegramOutcome:
+class TelegramOutcome(StrEnum):
     OK = "ok"
     FLOOD = "flood"  # a 429 with retry_after
     ERROR = "error"  # any other refusal, or no answer at all
@@ -94,8 +96,8 @@ class Metrics:
         self.updates.labels(kind=kind).inc()
         self.update_seconds.labels(kind=kind).observe(seconds)
 
-    def observe_telegram(self, method: str, outcome: str, seconds: float) -> None:
-        self.telegram_requests.labels(method=method, outcome=outcome).inc()
+    def observe_telegram(self, method: str, outcome: TelegramOutcome, seconds: float) -> None:
+        self.telegram_requests.labels(method=method, outcome=outcome.value).inc()
         self.telegram_seconds.labels(method=method).observe(seconds)
 
     def observe_database(self, seconds: float) -> None:

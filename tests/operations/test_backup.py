@@ -130,3 +130,13 @@ def test_postgres_is_backed_up_with_pg_dump(
     err = capsys.readouterr().err
     assert "pg_dump" in err and "secret" not in err
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_a_folder_it_cannot_write_is_a_clear_error(tmp_path: Path) -> None:
+    source = tmp_path / "leadsieve.sqlite3"
+    with contextlib.closing(sqlite3.connect(source)) as db:
+        db.execute("CREATE TABLE leads (id INTEGER PRIMARY KEY)")
+    blocker = tmp_path / "backups"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(BackupError, match=f"{blocker}/copy.sqlite3: "):
+        backup(source, blocker / "copy.sqlite3")
