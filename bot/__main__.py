@@ -1,17 +1,20 @@
-"""python -m bot [run | migrate | check-checklist [PATH] | check-knowledge [PATH] |
-check-deal [PATH] | simulate FILE [--lang LANG] [--answers FILE] [--today DATE]]"""
+"""python -m bot [run | migrate | backup FILE [--force] | check-checklist [PATH] |
+check-knowledge [PATH] | check-deal [PATH] |
+simulate FILE [--lang LANG] [--answers FILE] [--today DATE]]"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 from datetime import date
 from pathlib import Path
 
+from bot.backup import BackupError, Where
+from bot.backup import backup as backup_database
+from bot.backup import describe as describe_backup
 from bot.composition import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError
@@ -20,6 +23,7 @@ from bot.domain.deal_file import DealFileError, load_deal, parse_people
 from bot.domain.knowledge_file import KnowledgeError, load_knowledge
 from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
+from bot.logs import configure_logging
 from bot.simulator.cli import simulate as run_simulator
 from bot.storage.migrations import MigrationError, apply_migrations
 from bot.storage.sqlite import SQLiteDatabase
@@ -34,6 +38,7 @@ _STARTUP_ERRORS = (
     MigrationError,
     KnowledgeError,
     DealFileError,
+    BackupError,
 )
 
 
@@ -42,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("migrate", help="apply database migrations and exit")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to FILE, safely while the bot runs"
+    )
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     check = commands.add_parser("check-checklist", help="validate a checklist file and exit")
     check.add_argument(
         "path", nargs="?", type=Path, help="default: CHECKLIST_PATH or the bundled one"
@@ -81,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check_knowledge(args.path)
         if args.command == "check-deal":
             return _check_deal(args.path)
+        if args.command == "backup":
+            return _backup(args.file, force=args.force)
         if args.command == "simulate":
             return run_simulator(
                 args.path,
@@ -92,12 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 stderr=sys.stderr,
             )
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        # httpx logs every request URL at INFO; CRM search URLs carry clients' phones.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        configure_logging(settings.log_level, settings.log_format)
         if args.command == "migrate":
             asyncio.run(_migrate(settings.database_path))
             return 0
@@ -107,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     except _STARTUP_ERRORS as error:
         sys.stderr.write(f"leadsieve: {error}\n")
         return EXIT_CONFIG
+
+
+def _backup(file: Path, *, force: bool) -> int:
+    # Needs no token: DATABASE_PATH (or DATABASE_URL) is all it reads.
+    report = backup_database(Where().sqlite_path(), file, force=force)
+    sys.stdout.write(describe_backup(report))
+    return 0 if report.integrity == "ok" else 1
 
 
 def _check_checklist(path: Path | None) -> int:

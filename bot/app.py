@@ -21,6 +21,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.checklist import Checklist
 from bot.i18n import Translations
 from bot.jobs import build_scheduler
+from bot.metrics import Metrics
 from bot.middlewares.inflight import InFlight
 from bot.payment_wiring import Payments
 from bot.services.answering import Answering
@@ -101,6 +102,7 @@ class Application:
     privacy: PrivacyDesk
     deal: DealDesk
     deal_timers: DealTimers
+    metrics: Metrics
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)

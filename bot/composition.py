@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
@@ -28,9 +28,12 @@ from bot.i18n import Translations
 from bot.inline_filters import run_filters_inline
 from bot.integrations.caldav import CalDavClient
 from bot.integrations.sales_desk.factory import build_client
+from bot.metrics import Metrics
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.middlewares.metrics import TelegramMetrics, UpdateMetrics
+from bot.middlewares.proxy_errors import ProxyErrors
 from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
 from bot.services.availability import Availability
@@ -96,6 +99,8 @@ async def build_application(
     )
     deal_file = None if files.deal is None else load_deal(files.deal, settings.deal_people)
     translations = Translations(settings.default_language)
+    metrics = Metrics()
+    session = _telegram_session(settings, metrics)
     db = SQLiteDatabase(settings.database_path)
     await db.connect()
     try:
@@ -103,11 +108,6 @@ async def build_application(
     except Exception:
         await db.close()
         raise
-    session = (
-        BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-        if settings.telegram_api_base
-        else BotSession()
-    )
     bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -325,6 +325,8 @@ async def build_application(
         privacy=care.privacy,
         deal_card=care.deal.card,
     )
+    # First, so the time it measures includes the other middlewares.
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
     dispatcher.update.outer_middleware(desk.last_update)
@@ -373,4 +375,25 @@ async def build_application(
         privacy=care.privacy,
         deal=care.deal.desk,
         deal_timers=care.deal.timers,
+        metrics=metrics,
     )
+
+
+def _telegram_session(settings: Settings, metrics: Metrics) -> BotSession:
+    """The Bot API session: TELEGRAM_API_BASE (a local Bot API server), TELEGRAM_PROXY, and
+    every call counted for /metrics."""
+    api = (
+        TelegramAPIServer.from_base(
+            settings.telegram_api_base, is_local=settings.telegram_api_local
+        )
+        if settings.telegram_api_base
+        else PRODUCTION
+    )
+    try:
+        session = BotSession(api=api, proxy=settings.telegram_proxy)
+    except RuntimeError as error:  # aiohttp-socks missing from the environment
+        raise ConfigError(f"TELEGRAM_PROXY: {error}") from None
+    session.middleware(TelegramMetrics(metrics))
+    if settings.telegram_proxy is not None:
+        session.middleware(ProxyErrors())  # inside the metrics: counted as an error
+    return session

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
     privacy_policy_url: str | None = None
     consent_version: str = "1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Operations: one JSON object per log line; /metrics behind a bearer token; a proxy to
+    # reach Telegram through (socks5://user:pass@host:1080, http://host:3128).
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: SecretStr | None = None
+    telegram_proxy: str | None = None
+    # A Bot API server started with --local on this machine: files are read from its disk.
+    telegram_api_local: bool = False
     # Viewings
     # None: the sites.yaml next to the checklist, if any (bot/trade_files.py).
     sites_path: Path | None = None
@@ -258,6 +266,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
 
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return check_proxy_url(value.strip())
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -280,6 +295,29 @@ class Settings(BaseSettings):
     @property
     def quiet(self) -> QuietHours:
         return parse_quiet_hours(self.quiet_hours)
+
+
+# What aiogram's session can go through (it uses aiohttp-socks): HTTP CONNECT and SOCKS.
+PROXY_SCHEMES = ("http", "socks5", "socks4")
+
+
+def check_proxy_url(value: str) -> str:
+    """The URL if a proxy can be reached with it; else ValueError saying what is wrong."""
+    parts = urlsplit(value)
+    if parts.scheme not in PROXY_SCHEMES:
+        raise ValueError(
+            f"scheme {parts.scheme + '://' if parts.scheme else '(none)'} is not supported"
+            f" (use {', '.join(s + '://' for s in PROXY_SCHEMES)}host:port)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None:
+        raise ValueError("needs a host and a port, like socks5://user:password@host:1080")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("is a proxy address: scheme://[user:password@]host:port, nothing after")
+    return value
 
 
 def _comma_list(text: str) -> tuple[str, ...]:

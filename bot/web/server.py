@@ -1,18 +1,25 @@
-"""The bot's own HTTP server: health check, calendar feeds, the sales desk's API (with
-API_TOKEN) and, in webhook mode, Telegram's webhook."""
+"""The bot's own HTTP server: health check, Prometheus metrics, calendar feeds, the sales
+desk's API (with API_TOKEN) and, in webhook mode, Telegram's webhook."""
 
 from __future__ import annotations
 
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
+from aiohttp import hdrs, web
 
+from bot.metrics import CONTENT_TYPE
+from bot.storage import gauges
 from bot.web.api import SqliteIdempotencyStore, build_api
 from bot.web.api.deal_routes import DEAL_DESK
 
 if TYPE_CHECKING:
     from bot.app import Application
+
+logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 API_PREFIX = "/api/v1"
@@ -40,6 +47,7 @@ def build_web_app(app: Application) -> web.Application:
         )
 
     web_app.router.add_get("/health", health)
+    web_app.router.add_get("/metrics", _metrics_route(app))
     web_app.router.add_get("/calendar/{token}.ics", calendar_feed)
     if app.settings.api_token is not None and app.settings.api_token.get_secret_value():
         api = build_api(
@@ -58,3 +66,32 @@ def build_web_app(app: Application) -> web.Application:
             secret_token=secret.get_secret_value() if secret else None,
         ).register(web_app, path=WEBHOOK_PATH)
     return web_app
+
+
+def _metrics_route(app: Application) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """/metrics: open like /health, or behind `Authorization: Bearer METRICS_TOKEN`."""
+    secret = app.settings.metrics_token
+    token = secret.get_secret_value().encode() if secret and secret.get_secret_value() else None
+    if token is None and app.settings.webhook_url:
+        # In webhook mode the port is usually reachable from outside, through a proxy.
+        logger.warning(
+            "/metrics is open to whoever reaches the web server; set METRICS_TOKEN, or keep"
+            " /metrics off the public proxy"
+        )
+
+    async def metrics(request: web.Request) -> web.Response:
+        if token is not None:
+            presented = request.headers.get(hdrs.AUTHORIZATION, "")
+            scheme, _, value = presented.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                value.strip().encode(errors="replace"), token
+            ):
+                raise web.HTTPUnauthorized(
+                    headers={hdrs.WWW_AUTHENTICATE: 'Bearer realm="leadsieve metrics"'}
+                )
+        async with app.db.transaction() as tx:
+            snapshot = await gauges.read(tx, app.clock.now())
+        app.metrics.set_snapshot(snapshot)
+        return web.Response(body=app.metrics.render(), headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
+
+    return metrics
