@@ -102,6 +102,7 @@ async def build_application(
     metrics = Metrics()
     session = _telegram_session(settings, metrics)
     db = SQLiteDatabase(settings.database_path)
+    db.observe = metrics.observe_database
     await db.connect()
     try:
         await apply_migrations(db)

@@ -9,7 +9,7 @@ differ. A `Database` hands out connections: `transaction()` for a unit of work,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
@@ -65,6 +65,8 @@ class Database(ABC):
     dialect: Dialect
     # Units of work that wrote something (counted by each store), for the benchmarks.
     commits: int = 0
+    # Told the seconds each unit of work held the database (for /metrics), if set.
+    observe: Callable[[float], None] | None = None
 
     @abstractmethod
     async def connect(self) -> None: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -116,20 +117,30 @@ class SQLiteDatabase(Database):
         """The lock without BEGIN/COMMIT: a single statement commits on its own."""
         async with self._lock:
             conn = self.connection
-            changes = conn.raw.total_changes
-            yield conn
-            self.commits += conn.raw.total_changes != changes
+            changes, began = conn.raw.total_changes, time.perf_counter()
+            try:
+                yield conn
+            finally:
+                self.commits += conn.raw.total_changes != changes
+                self._held(began)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SQLiteConnection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
         async with self._lock:
             conn = self.connection
+            began = time.perf_counter()
             conn.raw.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
                 conn.raw.execute("ROLLBACK")
+                self._held(began)
                 raise
             conn.raw.execute("COMMIT")
             self.commits += 1
+            self._held(began)
+
+    def _held(self, began: float) -> None:
+        if self.observe is not None:
+            self.observe(time.perf_counter() - began)

@@ -45,6 +45,8 @@ async def test_a_journey_is_counted_update_by_update_and_call_by_call(
     calls = "leadsieve_telegram_requests_total"
     assert value(samples, calls, method="answerCallbackQuery", outcome="ok") == answered
     assert value(samples, calls, method="sendMessage", outcome="flood") == 0
+    # Each unit of work timed: at least one per answer that was saved.
+    assert value(samples, "leadsieve_db_seconds_count") >= kinds["callback_query"]
 
 
 async def test_a_429_is_counted_as_flood(make_harness: Callable[..., Any]) -> None:
