@@ -11,7 +11,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.app import SALES_DESK_TIMEOUT_SECONDS, Application
@@ -28,6 +27,7 @@ from bot.handlers import errors, manager, prospect, staff
 from bot.i18n import Translations
 from bot.integrations.caldav import CalDavClient
 from bot.integrations.sales_desk.factory import build_client
+from bot.isolation import BoundedEventIsolation
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
@@ -295,7 +295,7 @@ async def build_application(
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=fsm,
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=BoundedEventIsolation(),
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
         conversation=conversation,
