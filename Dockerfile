@@ -1,4 +1,17 @@
 # leadsieve: docker build -t leadsieve . && docker run -e BOT_TOKEN=... -v leadsieve-data:/data leadsieve
+FROM python:3.11-slim AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+# What a build reads (tests/packaging/venvs.py lists the same).
+COPY pyproject.toml setup.py README.md ./
+COPY bot ./bot
+COPY locales ./locales
+COPY migrations ./migrations
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,15 +22,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_HOST=0.0.0.0 \
     WEB_PORT=8080
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY bot ./bot
-COPY locales ./locales
-COPY migrations ./migrations
-RUN pip install . \
-    && useradd --system --uid 10001 --home-dir /app leadsieve \
+# Only the installed package: it carries its migrations, catalogs and bundled checklists,
+# so no source tree is needed (or used) at run time.
+COPY --from=build /wheels /wheels
+RUN pip install /wheels/*.whl \
+    && rm -rf /wheels \
+    && useradd --system --uid 10001 --home-dir /app --create-home leadsieve \
     && mkdir -p /data && chown leadsieve /data
 
+WORKDIR /app
 USER leadsieve
 VOLUME ["/data"]
 EXPOSE 8080

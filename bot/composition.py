@@ -10,7 +10,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.app import SALES_DESK_TIMEOUT_SECONDS, Application
@@ -28,6 +27,7 @@ from bot.i18n import Translations
 from bot.inline_filters import run_filters_inline
 from bot.integrations.caldav import CalDavClient
 from bot.integrations.sales_desk.factory import build_client
+from bot.isolation import BoundedEventIsolation
 from bot.metrics import Metrics
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
@@ -297,7 +297,7 @@ async def build_application(
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=fsm,
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=BoundedEventIsolation(),
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
         conversation=conversation,

@@ -14,7 +14,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
+from bot.resources import locales_dir
+
+LOCALES_DIR = locales_dir()
 DOMAIN = "bot"
 
 
@@ -51,6 +53,8 @@ class Translations:
     """All catalogs; picks one by language, falling back to the default."""
 
     def __init__(self, default_language: str, locales_dir: Path = LOCALES_DIR) -> None:
+        if not locales_dir.is_dir():
+            raise CatalogError(f"{locales_dir}: the catalogs folder is missing")
         self._translators: dict[str, Translator] = {}
         for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             language = po_path.parents[1].name

@@ -8,11 +8,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.resources import migrations_dir
 from bot.storage.db import Database
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = migrations_dir()
 _NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 _CREATE_TABLE = """
@@ -27,7 +28,8 @@ _RECORD = "INSERT INTO schema_migrations (version, name) VALUES (?, ?)"
 
 
 class MigrationError(Exception):
-    """A migration file is misnamed, duplicated or malformed."""
+    """The migrations folder is missing or empty, or a file is misnamed, duplicated or
+    malformed."""
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,17 @@ class Migration:
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    # An empty schema would fail later and far away ("no such table"): say it here.
+    if not directory.is_dir():
+        raise MigrationError(f"{directory}: the migrations folder is missing")
     found: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         match = _NAME_RE.match(path.name)
         if not match:
             raise MigrationError(f"{path}: name must look like 0001_description.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path))
+    if not found:
+        raise MigrationError(f"{directory}: the migrations folder has no .sql files")
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise MigrationError(f"{directory}: two migrations share a number")
@@ -67,12 +74,13 @@ def _statements(sql: str) -> list[str]:
 
 async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Applies what is not yet recorded; returns what it applied."""
+    migrations = discover(directory)  # a missing folder fails before the database is touched
     async with db.read() as conn:
         await conn.execute(_CREATE_TABLE)
         async with conn.execute(_SELECT_APPLIED) as cursor:
             applied = {row[0] for row in await cursor.fetchall()}
     done: list[Migration] = []
-    for migration in discover(directory):
+    for migration in migrations:
         if migration.version in applied:
             continue
         statements = _statements(migration.path.read_text(encoding="utf-8"))
