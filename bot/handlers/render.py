@@ -79,6 +79,8 @@ class Chat:
         self._where = where
         self._state = state
         self._data: dict[str, Any] = {}
+        # As stored when the update came: what did not change is not written again.
+        self._stored: tuple[str | None, dict[str, Any]] = (None, {})
         self._toasted = False
         self.memory = Memory()
 
@@ -87,7 +89,9 @@ class Chat:
         chat = cls(notifier, where, state)
         if state is not None:
             chat._data = await state.get_data()
-            chat.memory = _memory(await state.get_state(), chat._data)
+            stored_state = await state.get_state()
+            chat._stored = (stored_state, dict(chat._data))
+            chat.memory = _memory(stored_state, chat._data)
         return chat
 
     async def do(self, reply: Reply) -> None:
@@ -142,7 +146,7 @@ class Chat:
         for reply in turn.replies:
             await self.do(reply)
         if self._state is not None:
-            await _save(self._state, turn.memory, self._data.get(_ASKED))
+            await _save(self._state, turn.memory, self._data.get(_ASKED), self._stored)
 
 
 async def carry_out(
@@ -172,21 +176,31 @@ async def _replace(notifier: Notifier, where: Where, reply: Replace) -> None:
     await notifier.send(where.chat_id, screen.text, markup=screen.markup)
 
 
-async def _save(state: FSMContext, memory: Memory, asked: int | None) -> None:
+async def _save(
+    state: FSMContext,
+    memory: Memory,
+    asked: int | None,
+    stored: tuple[str | None, dict[str, Any]],
+) -> None:
+    """Writes what changed (each write is a statement, or a round trip to Redis)."""
+    stored_state, stored_data = stored
     if memory == Memory():
-        await state.clear()
+        if stored_state is not None or stored_data:
+            await state.clear()
         return
-    await state.set_state(None if memory.stage is None else _STATES[memory.stage])
-    await state.set_data(
-        {
-            key: value
-            for key, value in {
-                "lang": memory.language,
-                "source": memory.source,
-                "q": memory.question,
-                "sel": {qid: list(ids) for qid, ids in memory.selection.items()},
-                _ASKED: asked,
-            }.items()
-            if value not in (None, {})
-        }
-    )
+    new_state = None if memory.stage is None else _STATES[memory.stage].state
+    if new_state != stored_state:
+        await state.set_state(new_state)
+    data = {
+        key: value
+        for key, value in {
+            "lang": memory.language,
+            "source": memory.source,
+            "q": memory.question,
+            "sel": {qid: list(ids) for qid, ids in memory.selection.items()},
+            _ASKED: asked,
+        }.items()
+        if value not in (None, {})
+    }
+    if data != stored_data:
+        await state.set_data(data)
