@@ -34,18 +34,20 @@ async def act(
     action: Awaitable[Any],
     expect: str = "",
     *,
-    method: str = "sendMessage",
+    method: str | None = None,
     timeout: float = 15.0,
 ) -> str:
-    """Does one thing as the prospect and waits until the bot sends a text containing `expect`.
+    """Does one thing as the prospect and waits until the bot shows a text containing
+    `expect` (sent, or edited into the pressed question: by default either).
 
     With polling the bot answers in its own time, and one action may bring several
     messages: waiting for the expected one keeps the next action from racing it.
     """
+    methods = {"sendMessage", "editMessageText"} if method is None else {method}
     mark = user.mark()
     await action
     request = await user.server.wait_for(
-        lambda r: r.ok and r.method == method and expect in str(r.params.get("text", "")),
+        lambda r: r.ok and r.method in methods and expect in str(r.params.get("text", "")),
         timeout,
         after=mark,
         chat_id=user.chat_id,

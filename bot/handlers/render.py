@@ -49,6 +49,10 @@ _STATES: dict[Stage, State] = {
 }
 _STAGES = {state.state: stage for stage, state in _STATES.items()}
 _ASKED = "msg"  # the message of the question asked last, to mark it answered
+# The answers shown above the question in that message, oldest first (see `_answer_in_place`).
+_RECAP = "rc"
+# Telegram's limit on a message's text (counted after markup; the raw HTML is longer).
+_MAX_TEXT = 4096
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class Chat:
         # As stored when the update came: what did not change is not written again.
         self._stored: tuple[str | None, dict[str, Any]] = (None, {})
         self._toasted = False
+        # An answer pressed on the asked message, held to go out with the next question.
+        self._held_mark: str | None = None
         self.memory = Memory()
 
     @classmethod
@@ -95,6 +101,12 @@ class Chat:
         return chat
 
     async def do(self, reply: Reply) -> None:
+        if self._held_mark is not None:
+            if isinstance(reply, Ask) and await self._answer_in_place(self._held_mark, reply):
+                self._held_mark = None
+                return
+            await self._mark(self._held_mark)
+            self._held_mark = None
         notifier, where = self._notifier, self._where
         if isinstance(reply, Toast):
             if where.query_id is not None and not self._toasted:
@@ -107,10 +119,10 @@ class Chat:
         elif isinstance(reply, Replace):
             await _replace(notifier, where, reply)
         elif isinstance(reply, MarkAnswered):
-            target = where.message_id if where.query_id is not None else self._data.get(_ASKED)
-            if target is not None:
-                await notifier.edit(where.chat_id, target, reply.text)
-            self._data[_ASKED] = None
+            if where.query_id is not None:
+                self._held_mark = reply.text  # the next question may take its place
+            else:
+                await self._mark(reply.text)
         elif isinstance(reply, Keyboard):
             if where.message_id is not None:
                 await notifier.edit_markup(where.chat_id, where.message_id, reply.markup)
@@ -123,6 +135,49 @@ class Chat:
                 reply.chat_id, reply.filename, reply.data, caption=reply.caption
             )
 
+    def _recap(self, message_id: int | None) -> list[str]:
+        """The answers shown above the question in `message_id`, if it is the asked one."""
+        if message_id is None or message_id != self._data.get(_ASKED):
+            return []
+        return list(self._data.get(_RECAP) or [])
+
+    async def _mark(self, text: str) -> None:
+        """The answered question's message says the answer, under those given before in it."""
+        where = self._where
+        target = where.message_id if where.query_id is not None else self._data.get(_ASKED)
+        if target is not None:
+            shown = "\n\n".join([*self._recap(target), text])
+            await self._notifier.edit(where.chat_id, target, shown)
+        self._data[_ASKED] = None
+        self._data[_RECAP] = None
+
+    async def _answer_in_place(self, mark: str, reply: Ask) -> bool:
+        """A pressed answer and the next question, as one edit of the pressed message.
+
+        The message keeps every answer given in it above the new question, so the chat
+        reads as before, with one request to Telegram instead of two. Only while the
+        message is the newest in the chat (else the question goes to the bottom, where the
+        prospect looks) and the question needs no reply keyboard (only a new message can
+        carry one), and not past Telegram's length limit.
+        """
+        where, screen = self._where, reply.screen
+        if (
+            where.message_id is None
+            or reply.chat_id != where.chat_id
+            or reply.instead
+            or screen.inline is not screen.markup
+            or not self._notifier.is_newest(where.chat_id, where.message_id)
+        ):
+            return False
+        answers = [*self._recap(where.message_id), mark]
+        text = "\n\n".join([*answers, screen.text])
+        if len(text) > _MAX_TEXT or not await self._notifier.edit(
+            where.chat_id, where.message_id, text, markup=screen.inline
+        ):
+            return False
+        self._data[_ASKED], self._data[_RECAP] = where.message_id, answers
+        return True
+
     async def _ask(self, reply: Ask) -> int | None:
         """The question's message id: the abandoned one edited into it where it can be
         (a press, and no reply keyboard to show), else deleted and the question sent."""
@@ -131,13 +186,18 @@ class Chat:
             abandoned = where.message_id if where.query_id is not None else self._data.get(_ASKED)
             if abandoned is not None:
                 editable = where.query_id is not None and screen.inline is screen.markup
+                # Back: the answer to the question asked again leaves the message's recap.
+                answers = self._recap(abandoned)[:-1]
+                text = "\n\n".join([*answers, screen.text])
                 if editable and await notifier.edit(
-                    where.chat_id, abandoned, screen.text, markup=screen.inline
+                    where.chat_id, abandoned, text, markup=screen.inline
                 ):
+                    self._data[_RECAP] = answers
                     return int(abandoned)
                 # Too old to edit or delete (Telegram refuses after 48 h): it stays, and
                 # the question is sent below anyway.
                 await notifier.delete(where.chat_id, abandoned)
+        self._data[_RECAP] = None
         sent = await notifier.send(reply.chat_id, screen.text, markup=screen.markup)
         return None if sent is None else sent.message_id
 
@@ -145,8 +205,13 @@ class Chat:
         """The rest of the replies, in order; then the memory, when the chat has one."""
         for reply in turn.replies:
             await self.do(reply)
+        if self._held_mark is not None:
+            await self._mark(self._held_mark)
+            self._held_mark = None
         if self._state is not None:
-            await _save(self._state, turn.memory, self._data.get(_ASKED), self._stored)
+            asked = self._data.get(_ASKED)
+            recap = (self._data.get(_RECAP) or None) if asked is not None else None
+            await _save(self._state, turn.memory, asked, recap, self._stored)
 
 
 async def carry_out(
@@ -180,6 +245,7 @@ async def _save(
     state: FSMContext,
     memory: Memory,
     asked: int | None,
+    recap: list[str] | None,
     stored: tuple[str | None, dict[str, Any]],
 ) -> None:
     """Writes what changed (each write is a statement, or a round trip to Redis)."""
@@ -199,6 +265,7 @@ async def _save(
             "q": memory.question,
             "sel": {qid: list(ids) for qid, ids in memory.selection.items()},
             _ASKED: asked,
+            _RECAP: recap,
         }.items()
         if value not in (None, {})
     }

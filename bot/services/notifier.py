@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -61,6 +62,8 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | Forc
 Sleep = Callable[[float], Awaitable[None]]
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Chats whose newest message is remembered (a few ints each).
+NEWEST_KEPT = 20_000
 
 
 # Refusals that mean "nothing to do": a double click, a button answered after a restart,
@@ -131,6 +134,23 @@ class Notifier:
         self._queue = SendQueue(limits, sleep=sleep)
         self._max_attempts = max_attempts
         self._sleep = sleep
+        # The newest message this process put in each chat (bounded; lost at a restart).
+        self._newest: OrderedDict[int, int] = OrderedDict()
+
+    def is_newest(self, chat_id: int, message_id: int) -> bool:
+        """Whether no message this process knows of came after `message_id` in the chat
+        (a question can then change in place and still be at the bottom of the chat)."""
+        newest = self._newest.get(chat_id)
+        return newest is None or message_id >= newest
+
+    def _noted(self, lane: int | None, value: object) -> None:
+        message_id = getattr(value, "message_id", None)
+        if lane is None or not isinstance(message_id, int):
+            return
+        self._newest[lane] = max(message_id, self._newest.get(lane, 0))
+        self._newest.move_to_end(lane)
+        if len(self._newest) > NEWEST_KEPT:
+            self._newest.popitem(last=False)
 
     async def send(
         self,
@@ -317,6 +337,7 @@ class Notifier:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 value: T = await self._once(method, lane, priority, counted=counted)
+                self._noted(lane, value)
                 return Sent(Delivery.DONE, value)
             except TelegramRetryAfter as error:
                 pause = pause_for(error.retry_after)
