@@ -11,7 +11,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.app import SALES_DESK_TIMEOUT_SECONDS, Application
@@ -31,6 +30,7 @@ from bot.integrations.sales_desk.factory import build_client
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.scale_wiring import build_scale_out
 from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
 from bot.services.availability import Availability
@@ -43,7 +43,7 @@ from bot.services.event_pipe import EventPipe
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
-from bot.services.notifier import Notifier
+from bot.services.notifier import Notifier, limits_for_rate
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
@@ -51,7 +51,6 @@ from bot.services.standing import Standing
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
-from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
 from bot.storage.sqlite import SQLiteDatabase
 from bot.trade_files import NO_SITES, dormant_deal, no_knowledge, trade_files
@@ -112,6 +111,12 @@ async def build_application(
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    try:
+        scale = await build_scale_out(settings, db, clock, bot.id)
+    except ConfigError:
+        await bot.session.close()
+        await db.close()
+        raise
 
     async def on_blocked(chat_id: int) -> None:
         async with db.transaction() as tx:
@@ -120,7 +125,10 @@ async def build_application(
 
     # send_limits (when given) replaces the rate: tests relax Telegram's limits or scale them.
     notifier = Notifier(
-        bot, on_blocked=on_blocked, rate_per_second=send_rate_per_second, limits=send_limits
+        bot,
+        on_blocked=on_blocked,
+        limits=scale.limits(send_limits or limits_for_rate(send_rate_per_second)),
+        shared=scale.slots,
     )
     staff_t = translations.get(settings.default_language)
     staff_desk = StaffDesk(
@@ -274,7 +282,7 @@ async def build_application(
     pipe.register(
         "answer_media", AnswerMedia(db, checklist, staff_t, wake=desk.relay.delivery.wake)
     )
-    fsm = SQLiteStorage(db, clock)
+    fsm = scale.conversations
     care = build_after_viewing(
         settings,
         deal_file or dormant_deal(),
@@ -295,7 +303,7 @@ async def build_application(
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=fsm,
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=scale.isolation,
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
         conversation=conversation,

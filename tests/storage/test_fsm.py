@@ -8,7 +8,7 @@ from pathlib import Path
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.storage.fsm import SQLiteStorage
+from bot.storage.fsm import DatabaseStorage
 from bot.storage.migrations import apply_migrations
 from bot.storage.sqlite import SQLiteDatabase
 
@@ -22,11 +22,11 @@ class FixedClock:
         return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-async def _open(path: Path) -> tuple[SQLiteDatabase, SQLiteStorage]:
+async def _open(path: Path) -> tuple[SQLiteDatabase, DatabaseStorage]:
     db = SQLiteDatabase(path)
     await db.connect()
     await apply_migrations(db)
-    return db, SQLiteStorage(db, FixedClock())
+    return db, DatabaseStorage(db, FixedClock())
 
 
 async def test_state_and_data_survive_a_restart(tmp_path: Path) -> None:
