@@ -30,6 +30,7 @@ from bot.integrations.sales_desk.factory import build_client
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
+from bot.middlewares.once import HandleOnce
 from bot.scale_wiring import build_scale_out
 from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
@@ -334,6 +335,8 @@ async def build_application(
     )
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
+    once = HandleOnce(db, clock)
+    dispatcher.update.outer_middleware(once)
     dispatcher.update.outer_middleware(desk.last_update)
     logging.getLogger().addHandler(desk.error_count)
     dispatcher.update.outer_middleware(DrainEvents(pipe))
@@ -379,4 +382,5 @@ async def build_application(
         privacy=care.privacy,
         deal=care.deal.desk,
         deal_timers=care.deal.timers,
+        once=once,
     )
