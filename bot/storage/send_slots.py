@@ -23,8 +23,9 @@ from bot.domain.send_policy import Window
 from bot.services.send_queue import Slot
 
 # KEYS: the chat's log, the bot's log. ARGV: now in ms ('' = the server's clock),
-# the chat's count and window in ms, the bot's count and window in ms, the grant's name.
-# A count of 0 means "no limit" for that log. Returns {wait_ms, 0 | 1 chat | 2 overall}.
+# the chat's count and window in ms, the bot's count and window in ms, the grant's name,
+# how long an idle log is kept (ms). A count of 0 means "no limit" for that log.
+# Returns {wait_ms, 0 | 1 chat | 2 overall}.
 _TAKE = """
 local now = tonumber(ARGV[1])
 if not now then
@@ -47,11 +48,11 @@ local all_wait = wait(KEYS[2], all_count, all_window)
 if all_wait > 0 then return {all_wait, 2} end
 if chat_count > 0 then
   redis.call('ZADD', KEYS[1], now, ARGV[6])
-  redis.call('PEXPIRE', KEYS[1], chat_window)
+  redis.call('PEXPIRE', KEYS[1], chat_window + tonumber(ARGV[7]))
 end
 if all_count > 0 then
   redis.call('ZADD', KEYS[2], now, ARGV[6])
-  redis.call('PEXPIRE', KEYS[2], all_window)
+  redis.call('PEXPIRE', KEYS[2], all_window + tonumber(ARGV[7]))
 end
 return {0, 0}
 """
@@ -59,6 +60,10 @@ return {0, 0}
 logger = logging.getLogger(__name__)
 
 Now = Callable[[], float]
+
+# An idle log expires this long after its window: only to free memory (the script itself
+# drops what is out of the window), with room for a clock that is not the server's.
+_IDLE_MS = 60_000
 
 
 class RedisSendSlots:
@@ -91,7 +96,7 @@ class RedisSendSlots:
         try:
             wait_ms, which = await self._take(
                 keys=[chat_key, self.overall_key],
-                args=[now, chat_count, chat_ms, all_count, all_ms, next(self._names)],
+                args=[now, chat_count, chat_ms, all_count, all_ms, next(self._names), _IDLE_MS],
             )
         except (RedisError, OSError) as error:
             # Sends go on with this replica's own limits; a 429 then slows them down.
