@@ -23,6 +23,7 @@ from bot.i18n import Translations
 from bot.jobs import build_scheduler
 from bot.metrics import Metrics
 from bot.middlewares.inflight import InFlight
+from bot.middlewares.once import HandleOnce
 from bot.payment_wiring import Payments
 from bot.services.answering import Answering
 from bot.services.booking import Booking
@@ -103,6 +104,7 @@ class Application:
     deal: DealDesk
     deal_timers: DealTimers
     metrics: Metrics
+    once: HandleOnce | None = None  # update_id de-duplication
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -186,6 +188,7 @@ class Application:
             payments=self.payments.timers,
             retention=self.privacy.run_retention,
             deal_timers=self.deal_timers,
+            processed_updates=None if self.once is None else self.once.prune,
         )
         self._scheduler.start()
         self._workers = [

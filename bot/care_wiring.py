@@ -17,6 +17,7 @@ from bot.payment_wiring import Payments, build_payments
 from bot.services.booking import Booking
 from bot.services.deal_ports import DealPort
 from bot.services.documents import Documents, remove_lead_files
+from bot.services.erasure import Conversations
 from bot.services.event_pipe import EventPipe
 from bot.services.lead_desk import LeadDesk
 from bot.services.notifier import Notifier
@@ -24,7 +25,6 @@ from bot.services.nurture import Nurture, NurtureConfig
 from bot.services.privacy import PrivacyDesk, build_privacy
 from bot.services.staff_desk import StaffDesk
 from bot.storage.db import Database
-from bot.storage.fsm import SQLiteStorage
 
 
 def build_nurture(
@@ -76,7 +76,7 @@ def build_after_viewing(
     staff_desk: StaffDesk,
     lead_desk: LeadDesk,
     booking: Booking,
-    fsm: SQLiteStorage,
+    fsm: Conversations,
     pipe: EventPipe,
     deal_port: DealPort | None = None,
 ) -> AfterViewing:

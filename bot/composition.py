@@ -27,13 +27,14 @@ from bot.i18n import Translations
 from bot.inline_filters import run_filters_inline
 from bot.integrations.caldav import CalDavClient
 from bot.integrations.sales_desk.factory import build_client
-from bot.isolation import BoundedEventIsolation
 from bot.metrics import Metrics
 from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.metrics import TelegramMetrics, UpdateMetrics
+from bot.middlewares.once import HandleOnce
 from bot.middlewares.proxy_errors import ProxyErrors
+from bot.scale_wiring import build_scale_out
 from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
 from bot.services.availability import Availability
@@ -46,7 +47,7 @@ from bot.services.event_pipe import EventPipe
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
-from bot.services.notifier import Notifier
+from bot.services.notifier import Notifier, limits_for_rate
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
 from bot.services.staff_desk import StaffDesk, StaffDeskConfig
@@ -54,7 +55,6 @@ from bot.services.standing import Standing
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
-from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
 from bot.storage.sqlite import SQLiteDatabase
 from bot.telegram_session import BotSession
@@ -114,6 +114,12 @@ async def build_application(
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    try:
+        scale = await build_scale_out(settings, db, clock, bot.id)
+    except ConfigError:
+        await bot.session.close()
+        await db.close()
+        raise
 
     async def on_blocked(chat_id: int) -> None:
         async with db.transaction() as tx:
@@ -122,7 +128,10 @@ async def build_application(
 
     # send_limits (when given) replaces the rate: tests relax Telegram's limits or scale them.
     notifier = Notifier(
-        bot, on_blocked=on_blocked, rate_per_second=send_rate_per_second, limits=send_limits
+        bot,
+        on_blocked=on_blocked,
+        limits=scale.limits(send_limits or limits_for_rate(send_rate_per_second)),
+        shared=scale.slots,
     )
     staff_t = translations.get(settings.default_language)
     staff_desk = StaffDesk(
@@ -276,7 +285,7 @@ async def build_application(
     pipe.register(
         "answer_media", AnswerMedia(db, checklist, staff_t, wake=desk.relay.delivery.wake)
     )
-    fsm = SQLiteStorage(db, clock)
+    fsm = scale.conversations
     care = build_after_viewing(
         settings,
         deal_file or dormant_deal(),
@@ -297,7 +306,7 @@ async def build_application(
     pipe.register("sales_desk", sales_desk)
     dispatcher = Dispatcher(
         storage=fsm,
-        events_isolation=BoundedEventIsolation(),
+        events_isolation=scale.isolation,
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Workflow data: what handlers and filters may ask for by name.
         conversation=conversation,
@@ -330,6 +339,8 @@ async def build_application(
     dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
+    once = HandleOnce(db, clock)
+    dispatcher.update.outer_middleware(once)
     dispatcher.update.outer_middleware(desk.last_update)
     logging.getLogger().addHandler(desk.error_count)
     dispatcher.update.outer_middleware(DrainEvents(pipe))
@@ -377,6 +388,7 @@ async def build_application(
         deal=care.deal.desk,
         deal_timers=care.deal.timers,
         metrics=metrics,
+        once=once,
     )
 
 

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     nurture: Literal["on", "off"] = "on"
     retention_rejected_days: int = Field(default=90, ge=1, le=10 * 365)
     retention_nurture_days: int = Field(default=365, ge=1, le=10 * 365)
+    # Scale-out: conversations (and, with several replicas, send limits) in Redis.
+    redis_url: SecretStr | None = None
+    # How many copies of the bot run against one database; more than one turns off the
+    # in-process caches that only one writer may keep, and shares send limits via Redis.
+    replicas: int = Field(default=1, ge=1, le=64)
 
     @field_validator("bot_token")
     @classmethod
@@ -208,6 +213,20 @@ class Settings(BaseSettings):
         if self.sales_desk_format == "generic" and not secret.startswith("whsec_"):
             raise ValueError("SALES_DESK_SECRET must be a whsec_… secret (base64 after whsec_)")
         return self
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        problem = redis_url_problem(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod
@@ -318,6 +337,27 @@ def check_proxy_url(value: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError("is a proxy address: scheme://[user:password@]host:port, nothing after")
     return value
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why `url` is not a Redis URL (without repeating it: it may hold a password)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "is not a URL like redis://host:6379/0"
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        return "must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0)"
+    if parts.scheme == "unix":
+        return None if parts.path else "needs a socket path (unix:///run/redis.sock)"
+    if not parts.hostname:
+        return "needs a host (redis://host:6379/0)"
+    if port == 0:
+        return "needs a port from 1 to 65535"
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        return f"database must be a number after the host (redis://host:6379/0), not {database!r}"
+    return None
 
 
 def _comma_list(text: str) -> tuple[str, ...]:

@@ -29,6 +29,9 @@ MANAGER_ID = 5001
 OUTSIDER_ID = 5002
 SALES_DESK_SECRET = "whsec_bGVhZHNpZXZlLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
 
+# A real Redis server for the tests that ask for `redis_url`.
+pytest_plugins = ("tests.redis_server",)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -38,6 +38,8 @@ NURTURE_SECONDS = 60
 PAYMENTS_SECONDS = 30
 # Retention: leads past their terms are erased, old destruction records purged (cheap).
 RETENTION_SECONDS = 3600
+# Handled update ids older than two days are forgotten (bot/middlewares/once.py).
+PROCESSED_UPDATES_SECONDS = 3600
 
 
 def build_scheduler(
@@ -53,6 +55,7 @@ def build_scheduler(
     payments: PaymentTimers | None = None,
     retention: Callable[[], Awaitable[object]] | None = None,
     deal_timers: DealTimers | None = None,
+    processed_updates: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -76,6 +79,8 @@ def build_scheduler(
         jobs.append((retention, RETENTION_SECONDS, "retention"))
     if deal_timers is not None:
         jobs.append((deal_timers.run_due, DEAL_TIMERS_SECONDS, "deal_timers"))
+    if processed_updates is not None:
+        jobs.append((processed_updates, PROCESSED_UPDATES_SECONDS, "processed_updates"))
     for job, seconds, name in jobs:
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

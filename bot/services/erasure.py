@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain import privacy as rules
@@ -21,12 +22,17 @@ from bot.storage import consents, leads
 from bot.storage import events as event_log
 from bot.storage import privacy as store
 from bot.storage.db import Connection, Database
-from bot.storage.fsm import SQLiteStorage
 
 logger = logging.getLogger(__name__)
 
 # Document intake's `remove_lead_files(documents_dir, lead_id)`, bound to the directory.
 RemoveFiles = Callable[[int], None]
+
+
+class Conversations(Protocol):
+    """Where conversation state lives (the database, or Redis with REDIS_URL)."""
+
+    async def forget_person(self, chat_id: int, user_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Erasure:
         clock: Clock,
         booking: Booking,
         *,
-        fsm: SQLiteStorage | None = None,
+        fsm: Conversations | None = None,
         remove_files: RemoveFiles | None = None,
         on_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
@@ -113,9 +119,7 @@ class Erasure:
 
     async def _after(self, user_id: int, chat_id: int, lead_id: int | None) -> None:
         if self._fsm is not None:
-            async with self._db.read() as conn:
-                keys = await store.fsm_keys(conn, chat_id, user_id)
-            await self._fsm.forget(keys)
+            await self._fsm.forget_person(chat_id, user_id)
         if lead_id is not None and self.remove_files is not None:
             self.remove_files(lead_id)
         if lead_id is not None and self._on_change is not None:

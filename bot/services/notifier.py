@@ -53,7 +53,7 @@ from bot.domain.send_policy import (
     default_priority,
     pause_for,
 )
-from bot.services.send_queue import SendQueue
+from bot.services.send_queue import SendQueue, SharedSlots
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,8 @@ class Notifier:
     Methods return None (or False) when the message could not be delivered.
 
     `rate_per_second=0` (tests against a local stand-in) turns every limit off; `limits`
-    sets them all (the defaults are Telegram's).
+    sets them all (the defaults are Telegram's); `shared` makes several replicas keep them
+    together.
     """
 
     def __init__(
@@ -126,12 +127,13 @@ class Notifier:
         limits: SendLimits | None = None,
         max_attempts: int = 5,
         sleep: Sleep = asyncio.sleep,
+        shared: SharedSlots | None = None,
     ) -> None:
         self.bot = bot
         self._on_blocked = on_blocked
         if limits is None:
-            limits = _limits_for_rate(rate_per_second)
-        self._queue = SendQueue(limits, sleep=sleep)
+            limits = limits_for_rate(rate_per_second)
+        self._queue = SendQueue(limits, sleep=sleep, shared=shared)
         self._max_attempts = max_attempts
         self._sleep = sleep
         # The newest message this process put in each chat (bounded; lost at a restart).
@@ -402,7 +404,7 @@ class Notifier:
 _IN_PLACE = frozenset({Delivery.DONE, Delivery.HARMLESS})
 
 
-def _limits_for_rate(rate_per_second: float) -> SendLimits:
+def limits_for_rate(rate_per_second: float) -> SendLimits:
     if rate_per_second <= 0:
         return SendLimits.unlimited()
     return SendLimits(

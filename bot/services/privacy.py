@@ -18,7 +18,7 @@ from bot.domain.leads import LeadId, LeadStatus
 from bot.i18n import Translations, Translator
 from bot.services import data_export
 from bot.services.booking import Booking
-from bot.services.erasure import Erasure, RemoveFiles, Request
+from bot.services.erasure import Conversations, Erasure, RemoveFiles, Request
 from bot.services.event_pipe import EventPipe
 from bot.services.replies import Document, Keyboard, Memory, Replace, Send, Toast, Turn
 from bot.services.standing import Prospect
@@ -26,7 +26,6 @@ from bot.storage import consents, leads
 from bot.storage import events as event_log
 from bot.storage import privacy as store
 from bot.storage.db import Database
-from bot.storage.fsm import SQLiteStorage
 from bot.views import Screen
 from bot.views.privacy import confirm_forget_screen, overview_screen, purpose_name
 
@@ -200,7 +199,7 @@ def build_privacy(
     translations: Translations,
     checklist: Checklist,
     booking: Booking,
-    fsm: SQLiteStorage,
+    fsm: Conversations,
     pipe: EventPipe,
     *,
     remove_files: RemoveFiles | None = None,

@@ -10,6 +10,9 @@ gets the newer edit's outcome, and the message is edited once.
 
 The queue does not send anything itself: the caller's coroutine does, when its turn comes,
 so there are no background tasks to start, stop or lose at shutdown.
+
+With several replicas, each request also takes a slot from `SharedSlots` (Redis, see
+bot/storage/send_slots.py), so the replicas together stay within the same limits.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.send_policy import (
     Priority,
@@ -37,6 +40,23 @@ Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
 
 _SWEEP_EVERY = 1000  # requests between looks for lanes nothing needs any more
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A shared send slot: granted (wait 0), or how long to wait and whether the chat's
+    window (rather than the bot's overall one) was the full one."""
+
+    wait: float
+    by_chat: bool = False
+
+
+class SharedSlots(Protocol):
+    """Send windows every replica of the bot shares."""
+
+    async def take(
+        self, chat_id: int | None, chat: Window | None, overall: Window | None
+    ) -> Slot: ...
 
 
 @dataclass(eq=False)
@@ -98,8 +118,10 @@ class SendQueue:
         *,
         sleep: Sleep = asyncio.sleep,
         monotonic: Monotonic = time.monotonic,
+        shared: SharedSlots | None = None,
     ) -> None:
         self._limits = limits
+        self._shared = shared
         self._sleep = sleep
         self._monotonic = monotonic
         self._lanes: dict[int, _Lane] = {}
@@ -162,28 +184,63 @@ class SendQueue:
                 wait = wait_before(lane.sent_at, self._monotonic(), self._window(chat_id))
                 if wait > 0:
                     await self._sleep(wait)
+        if self._shared is not None:
+            await self._pace_shared(self._shared, chat_id, priority)
+            return
         window = self._limits.overall
         if window is None:
             return
         ticket = _Ticket(priority, next(self._seq), _future(), _future())
         await self._overall.acquire(ticket)
         try:
-            while True:
-                now = self._monotonic()
-                answered = self._overall_answered
-                while answered and answered[0] + window.seconds <= now:
-                    answered.popleft()
-                until = overall_wait(answered, self._in_flight, now, window)
-                if until == 0:
-                    break
-                if until is None:
-                    self._answered.clear()
-                    await self._answered.wait()
-                else:
-                    await self._sleep(until)
+            await self._overall_room(window)
             self._in_flight += 1
         finally:
             self._overall.release()
+
+    async def _pace_shared(
+        self, shared: SharedSlots, chat_id: int | None, priority: Priority
+    ) -> None:
+        """The overall gate as in `pace`, and inside it a slot every replica agrees to. A
+        chat whose window another replica filled waits outside the gate, so other chats go
+        on; it keeps its place in the line (same sequence number)."""
+        chat = None if chat_id is None else self._window(chat_id)
+        window = self._limits.overall
+        seq = next(self._seq)
+        while True:
+            ticket = _Ticket(priority, seq, _future(), _future())
+            await self._overall.acquire(ticket)
+            try:
+                while True:
+                    if window is not None:
+                        await self._overall_room(window)
+                    slot = await shared.take(chat_id, chat, window)
+                    if slot.wait <= 0:
+                        if window is not None:
+                            self._in_flight += 1
+                        return
+                    if slot.by_chat:
+                        break
+                    await self._sleep(slot.wait)
+            finally:
+                self._overall.release()
+            await self._sleep(slot.wait)
+
+    async def _overall_room(self, window: Window) -> None:
+        """Waits (holding the overall gate) until this replica's own overall window has room."""
+        while True:
+            now = self._monotonic()
+            answered = self._overall_answered
+            while answered and answered[0] + window.seconds <= now:
+                answered.popleft()
+            until = overall_wait(answered, self._in_flight, now, window)
+            if until == 0:
+                return
+            if until is None:
+                self._answered.clear()
+                await self._answered.wait()
+            else:
+                await self._sleep(until)
 
     def sent(self, chat_id: int | None) -> None:
         """Notes that a counted request has been answered. The answer's time, not the

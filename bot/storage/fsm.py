@@ -1,7 +1,9 @@
-"""aiogram FSM storage in the bot's SQLite file, so conversations survive restarts.
+"""aiogram FSM storage in the bot's database, so conversations survive restarts.
 
 Every change is written through at once; reads come from a bounded in-memory copy,
-because aiogram asks for the state on every update and only this process writes it.
+because aiogram asks for the state on every update. The copy is only right while this
+process is the only writer: with several replicas it is off (`cache_size=0`).
+With REDIS_URL the conversations live in Redis instead (bot/storage/fsm_redis.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from bot.clock import Clock
 from bot.storage.codec import dump_time
 from bot.storage.db import Database
+from bot.storage.privacy import fsm_keys
 
 _SELECT = "SELECT state, data FROM fsm_state WHERE storage_key = ?"
 _UPSERT = """
@@ -47,7 +50,7 @@ def _key(key: StorageKey) -> str:
     )
 
 
-class SQLiteStorage(BaseStorage):
+class DatabaseStorage(BaseStorage):
     def __init__(self, db: Database, clock: Clock, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self._db = db
         self._clock = clock
@@ -72,6 +75,12 @@ class SQLiteStorage(BaseStorage):
         _, encoded = await self._get(_key(key))
         data: dict[str, Any] = json.loads(encoded)
         return data
+
+    async def forget_person(self, chat_id: int, user_id: int) -> None:
+        """Drops the conversation state of a person's chat (an erased person's)."""
+        async with self._db.read() as conn:
+            keys = await fsm_keys(conn, chat_id, user_id)
+        await self.forget(keys)
 
     async def forget(self, keys: list[str]) -> None:
         """Drops stored conversations by raw key (an erased person's), cached copies too."""

@@ -421,6 +421,11 @@ CREATE TABLE payments (
     updated_at TEXT NOT NULL
 , claims INTEGER NOT NULL DEFAULT 0, overdue_rung INTEGER NOT NULL DEFAULT 0);
 
+CREATE TABLE processed_updates (
+    update_id BIGINT PRIMARY KEY,
+    received_at TEXT NOT NULL
+);
+
 CREATE TABLE relay_messages (
     id INTEGER PRIMARY KEY,
     lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
@@ -606,6 +611,8 @@ CREATE UNIQUE INDEX payment_notices_once
 CREATE INDEX payments_lead ON payments (lead_id, due_on);
 
 CREATE INDEX payments_open ON payments (due_on) WHERE status <> 'paid';
+
+CREATE INDEX processed_updates_received_at ON processed_updates (received_at);
 
 CREATE UNIQUE INDEX relay_messages_prospect
     ON relay_messages (prospect_chat_id, prospect_message_id);

@@ -8,7 +8,7 @@ from pathlib import Path
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.storage.fsm import SQLiteStorage
+from bot.storage.fsm import DatabaseStorage
 from bot.storage.migrations import apply_migrations
 from bot.storage.sqlite import SQLiteDatabase
 
@@ -22,11 +22,11 @@ class FixedClock:
         return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-async def _open(path: Path) -> tuple[SQLiteDatabase, SQLiteStorage]:
+async def _open(path: Path) -> tuple[SQLiteDatabase, DatabaseStorage]:
     db = SQLiteDatabase(path)
     await db.connect()
     await apply_migrations(db)
-    return db, SQLiteStorage(db, FixedClock())
+    return db, DatabaseStorage(db, FixedClock())
 
 
 async def test_state_and_data_survive_a_restart(tmp_path: Path) -> None:
@@ -64,5 +64,34 @@ async def test_clearing_removes_the_row(tmp_path: Path) -> None:
         async with db.connection.execute("SELECT COUNT(*) FROM fsm_state") as cursor:
             row = await cursor.fetchone()
         assert row is not None and row[0] == 0
+    finally:
+        await db.close()
+
+
+async def test_without_a_copy_a_change_by_another_writer_is_seen(tmp_path: Path) -> None:
+    key = StorageKey(bot_id=1, chat_id=10, user_id=10)
+    db, cached = await _open(tmp_path / "fsm.sqlite3")
+    try:
+        uncached = DatabaseStorage(db, FixedClock(), cache_size=0)
+        other = DatabaseStorage(db, FixedClock(), cache_size=0)  # another replica
+        for storage in (cached, uncached):
+            await storage.set_data(key, {"q": "budget"})
+        await other.set_data(key, {"q": "payment"})
+        assert await uncached.get_data(key) == {"q": "payment"}
+        assert await cached.get_data(key) == {"q": "budget"}  # why replicas turn it off
+    finally:
+        await db.close()
+
+
+async def test_forgetting_a_person_drops_only_their_chat(tmp_path: Path) -> None:
+    person = StorageKey(bot_id=1, chat_id=10, user_id=10)
+    other = StorageKey(bot_id=1, chat_id=110, user_id=110)
+    db, storage = await _open(tmp_path / "fsm.sqlite3")
+    try:
+        await storage.set_state(person, "Flow:asking")
+        await storage.set_state(other, "Flow:asking")
+        await storage.forget_person(10, 10)
+        assert await storage.get_state(person) is None
+        assert await storage.get_state(other) == "Flow:asking"
     finally:
         await db.close()
