@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -32,9 +33,10 @@ from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.documents import Documents
-from bot.services.event_pipe import EventPipe
+from bot.services.event_pipe import EventPipe, consumer_lease
 from bot.services.health import ErrorCount
 from bot.services.lead_desk import LeadDesk
+from bot.services.leases import Leases
 from bot.services.notifier import Notifier
 from bot.services.nurture import Nurture
 from bot.services.privacy import PrivacyDesk
@@ -101,6 +103,7 @@ class Application:
     privacy: PrivacyDesk
     deal: DealDesk
     deal_timers: DealTimers
+    leases: Leases
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _scheduler: AsyncIOScheduler | None = field(default=None, init=False)
@@ -130,6 +133,7 @@ class Application:
                 worker.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
+        await self.leases.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -166,7 +170,7 @@ class Application:
             logger.warning(
                 "No staff group yet. In the group, send: /bind %s  (or set STAFF_CHAT_ID)", code
             )
-        await self.staff.publish_pending()
+        await self.leases.run(consumer_lease("staff_card"), self.staff.publish_pending)
         # Events written before a crash and not yet handled (a card, a CRM delivery).
         await self.pipe.drain()
 
@@ -184,14 +188,29 @@ class Application:
             payments=self.payments.timers,
             retention=self.privacy.run_retention,
             deal_timers=self.deal_timers,
+            leases=self.leases,
         )
         self._scheduler.start()
+        workers = {
+            "sales_desk": self.sales_desk.worker,
+            "client_messages": self.lead_desk.worker,
+            "relay": self.relay.delivery.worker,
+            "documents": self.documents.delivery.worker,
+        }
+        # Each worker's passes run on the replica holding the lease of its name.
         self._workers = [
-            asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
-            asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
-            asyncio.create_task(self.relay.delivery.worker.run(), name="relay"),
-            asyncio.create_task(self.documents.delivery.worker.run(), name="documents"),
+            asyncio.create_task(worker.run(partial(self.leases.hold, name)), name=name)
+            for name, worker in workers.items()
         ]
+
+    async def run_job(self, name: str) -> None:
+        """Runs a scheduled job now, as the alarm clock does (under its lease)."""
+        if self._scheduler is None:
+            raise RuntimeError("the workers are not started")
+        job = self._scheduler.get_job(name)
+        if job is None:
+            raise KeyError(name)
+        await job.func()
 
     async def start_web(self) -> None:
         runner = web.AppRunner(build_web_app(self))
@@ -211,7 +230,7 @@ class Application:
         """Runs until stopped: long polling, or webhook mode when WEBHOOK_URL is set."""
         try:
             me = await self.bot.get_me()
-            logger.info("running as @%s", me.username)
+            logger.info("running as @%s (replica %s)", me.username, self.leases.holder)
         except TelegramUnauthorizedError:
             raise ConfigError("BOT_TOKEN was rejected by Telegram (401 Unauthorized)") from None
         except TelegramNetworkError as error:

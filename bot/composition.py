@@ -43,6 +43,7 @@ from bot.services.event_pipe import EventPipe
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
+from bot.services.leases import Leases, default_holder
 from bot.services.notifier import Notifier
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
@@ -181,7 +182,9 @@ async def build_application(
         label=checklist.wording.appointment,
     )
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
-    pipe = EventPipe(db, clock)
+    # Background jobs run where their lease is held: on one replica at a time.
+    leases = Leases(db, clock, default_holder(settings.replica_name))
+    pipe = EventPipe(db, clock, leases)
     nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)
     steps = ConsentSteps(
         Operator(
@@ -371,4 +374,5 @@ async def build_application(
         privacy=care.privacy,
         deal=care.deal.desk,
         deal_timers=care.deal.timers,
+        leases=leases,
     )
