@@ -104,11 +104,12 @@ class Leases:
         """Holds the lease for the block; the result is false when another replica has it."""
         async with self.hold_all([name]) as taken:
             held = taken[name]
-            token = _current.set(held)
+            outer = _current.get()
+            _current.set(held)
             try:
                 yield held
             finally:
-                _current.reset(token)
+                _current.set(outer)
 
     @asynccontextmanager
     async def hold_all(self, names: Iterable[str]) -> AsyncIterator[dict[str, Held]]:
