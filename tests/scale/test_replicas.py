@@ -265,3 +265,26 @@ async def test_one_replica_on_its_own_takes_each_lease_and_lets_it_go(
     assert consumer_lease("staff_card") not in a.app.leases.held_here
     async with a.app.db.read() as conn:
         assert await lease_rows.get(conn, consumer_lease("staff_card")) is None
+
+
+async def test_crm_deliveries_wait_for_a_dead_replicas_lease_then_go_out_once(
+    replicas: Replicas, receiver: GenericReceiver
+) -> None:
+    crm = {"sales_desk_url": receiver.url, "sales_desk_secret": SALES_DESK_SECRET}
+    a = await replicas.start(**crm)
+    b = await replicas.start(**crm)
+    a.app.sales_desk.worker.stop()  # A dies in the middle of a delivery pass
+    dead = StuckPass(a.app.leases, "sales_desk")
+    await dead.start()
+
+    await serious_buyer(b.prospect(2001, language_code="en"))
+    await b.app.pipe.idle()
+    async with b.app.db.read() as conn:
+        assert (await sales_desk.backlog(conn, 0)).pending > 0  # queued by B ...
+    assert receiver.deliveries == []  # ... but the outbox is A's until its lease expires
+
+    replicas.clock.advance(seconds=a.app.leases.ttl.total_seconds() + 1)
+    await until(lambda: settled([a, b]))  # B's worker looks again every second
+    assert receiver.duplicates == 0
+    assert [d.type for d in receiver.deliveries].count("lead.qualified") == 1
+    await dead.end()
