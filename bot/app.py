@@ -203,14 +203,20 @@ class Application:
             for name, worker in workers.items()
         ]
 
-    async def run_job(self, name: str) -> None:
-        """Runs a scheduled job now, as the alarm clock does (under its lease)."""
+    @property
+    def job_names(self) -> list[str]:
+        """The scheduled jobs (empty until the workers start)."""
+        return [] if self._scheduler is None else [job.id for job in self._scheduler.get_jobs()]
+
+    async def run_job(self, name: str) -> bool:
+        """Runs a scheduled job now, as the alarm clock does (under its lease); False when
+        another replica holds its lease and it did not run here."""
         if self._scheduler is None:
             raise RuntimeError("the workers are not started")
         job = self._scheduler.get_job(name)
         if job is None:
             raise KeyError(name)
-        await job.func()
+        return await job.func() is not False
 
     async def start_web(self) -> None:
         runner = web.AppRunner(build_web_app(self))

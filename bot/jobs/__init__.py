@@ -48,6 +48,11 @@ RETENTION_SECONDS = 3600
 _LEASES: dict[str, str | None] = {"events": None, "staff_cards": consumer_lease("staff_card")}
 
 
+def job_lease(name: str) -> str | None:
+    """The lease the scheduled job `name` runs under (None: it takes its own inside)."""
+    return _LEASES.get(name, name)
+
+
 def _leased(
     leases: Leases, lease: str, job: Callable[[], Awaitable[object]]
 ) -> Callable[[], Awaitable[object]]:
@@ -95,7 +100,7 @@ def build_scheduler(
     if deal_timers is not None:
         jobs.append((deal_timers.run_due, DEAL_TIMERS_SECONDS, "deal_timers"))
     for job, seconds, name in jobs:
-        lease = _LEASES.get(name, name)
+        lease = job_lease(name)
         if leases is not None and lease is not None:
             job = _leased(leases, lease, job)
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)

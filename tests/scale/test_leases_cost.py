@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.storage.sqlite import SQLiteDatabase
 from tests.conftest import Harness
 from tests.handlers.flows import serious_buyer
 
 
 async def test_an_update_pays_at_most_one_take_and_one_release(harness: Harness) -> None:
+    db = harness.app.db
+    assert isinstance(db, SQLiteDatabase)
     statements: list[str] = []
-    harness.app.db.connection.raw.set_trace_callback(statements.append)  # SQLite's own trace
+    db.connection.raw.set_trace_callback(statements.append)  # SQLite's own trace
     updates: list[int] = []
 
     async def feed(update: dict[str, Any]) -> None:
@@ -26,7 +29,7 @@ async def test_an_update_pays_at_most_one_take_and_one_release(harness: Harness)
         1001, first_name="Anna", language_code="en", deliver=feed, phone_number="79161234567"
     )
     await serious_buyer(user)
-    harness.app.db.connection.raw.set_trace_callback(None)
+    db.connection.raw.set_trace_callback(None)
 
     takes = [s for s in statements if s.lstrip().startswith("INSERT INTO job_leases")]
     releases = [s for s in statements if s.lstrip().startswith("DELETE FROM job_leases")]

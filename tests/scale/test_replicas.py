@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.jobs import job_lease
 from bot.services.event_pipe import consumer_lease
 from bot.services.leases import Leases
 from bot.storage import leases as lease_rows
@@ -288,3 +289,21 @@ async def test_crm_deliveries_wait_for_a_dead_replicas_lease_then_go_out_once(
     assert receiver.duplicates == 0
     assert [d.type for d in receiver.deliveries].count("lead.qualified") == 1
     await dead.end()
+
+
+async def test_every_scheduled_job_is_skipped_while_another_replica_holds_its_lease(
+    replicas: Replicas,
+) -> None:
+    a = await replicas.start()
+    b = await replicas.start()
+    names = b.app.job_names
+    assert {"reminders", "staff_cards", "desk_timers", "digest", "retention"} <= set(names)
+    for name in names:
+        lease = job_lease(name)
+        if lease is None:  # the event consumers: each takes its own lease (tests above)
+            continue
+        busy = StuckPass(a.app.leases, lease)
+        await busy.start()
+        assert await b.app.run_job(name) is False, name
+        await busy.end()
+        assert await b.app.run_job(name) is True, name
