@@ -28,8 +28,8 @@ from bot.storage.db import Database
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-# A consumer busy on another replica: how often to look again, and for how long beyond the
-# lease's ttl (by then a holder that died has lost it); the 30 s pass catches the rest.
+# A consumer busy on another replica: how often to look again, for up to the lease's ttl
+# (by then a holder that died has lost it); after that the 30 s pass catches the rest.
 RETRY_SECONDS = 0.5
 
 
@@ -57,6 +57,7 @@ class EventPipe:
         self._runners: list[_Runner] = []
         self._passes: set[asyncio.Task[None]] = set()
         self._retry: asyncio.Task[None] | None = None
+        self._closed = False
 
     def register(self, name: str, consumer: Consumer) -> None:
         self._runners.append(_Runner(name, consumer))
@@ -89,8 +90,8 @@ class EventPipe:
         return everywhere
 
     def _retry_soon(self) -> None:
-        if self._retry is not None and not self._retry.done():
-            return  # already looking again
+        if self._closed or (self._retry is not None and not self._retry.done()):
+            return  # shutting down, or already looking again
         self._retry = asyncio.create_task(self._retry_until_run(), name="event-pipe-retry")
         self._passes.add(self._retry)
         self._retry.add_done_callback(self._finished)
@@ -125,6 +126,7 @@ class EventPipe:
 
     async def close(self, grace_seconds: float) -> None:
         """Lets background passes finish (what they miss is handled after a restart)."""
+        self._closed = True
         if self._retry is not None:
             self._retry.cancel()  # only waits for another replica, which will do the work
         if not self._passes:
