@@ -236,11 +236,14 @@ class Application:
         """Runs until stopped: long polling, or webhook mode when WEBHOOK_URL is set."""
         try:
             me = await self.bot.get_me()
-            logger.info("running as @%s (replica %s)", me.username, self.leases.holder)
+            logger.info("running as @%s", me.username)
         except TelegramUnauthorizedError:
             raise ConfigError("BOT_TOKEN was rejected by Telegram (401 Unauthorized)") from None
         except TelegramNetworkError as error:
             logger.warning("Telegram is not reachable yet (%s); will keep trying", error)
+        name = self.settings.replica_name or self.leases.holder
+        logger.info("replica %s (job leases held as %s)", name, self.leases.holder)
+        await self.leases.reclaim_dead()  # after a crash, the jobs resume here at once
         await self.announce()
         await self.start_web()
         await self.start_workers()

@@ -183,7 +183,7 @@ async def build_application(
     )
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
     # Background jobs run where their lease is held: on one replica at a time.
-    leases = Leases(db, clock, default_holder(settings.replica_name))
+    leases = Leases(db, clock, default_holder())
     pipe = EventPipe(db, clock, leases)
     nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)
     steps = ConsentSteps(

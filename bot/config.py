@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     privacy_policy_url: str | None = None
     consent_version: str = "1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # This replica's name in logs and job leases (a random part is added); None: host-pid.
+    # This replica's name in logs; None: its job-lease holder id (host:pid-namespace:pid:random).
     replica_name: str | None = Field(default=None, max_length=64)
     # Viewings
     # None: the sites.yaml next to the checklist, if any (bot/trade_files.py).

@@ -9,7 +9,8 @@ stalled past the ttl) marks it `lost`, and long passes stop between items
 
 Within one process a lease is shared: holding a name already held costs no statement, and
 the lease is let go when its last holder is done. On a single replica every lease is free,
-so nothing changes but a statement or two per pass.
+so nothing changes but a statement or two per pass; and a process restarted after a crash
+does not wait out the ttl of its dead predecessor's leases (`reclaim_dead`).
 """
 
 from __future__ import annotations
@@ -66,11 +67,57 @@ def still_held() -> bool:
     return held is None or not held.lost
 
 
-def default_holder(replica_name: str | None = None) -> str:
-    """A holder id unique per process: REPLICA_NAME (or host-pid) and a random part, so
-    two replicas given the same name by mistake still never share a lease."""
-    base = replica_name or f"{socket.gethostname()}-{os.getpid()}"
-    return f"{base}-{secrets.token_hex(4)}"
+@dataclass(frozen=True)
+class Process:
+    """Where a holder runs: the host, its pid namespace (containers), its pid."""
+
+    host: str
+    namespace: str
+    pid: int
+
+    @classmethod
+    def current(cls) -> Process:
+        try:  # one per container on Linux; two containers may share a host name
+            namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+        except OSError:
+            namespace = "-"
+        return cls(socket.gethostname(), namespace, os.getpid())
+
+    def holder(self) -> str:
+        """A holder id unique per process (the random part tells a restart from its
+        predecessor, even one that got the same pid)."""
+        return f"{self.host}:{self.namespace}:{self.pid}:{secrets.token_hex(4)}"
+
+    @classmethod
+    def of(cls, holder: str) -> Process | None:
+        parts = holder.rsplit(":", 3)
+        if len(parts) != 4 or not parts[2].isdigit():
+            return None
+        return cls(parts[0], parts[1], int(parts[2]))
+
+
+def default_holder() -> str:
+    return Process.current().holder()
+
+
+def predecessor_is_dead(holder: str, me: Process, alive: Callable[[int], bool]) -> bool:
+    """True when `holder` ran on this host, in this pid namespace, and its process is gone
+    (or this process now has its pid: a container restarted). Anything else may be a live
+    replica elsewhere: its leases are left to expire."""
+    other = Process.of(holder)
+    if other is None or (other.host, other.namespace) != (me.host, me.namespace):
+        return False
+    return other.pid == me.pid or not alive(other.pid)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # somebody else's process
+    return True
 
 
 class Leases:
@@ -128,6 +175,22 @@ class Leases:
                 return False
             await job()
             return True
+
+    async def reclaim_dead(self, me: Process | None = None) -> list[str]:
+        """At start-up: lets go of the leases a crashed predecessor on this host left behind,
+        so a restarted single process does not wait out their ttl. Returns their names."""
+        me = me or Process.current()
+        async with self._db.read() as conn:
+            taken = await store.holders(conn)
+        freed: list[str] = []
+        for name, holder in taken:
+            if holder != self.holder and predecessor_is_dead(holder, me, pid_alive):
+                async with self._db.read() as conn:
+                    await store.release(conn, [name], holder)
+                freed.append(name)
+        if freed:
+            logger.info("let go of leases a stopped process left: %s", ", ".join(freed))
+        return freed
 
     async def renew(self) -> None:
         """Extends every lease held here; one taken over meanwhile is marked lost."""

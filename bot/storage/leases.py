@@ -39,6 +39,7 @@ def _release_sql(count: int) -> str:
 
 
 _GET = "SELECT holder, until FROM job_leases WHERE name = ?"
+_ALL = "SELECT name, holder FROM job_leases ORDER BY name"
 
 
 async def take(
@@ -71,6 +72,12 @@ async def release(conn: Connection, names: Sequence[str], holder: str) -> None:
     if names:
         wanted = list(dict.fromkeys(names))
         await conn.execute(_release_sql(len(wanted)), [holder, *wanted])
+
+
+async def holders(conn: Connection) -> list[tuple[str, str]]:
+    """Every lease taken and not let go (maybe expired), with its holder."""
+    async with conn.execute(_ALL) as cursor:
+        return [(row["name"], row["holder"]) for row in await cursor.fetchall()]
 
 
 async def get(conn: Connection, name: str) -> tuple[str, datetime] | None:

@@ -8,7 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.services.leases import Leases, default_holder, still_held
+from bot.services.leases import (
+    Leases,
+    Process,
+    default_holder,
+    predecessor_is_dead,
+    still_held,
+)
 from bot.storage import leases as lease_rows
 from tests.conftest import FakeClock
 from tests.scale.conftest import Store
@@ -257,7 +263,46 @@ async def test_a_pass_ends_cleanly_when_its_database_went_away_and_the_lease_exp
         assert other
 
 
-def test_holders_are_unique_per_process_even_under_one_name() -> None:
-    first, second = default_holder("bot-1"), default_holder("bot-1")
-    assert first != second and first.startswith("bot-1-") and second.startswith("bot-1-")
-    assert default_holder() != default_holder()
+def test_holders_are_unique_per_process_and_say_where_it_runs() -> None:
+    first, second = default_holder(), default_holder()
+    assert first != second
+    assert Process.of(first) == Process.of(second) == Process.current()
+
+
+HERE = Process("bot-host", "4026531836", 4242)
+
+
+def test_a_predecessor_is_dead_only_if_it_ran_here_and_its_process_is_gone() -> None:
+    def alive(pid: int) -> bool:
+        return pid == 77
+
+    dead = "bot-host:4026531836:99:ab12cd34"
+    assert predecessor_is_dead(dead, HERE, alive)
+    # The same pid as ours in the same container: this container restarted.
+    assert predecessor_is_dead("bot-host:4026531836:4242:ab12cd34", HERE, alive)
+    # Still running, another container (its own pid namespace), another host: maybe alive.
+    assert not predecessor_is_dead("bot-host:4026531836:77:ab12cd34", HERE, alive)
+    assert not predecessor_is_dead("bot-host:4026532999:99:ab12cd34", HERE, alive)
+    assert not predecessor_is_dead("other-host:4026531836:99:ab12cd34", HERE, alive)
+    assert not predecessor_is_dead("made up by hand", HERE, alive)
+
+
+async def test_a_restart_reclaims_what_its_crashed_predecessor_held_and_nothing_else(
+    store: Store,
+) -> None:
+    clock = FakeClock()
+    here = Process.current()
+    gone = Process(here.host, here.namespace, 2**22 + 1)  # above any pid the kernel gives
+    elsewhere = Process("another-host", here.namespace, here.pid)
+    crashed = Leases(await store.connect(), clock, gone.holder(), TTL, renew_every=NEVER)
+    other = Leases(await store.connect(), clock, elsewhere.holder(), TTL, renew_every=NEVER)
+    stuck = [OtherPass(crashed, "sales_desk"), OtherPass(other, "reminders")]
+    for holding in stuck:
+        assert await holding.start()
+
+    restarted = Leases(await store.connect(), clock, here.holder(), TTL, renew_every=NEVER)
+    assert await restarted.reclaim_dead() == ["sales_desk"]
+    async with restarted.hold_all(["sales_desk", "reminders"]) as held:
+        assert held["sales_desk"] and not held["reminders"]
+    for holding in stuck:
+        await holding.end()
