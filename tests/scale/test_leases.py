@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.services.leases import (
     predecessor_is_dead,
     still_held,
 )
+from bot.services.worker import Worker
 from bot.storage import leases as lease_rows
 from tests.conftest import FakeClock
 from tests.scale.conftest import Store
@@ -306,3 +308,40 @@ async def test_a_restart_reclaims_what_its_crashed_predecessor_held_and_nothing_
         assert held["sales_desk"] and not held["reminders"]
     for holding in stuck:
         await holding.end()
+
+
+async def test_an_outbox_worker_runs_where_its_lease_is_and_stops_once_it_is_lost(
+    store: Store,
+) -> None:
+    clock = FakeClock()
+    a, b = await two_replicas(store, clock)
+    items = list(range(10))
+    done: list[int] = []
+    halfway, finish = asyncio.Event(), asyncio.Event()
+
+    async def step() -> None:  # an outbox pass: one item at a time while keep_going
+        while items and worker.keep_going:
+            done.append(items.pop(0))
+            if len(done) == 4:
+                halfway.set()
+                await finish.wait()
+
+    worker = Worker("outbox", step, idle=3600)
+    elsewhere = OtherPass(b, "outbox")
+    assert await elsewhere.start()
+    running = asyncio.create_task(worker.run(partial(a.hold, "outbox")))
+    await asyncio.sleep(0)  # A's first pass finds the lease elsewhere and waits
+    assert done == []
+    await elsewhere.end()
+    worker.wake()
+    await halfway.wait()  # A holds it now and is part-way through
+
+    clock.advance(seconds=TTL.total_seconds() + 1)  # A stalled past the ttl ...
+    taken_over = OtherPass(b, "outbox")
+    assert await taken_over.start()
+    await a.renew()  # ... and its heartbeat finds out
+    finish.set()
+    worker.stop()
+    await running
+    assert done == [0, 1, 2, 3]  # not one item after the lease was lost
+    await taken_over.end()
