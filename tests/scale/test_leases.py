@@ -317,7 +317,7 @@ async def test_an_outbox_worker_runs_where_its_lease_is_and_stops_once_it_is_los
     a, b = await two_replicas(store, clock)
     items = list(range(10))
     done: list[int] = []
-    halfway, finish = asyncio.Event(), asyncio.Event()
+    halfway, finish, passed = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def step() -> None:  # an outbox pass: one item at a time while keep_going
         while items and worker.keep_going:
@@ -325,6 +325,8 @@ async def test_an_outbox_worker_runs_where_its_lease_is_and_stops_once_it_is_los
             if len(done) == 4:
                 halfway.set()
                 await finish.wait()
+        if done:
+            passed.set()
 
     worker = Worker("outbox", step, idle=3600)
     elsewhere = OtherPass(b, "outbox")
@@ -341,6 +343,7 @@ async def test_an_outbox_worker_runs_where_its_lease_is_and_stops_once_it_is_los
     assert await taken_over.start()
     await a.renew()  # ... and its heartbeat finds out
     finish.set()
+    await passed.wait()
     worker.stop()
     await running
     assert done == [0, 1, 2, 3]  # not one item after the lease was lost
