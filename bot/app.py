@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 from aiogram import Bot, Dispatcher
@@ -34,9 +35,10 @@ from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
 from bot.services.documents import Documents
-from bot.services.event_pipe import EventPipe
+from bot.services.event_pipe import EventPipe, consumer_lease
 from bot.services.health import ErrorCount
 from bot.services.lead_desk import LeadDesk
+from bot.services.leases import Leases
 from bot.services.notifier import Notifier
 from bot.services.nurture import Nurture
 from bot.services.privacy import PrivacyDesk
@@ -104,6 +106,7 @@ class Application:
     deal: DealDesk
     deal_timers: DealTimers
     metrics: Metrics
+    leases: Leases
     once: HandleOnce | None = None  # update_id de-duplication
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -134,6 +137,7 @@ class Application:
                 worker.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
+        await self.leases.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -170,7 +174,7 @@ class Application:
             logger.warning(
                 "No staff group yet. In the group, send: /bind %s  (or set STAFF_CHAT_ID)", code
             )
-        await self.staff.publish_pending()
+        await self.leases.run(consumer_lease("staff_card"), self.staff.publish_pending)
         # Events written before a crash and not yet handled (a card, a CRM delivery).
         await self.pipe.drain()
 
@@ -189,14 +193,35 @@ class Application:
             retention=self.privacy.run_retention,
             deal_timers=self.deal_timers,
             processed_updates=None if self.once is None else self.once.prune,
+            leases=self.leases,
         )
         self._scheduler.start()
+        workers = {
+            "sales_desk": self.sales_desk.worker,
+            "client_messages": self.lead_desk.worker,
+            "relay": self.relay.delivery.worker,
+            "documents": self.documents.delivery.worker,
+        }
+        # Each worker's passes run on the replica holding the lease of its name.
         self._workers = [
-            asyncio.create_task(self.sales_desk.worker.run(), name="sales_desk"),
-            asyncio.create_task(self.lead_desk.worker.run(), name="client_messages"),
-            asyncio.create_task(self.relay.delivery.worker.run(), name="relay"),
-            asyncio.create_task(self.documents.delivery.worker.run(), name="documents"),
+            asyncio.create_task(worker.run(partial(self.leases.hold, name)), name=name)
+            for name, worker in workers.items()
         ]
+
+    @property
+    def job_names(self) -> list[str]:
+        """The scheduled jobs (empty until the workers start)."""
+        return [] if self._scheduler is None else [job.id for job in self._scheduler.get_jobs()]
+
+    async def run_job(self, name: str) -> bool:
+        """Runs a scheduled job now, as the alarm clock does (under its lease); False when
+        another replica holds its lease and it did not run here."""
+        if self._scheduler is None:
+            raise RuntimeError("the workers are not started")
+        job = self._scheduler.get_job(name)
+        if job is None:
+            raise KeyError(name)
+        return await job.func() is not False
 
     async def start_web(self) -> None:
         runner = web.AppRunner(build_web_app(self))
@@ -221,6 +246,9 @@ class Application:
             raise ConfigError("BOT_TOKEN was rejected by Telegram (401 Unauthorized)") from None
         except TelegramNetworkError as error:
             logger.warning("Telegram is not reachable yet (%s); will keep trying", error)
+        name = self.settings.replica_name or self.leases.holder
+        logger.info("replica %s (job leases held as %s)", name, self.leases.holder)
+        await self.leases.reclaim_dead()  # after a crash, the jobs resume here at once
         await self.announce()
         await self.start_web()
         await self.start_workers()

@@ -47,6 +47,7 @@ from bot.services.event_pipe import EventPipe
 from bot.services.knowledge import KnowledgeBase
 from bot.services.lead_desk import LeadDesk, LeadDeskConfig
 from bot.services.lead_facts import LeadReader
+from bot.services.leases import Leases, default_holder
 from bot.services.notifier import Notifier, limits_for_rate
 from bot.services.reminders import ReminderDesk
 from bot.services.sales_desk import SalesDesk, SalesDeskConfig
@@ -192,7 +193,9 @@ async def build_application(
         label=checklist.wording.appointment,
     )
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
-    pipe = EventPipe(db, clock)
+    # Background jobs run where their lease is held: on one replica at a time.
+    leases = Leases(db, clock, default_holder())
+    pipe = EventPipe(db, clock, leases)
     nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)
     steps = ConsentSteps(
         Operator(
@@ -389,6 +392,7 @@ async def build_application(
         deal_timers=care.deal.timers,
         metrics=metrics,
         once=once,
+        leases=leases,
     )
 
 

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     telegram_proxy: str | None = None
     # A Bot API server started with --local on this machine: files are read from its disk.
     telegram_api_local: bool = False
+    # This replica's name in logs; None: its job-lease holder id (host:pid-namespace:pid:random).
+    replica_name: str | None = Field(default=None, max_length=64)
     # Viewings
     # None: the sites.yaml next to the checklist, if any (bot/trade_files.py).
     sites_path: Path | None = None

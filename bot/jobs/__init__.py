@@ -1,4 +1,8 @@
-"""Scheduled jobs. APScheduler is only the alarm clock: each job reads due rows from the DB."""
+"""Scheduled jobs. APScheduler is only the alarm clock: each job reads due rows from the DB.
+
+With several replicas every replica's alarm rings; a job runs only where its lease is held
+(bot/services/leases.py), so each pass of it happens once.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from bot.services.calendar import CalendarDesk
 from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
-from bot.services.event_pipe import EventPipe
+from bot.services.event_pipe import EventPipe, consumer_lease
+from bot.services.leases import Leases
 from bot.services.nurture import Nurture
 from bot.services.payment_timers import PaymentTimers
 from bot.services.reminders import ReminderDesk
@@ -40,6 +45,23 @@ PAYMENTS_SECONDS = 30
 RETENTION_SECONDS = 3600
 # Handled update ids older than two days are forgotten (bot/middlewares/once.py).
 PROCESSED_UPDATES_SECONDS = 3600
+# The lease a job runs under, when not its own name. The event consumers take theirs in
+# the drain; the retry of unposted cards shares the card consumer's (both post cards).
+_LEASES: dict[str, str | None] = {"events": None, "staff_cards": consumer_lease("staff_card")}
+
+
+def job_lease(name: str) -> str | None:
+    """The lease the scheduled job `name` runs under (None: it takes its own inside)."""
+    return _LEASES.get(name, name)
+
+
+def _leased(
+    leases: Leases, lease: str, job: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[object]]:
+    async def run() -> bool:
+        return await leases.run(lease, job)
+
+    return run
 
 
 def build_scheduler(
@@ -56,6 +78,7 @@ def build_scheduler(
     retention: Callable[[], Awaitable[object]] | None = None,
     deal_timers: DealTimers | None = None,
     processed_updates: Callable[[], Awaitable[object]] | None = None,
+    leases: Leases | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
@@ -82,5 +105,8 @@ def build_scheduler(
     if processed_updates is not None:
         jobs.append((processed_updates, PROCESSED_UPDATES_SECONDS, "processed_updates"))
     for job, seconds, name in jobs:
+        lease = job_lease(name)
+        if leases is not None and lease is not None:
+            job = _leased(leases, lease, job)
         scheduler.add_job(job, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
     return scheduler

@@ -63,12 +63,14 @@ class DocumentDelivery:
     async def deliver_due(self) -> int:
         """Carries out every due duty; returns how many were done."""
         done = 0
-        while not self.worker.stopping:
+        while self.worker.keep_going:
             async with self._db.read() as conn:
                 due = await store.due(conn, self._clock.now(), 50)
             if not due:
                 return done
             for duty in due:
+                if not self.worker.keep_going:
+                    break
                 done += await self._one(duty)
         return done
 

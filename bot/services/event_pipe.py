@@ -4,6 +4,11 @@ A consumer's position moves only after it has handled a batch, so a crash betwee
 change and its effect (a card edit, a CRM delivery) replays the batch at the next run;
 consumers are written to be safe to replay. New consumers (time limits, deal support,
 digests) register here and start from the head of the log.
+
+With several replicas, each consumer runs where its lease is held (`events:<name>`); the
+leases of all consumers are taken with one statement per drain. A drain that finds a
+consumer's lease held elsewhere looks again shortly: the holder may have just finished
+without seeing the newest event.
 """
 
 from __future__ import annotations
@@ -16,12 +21,20 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.events import Event
+from bot.services.leases import Held, Leases
 from bot.storage import events
 from bot.storage.db import Database
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+# A consumer busy on another replica: how often to look again, for up to the lease's ttl
+# (by then a holder that died has lost it); after that the 30 s pass catches the rest.
+RETRY_SECONDS = 0.5
+
+
+def consumer_lease(name: str) -> str:
+    return f"events:{name}"
 
 
 class Consumer(Protocol):
@@ -37,11 +50,14 @@ class _Runner:
 
 
 class EventPipe:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, leases: Leases | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._leases = leases  # None: a single process, every consumer runs here
         self._runners: list[_Runner] = []
         self._passes: set[asyncio.Task[None]] = set()
+        self._retry: asyncio.Task[None] | None = None
+        self._closed = False
 
     def register(self, name: str, consumer: Consumer) -> None:
         self._runners.append(_Runner(name, consumer))
@@ -50,10 +66,44 @@ class EventPipe:
         """Lets every consumer catch up with the log.
 
         If a consumer is already running, it is asked to go round once more instead of
-        being waited for: the running pass picks up what was just written.
+        being waited for: the running pass picks up what was just written. One running on
+        another replica is looked at again shortly, in the background.
         """
-        for runner in self._runners:
-            await self._run(runner)
+        if not await self._drain_here():
+            self._retry_soon()
+
+    async def _drain_here(self) -> bool:
+        """Runs the consumers whose lease this replica gets; False if any was elsewhere."""
+        if self._leases is None:
+            for runner in self._runners:
+                await self._run(runner, None)
+            return True
+        names = [consumer_lease(runner.name) for runner in self._runners]
+        everywhere = True
+        async with self._leases.hold_all(names) as held:
+            for runner in self._runners:
+                lease = held[consumer_lease(runner.name)]
+                if lease:
+                    await self._run(runner, lease)
+                else:
+                    everywhere = False
+        return everywhere
+
+    def _retry_soon(self) -> None:
+        if self._closed or (self._retry is not None and not self._retry.done()):
+            return  # shutting down, or already looking again
+        self._retry = asyncio.create_task(self._retry_until_run(), name="event-pipe-retry")
+        self._passes.add(self._retry)
+        self._retry.add_done_callback(self._finished)
+
+    async def _retry_until_run(self) -> None:
+        assert self._leases is not None
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._leases.ttl.total_seconds() + 2 * RETRY_SECONDS
+        while loop.time() < give_up:
+            await asyncio.sleep(RETRY_SECONDS)
+            if await self._drain_here():
+                return
 
     async def drain_within(self, seconds: float) -> None:
         """Drains, waiting at most `seconds`: a long pass (cards queued behind a staff group
@@ -76,6 +126,9 @@ class EventPipe:
 
     async def close(self, grace_seconds: float) -> None:
         """Lets background passes finish (what they miss is handled after a restart)."""
+        self._closed = True
+        if self._retry is not None:
+            self._retry.cancel()  # only waits for another replica, which will do the work
         if not self._passes:
             return
         _, late = await asyncio.wait(set(self._passes), timeout=grace_seconds)
@@ -83,7 +136,7 @@ class EventPipe:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
 
-    async def _run(self, runner: _Runner) -> None:
+    async def _run(self, runner: _Runner, lease: Held | None) -> None:
         if runner.lock.locked():
             runner.again = True
             return
@@ -93,6 +146,8 @@ class EventPipe:
                 runner.again = False
                 more = True
                 while more:  # full batches mean there may be more behind them
+                    if lease is not None and lease.lost:  # another replica took it over
+                        return
                     more = await self._batch(runner)
 
     async def _batch(self, runner: _Runner) -> bool:

@@ -167,12 +167,14 @@ class LeadDesk:
     async def send_due(self) -> int:
         """Sends every message that is due; returns how many went out."""
         sent = 0
-        while not self.worker.stopping:
+        while self.worker.keep_going:
             async with self._db.read() as conn:
                 due = await client_messages.due(conn, self._clock.now(), 50)
             if not due:
                 return sent
             for message in due:
+                if not self.worker.keep_going:
+                    break
                 sent += await self._send(message)
         return sent
 

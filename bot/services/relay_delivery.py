@@ -79,13 +79,15 @@ class RelayDelivery:
     async def deliver_due(self) -> int:
         """Carries out every job that is due; returns how many jobs are finished."""
         finished = 0
-        while not self.worker.stopping:
+        while self.worker.keep_going:
             async with self._db.read() as conn:
                 jobs = await store.due(conn, self._clock.now(), BATCH)
             if not jobs:
                 break
             seen: set[int] = set()
             for job in jobs:
+                if not self.worker.keep_going:
+                    break
                 if job.id not in seen:
                     batch = await self._album(job)
                     seen.update(j.id for j in batch)

@@ -22,6 +22,7 @@ from bot.domain.reminders import (
 )
 from bot.domain.viewings import Manager
 from bot.i18n import Translations
+from bot.services.leases import still_held
 from bot.services.notifier import Notifier
 from bot.storage import appointments, leads, managers, reminders, sites
 from bot.storage.db import Database
@@ -63,6 +64,8 @@ class ReminderDesk:
             due = await reminders.due(conn, now)
         sent = 0
         for reminder in due:
+            if not still_held():  # another replica took the job over: it sends the rest
+                break
             decision = delivery(reminder.due_at, reminder.not_after, now)
             if decision is Delivery.WAIT:
                 continue

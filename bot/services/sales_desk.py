@@ -138,14 +138,16 @@ class SalesDesk:
         delivered = 0
         gate = asyncio.Semaphore(self._config.concurrency)
 
-        async def one(head: Delivery) -> Outcome:
+        async def one(head: Delivery) -> Outcome | None:
             async with gate:
                 if self._paused():  # another delivery of this pass found the CRM down
                     return Outcome.UNAVAILABLE
+                if not self.worker.keep_going:  # stopping, or another replica took over
+                    return None
                 return await self._deliver(head)
 
         async with self._pass:
-            while not self.worker.stopping:
+            while self.worker.keep_going:
                 now = self._clock.now()
                 if self._paused():
                     break

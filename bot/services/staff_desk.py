@@ -21,6 +21,7 @@ from bot.domain.events import Event, EventType
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import Lead, LeadId
 from bot.i18n import Translator
+from bot.services.leases import still_held
 from bot.services.notifier import Delivery, Notifier, ThreadNotFound
 from bot.storage import (
     appointments,
@@ -222,6 +223,8 @@ class StaffDesk:
         async with self._db.transaction() as tx:
             pending = await leads.unposted(tx)
         for lead_id in pending:
+            if not still_held():  # another replica took the cards over
+                break
             await self.sync_card(lead_id)
 
     async def handle_events(self, batch: Sequence[Event]) -> None:

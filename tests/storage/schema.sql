@@ -274,6 +274,12 @@ CREATE TABLE fsm_state (
     updated_at TEXT NOT NULL
 );
 
+CREATE TABLE job_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until TEXT NOT NULL
+);
+
 CREATE TABLE knowledge_answers (
     id INTEGER PRIMARY KEY,
     language TEXT NOT NULL,
