@@ -68,3 +68,36 @@ async def test_burst_benchmark_runs_tiny_under_flood_control() -> None:
     assert sum(lead.group_per_minute) > 0
     assert result.echo.steps_done > 0
     assert "cards posted twice" in report
+
+
+async def test_reminder_benchmark_sends_every_due_reminder_under_flood_control() -> None:
+    from bench_reminders import format_report as reminders_report
+    from bench_reminders import run_benchmark as run_reminders
+
+    # Ten reminders: within Telegram's 30 a second, so no real waiting.
+    result = await run_reminders(10, modes=(1, 2), limit=60)
+
+    report = reminders_report(result)
+    one, two = result.modes
+    assert [f for f in result.failures if f.startswith("1 replica:")] == [], report
+    assert one.lost == 0 and one.twice == 0 and one.messages == 10, report
+    assert one.states.get("sent") == 10 and one.rate > 0 and one.cpu_s > 0
+    # Two replicas share the database: nothing may be lost (twice is what leases prevent).
+    assert two.lost == 0 and two.messages >= 10 and two.states.get("sent") == 10, report
+    assert "reminders sent twice" in report and "30 msg/s" in report
+
+
+def test_memory_benchmark_measures_both_bots_with_leads_mid_checklist() -> None:
+    from bench_memory import format_report as memory_report
+    from bench_memory import run_benchmark as run_memory
+
+    result = run_memory(prospects=4, wave=2)
+
+    report = memory_report(result)
+    assert result.failures == [], report
+    for memory in (result.echo, result.leadsieve):
+        assert [p.prospects for p in memory.points] == [0, 2, 4], memory.name
+        assert all(p.rss_kib > 0 and p.traced_kib > 0 for p in memory.points), memory.name
+        assert len(memory.top) == 10 and len(memory.top_after_gc) == 10, memory.name
+    assert result.leadsieve.updates == 4 * 5
+    assert "bytes per active lead" in report
