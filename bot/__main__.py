@@ -22,7 +22,7 @@ from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
 from bot.simulator.cli import simulate as run_simulator
 from bot.storage.migrations import MigrationError, apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.stores import describe, open_database
 from bot.trade_files import files_from_environment
 
 EXIT_CONFIG = 2
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         # httpx logs every request URL at INFO; CRM search URLs carry clients' phones.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         if args.command == "migrate":
-            asyncio.run(_migrate(settings.database_path))
+            asyncio.run(_migrate(settings))
             return 0
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_run(settings))
@@ -158,14 +158,14 @@ def _nothing_to_check(part: str, checklist: Path) -> int:
     return EXIT_CONFIG
 
 
-async def _migrate(path: Path) -> None:
-    db = SQLiteDatabase(path)
+async def _migrate(settings: Settings) -> None:
+    db = open_database(settings)
     await db.connect()
     try:
         applied = await apply_migrations(db)
     finally:
         await db.close()
-    sys.stdout.write(f"{path}: {len(applied)} migration(s) applied\n")
+    sys.stdout.write(f"{describe(settings)}: {len(applied)} migration(s) applied\n")
 
 
 async def _run(settings: Settings) -> None:

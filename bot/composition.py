@@ -53,7 +53,7 @@ from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
 from bot.storage.fsm import SQLiteStorage
 from bot.storage.migrations import apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.stores import open_database
 from bot.trade_files import NO_SITES, dormant_deal, no_knowledge, trade_files
 from bot.views.consent import Operator
 from bot.views.sales_desk import DealWords, deal_words
@@ -95,7 +95,7 @@ async def build_application(
     )
     deal_file = None if files.deal is None else load_deal(files.deal, settings.deal_people)
     translations = Translations(settings.default_language)
-    db = SQLiteDatabase(settings.database_path)
+    db = open_database(settings)
     await db.connect()
     try:
         await apply_migrations(db)
