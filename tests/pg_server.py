@@ -165,13 +165,13 @@ class PgServer:
         finally:
             await conn.close()
 
-    async def create_database(self, *, template: str | None = TEMPLATE) -> str:
-        """A fresh database (migrated unless template is None); returns its URL."""
+    def create_database(self, *, migrated: bool = True) -> str:
+        """A fresh database, a copy of the migrated template or empty; returns its URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        source = f' TEMPLATE "{template}"' if template else " TEMPLATE template0"
-        await self._admin(f'CREATE DATABASE "{name}"{source}')
+        source = TEMPLATE if migrated else "template0"
+        _run_async(lambda: self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
         return self.url(name)
 
-    async def drop_database(self, url: str) -> None:
+    def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
-        await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _run_async(lambda: self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
