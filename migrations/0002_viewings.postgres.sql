@@ -121,12 +121,14 @@ CREATE INDEX site_cells_appointment ON site_cells (appointment_id);
 -- The booking triggers of 0002_viewings.sql. Under READ COMMITTED two bookings could
 -- both count the same free place, so each first locks the row it counts against (the
 -- site, the manager): bookings of one site or manager wait for each other, others do not.
+-- NO KEY UPDATE, because the booking's own foreign keys already hold KEY SHARE on these
+-- rows: a plain FOR UPDATE would deadlock two bookings that both hold it.
 -- The errors are check violations whose message names the reason, as SQLite's RAISE does.
 CREATE FUNCTION site_cells_capacity() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     room BIGINT;
 BEGIN
-    SELECT capacity INTO room FROM sites WHERE id = NEW.site_id FOR UPDATE;
+    SELECT capacity INTO room FROM sites WHERE id = NEW.site_id FOR NO KEY UPDATE;
     IF (SELECT COUNT(*) FROM site_cells WHERE site_id = NEW.site_id AND cell = NEW.cell)
        >= room THEN
         RAISE EXCEPTION 'site_full' USING ERRCODE = 'check_violation';
@@ -148,7 +150,7 @@ BEGIN
     IF TG_OP = 'UPDATE' AND NEW.manager_day = OLD.manager_day THEN
         RETURN NEW;
     END IF;
-    SELECT daily_cap INTO cap FROM managers WHERE id = NEW.manager_id FOR UPDATE;
+    SELECT daily_cap INTO cap FROM managers WHERE id = NEW.manager_id FOR NO KEY UPDATE;
     IF cap IS NOT NULL
        AND (SELECT COUNT(*) FROM appointments
             WHERE manager_id = NEW.manager_id AND manager_day = NEW.manager_day

@@ -114,3 +114,18 @@ def another_connection(db: Database) -> Database:
     if isinstance(db, SQLiteDatabase):
         return SQLiteDatabase(db.path)
     raise TypeError(f"unknown store {type(db).__name__}")
+
+
+@pytest.fixture
+def database_env(app_store: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Where a `python -m bot` process of the test keeps its data, as environment variables."""
+    if app_store == "postgres":
+        return {"DATABASE_URL": request.getfixturevalue("pg_url")}
+    return {"DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+
+
+def database_of(env: dict[str, str]) -> Database:
+    """The store a process started with `env` uses (not connected)."""
+    if "DATABASE_URL" in env:
+        return PostgresDatabase(env["DATABASE_URL"], pool_size=2)
+    return SQLiteDatabase(Path(env["DATABASE_PATH"]))
