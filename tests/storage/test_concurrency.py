@@ -10,6 +10,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.events import EventType
+from bot.domain.leads import LeadId
 from bot.storage import events, leads
 from bot.storage.appointments import SlotTaken
 from bot.storage.db import Database
@@ -19,7 +20,7 @@ from tests.stores import another_connection
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 
 
-async def _create(db: Database, user_id: int) -> int:
+async def _create(db: Database, user_id: int) -> LeadId:
     async with db.transaction() as tx:
         return await leads.create(
             tx,
