@@ -149,7 +149,7 @@ async def test_a_twin_runs_instead_of_its_migration_on_postgres_only(
     await sqlite.connect()
     try:
         await apply_migrations(sqlite, tmp_path)
-        async with sqlite.read() as conn, conn.execute(_SQLITE_TABLES) as cursor:
+        async with sqlite.read() as lite, lite.execute(_SQLITE_TABLES) as cursor:
             assert sorted(row[0] for row in await cursor.fetchall()) == [
                 "from_sqlite",
                 "schema_migrations",
