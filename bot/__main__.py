@@ -22,6 +22,7 @@ from bot.domain.sites_file import SitesFileError
 from bot.i18n import CatalogError
 from bot.simulator.cli import simulate as run_simulator
 from bot.storage.migrations import MigrationError, apply_migrations
+from bot.storage.postgres import DatabaseUnavailable
 from bot.storage.stores import describe, open_database
 from bot.trade_files import files_from_environment
 
@@ -34,6 +35,7 @@ _STARTUP_ERRORS = (
     MigrationError,
     KnowledgeError,
     DealFileError,
+    DatabaseUnavailable,
 )
 
 

@@ -74,6 +74,15 @@ def integrity_message(error: asyncpg.PostgresError) -> str:
     return "; ".join(parts)
 
 
+class DatabaseUnavailable(Exception):
+    """PostgreSQL could not be reached or refused the login; the message names where."""
+
+
+def where(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"  # without the user and password
+
+
 class _Cursor:
     def __init__(self, rows: list[asyncpg.Record], status: str | None) -> None:
         self._rows = rows
@@ -158,9 +167,14 @@ class PostgresDatabase(Database):
         self._pool: asyncpg.Pool | None = None
 
     async def connect(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self.url, min_size=1, max_size=self.pool_size, command_timeout=60
-        )
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self.pool_size, command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise DatabaseUnavailable(
+                f"cannot use the database at {where(self.url)}: {error}"
+            ) from error
 
     async def close(self) -> None:
         if self._pool is not None:

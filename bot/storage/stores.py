@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.storage.db import Database
-from bot.storage.postgres import PostgresDatabase
+from bot.storage.postgres import PostgresDatabase, where
 from bot.storage.sqlite import SQLiteDatabase
 
 
@@ -22,7 +22,4 @@ def describe(settings: Settings) -> str:
     """Where the data lives, for the operator, without a password."""
     if settings.database_url is None:
         return str(settings.database_path)
-    url = settings.database_url.get_secret_value().strip()
-    scheme, _, rest = url.partition("://")
-    host = rest.rpartition("@")[2]
-    return f"{scheme}://{host}"
+    return where(settings.database_url.get_secret_value().strip())

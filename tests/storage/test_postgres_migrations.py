@@ -199,3 +199,18 @@ def test_migrate_command_on_postgres(
     assert main(["migrate"]) == 0
     assert "0 migration(s) applied" in capsys.readouterr().out
     assert not (tmp_path / "data").exists()  # no SQLite file made on the side
+
+
+def test_an_unreachable_database_stops_the_bot_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import EXIT_CONFIG, main
+    from tests.conftest import free_port
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "123456:AAEhBP0av28Qt4iuLXLpN5rAapTz9V7sZlY")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://bot:hunter2@127.0.0.1:{free_port()}/x")
+    assert main(["migrate"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert err.startswith("leadsieve: cannot use the database at postgresql://127.0.0.1:")
+    assert "hunter2" not in err and "Traceback" not in err
