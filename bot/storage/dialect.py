@@ -65,20 +65,22 @@ def _map_code(sql: str, change: Callable[[str], str]) -> str:
     return "".join(change(text) if code else text for code, text in _segments(sql))
 
 
+_NUMBERED = re.compile(r"\?(\d*)")
+
+
 def number_placeholders(sql: str) -> str:
-    """`?` → `$1`, `$2`, … in order, outside literals and comments."""
+    """`?` → `$1`, `$2`, … in order, and SQLite's `?2` → `$2`, outside literals and comments."""
     counter = 0
 
-    def number(text: str) -> str:
+    def place(match: re.Match[str]) -> str:
         nonlocal counter
-        out: list[str] = []
-        for ch in text:
-            if ch == "?":
-                counter += 1
-                out.append(f"${counter}")
-            else:
-                out.append(ch)
-        return "".join(out)
+        if match.group(1):
+            return f"${int(match.group(1))}"
+        counter += 1
+        return f"${counter}"
+
+    def number(text: str) -> str:
+        return _NUMBERED.sub(place, text)
 
     return _map_code(sql, number)
 
@@ -182,6 +184,8 @@ _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _IS_NOT_PARAM = re.compile(r"\bIS\s+NOT\s+\?", re.IGNORECASE)
 _IS_PARAM = re.compile(r"\bIS\s+\?", re.IGNORECASE)
 _CAST_INTEGER = re.compile(r"\bAS\s+INTEGER\b", re.IGNORECASE)
+# SQLite's unary + on a column keeps its planner off an index; PostgreSQL has no + for text.
+_UNARY_PLUS = re.compile(r"(\bWHERE|\bAND|\bOR|\bON|\()(\s*)\+(?=\s*[A-Za-z_])", re.IGNORECASE)
 
 
 def _insert_or_ignore(sql: str) -> str:
@@ -204,6 +208,7 @@ def translate(sql: str) -> str:
     def words(text: str) -> str:
         text = _IS_NOT_PARAM.sub("IS DISTINCT FROM ?", text)
         text = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", text)
+        text = _UNARY_PLUS.sub(r"\1\2", text)
         return _CAST_INTEGER.sub("AS BIGINT", text)
 
     sql = _map_code(sql, words)

@@ -20,6 +20,18 @@ def test_placeholders_are_numbered_outside_literals_and_comments() -> None:
     )
 
 
+def test_numbered_placeholders_keep_their_numbers() -> None:
+    assert translate("SELECT x FROM t WHERE a = ?1 AND (?1 = 'in' OR b = ?2)") == (
+        "SELECT x FROM t WHERE a = $1 AND ($1 = 'in' OR b = $2)"
+    )
+
+
+def test_unary_plus_on_a_column_is_dropped() -> None:
+    assert translate("SELECT a + b FROM e WHERE +type IN (?, ?) AND (+x = 1)") == (
+        "SELECT a + b FROM e WHERE type IN ($1, $2) AND (x = 1)"
+    )
+
+
 def test_insert_or_ignore_becomes_on_conflict_do_nothing_before_returning() -> None:
     assert translate("INSERT OR IGNORE INTO t (a) VALUES (?)") == (
         "INSERT INTO t (a) VALUES ($1)\nON CONFLICT DO NOTHING"
