@@ -26,7 +26,8 @@ from bot.i18n import CatalogError
 from bot.logs import configure_logging
 from bot.simulator.cli import simulate as run_simulator
 from bot.storage.migrations import MigrationError, apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.postgres import DatabaseUnavailable
+from bot.storage.stores import describe, open_database
 from bot.trade_files import files_from_environment
 
 EXIT_CONFIG = 2
@@ -39,6 +40,7 @@ _STARTUP_ERRORS = (
     KnowledgeError,
     DealFileError,
     BackupError,
+    DatabaseUnavailable,
 )
 
 
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
         if args.command == "migrate":
-            asyncio.run(_migrate(settings.database_path))
+            asyncio.run(_migrate(settings))
             return 0
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_run(settings))
@@ -172,14 +174,14 @@ def _nothing_to_check(part: str, checklist: Path) -> int:
     return EXIT_CONFIG
 
 
-async def _migrate(path: Path) -> None:
-    db = SQLiteDatabase(path)
+async def _migrate(settings: Settings) -> None:
+    db = open_database(settings)
     await db.connect()
     try:
         applied = await apply_migrations(db)
     finally:
         await db.close()
-    sys.stdout.write(f"{path}: {len(applied)} migration(s) applied\n")
+    sys.stdout.write(f"{describe(settings)}: {len(applied)} migration(s) applied\n")
 
 
 async def _run(settings: Settings) -> None:

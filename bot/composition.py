@@ -57,7 +57,7 @@ from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
 from bot.storage.migrations import apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.stores import open_database
 from bot.telegram_session import BotSession
 from bot.trade_files import NO_SITES, dormant_deal, no_knowledge, trade_files
 from bot.views.consent import Operator
@@ -102,7 +102,7 @@ async def build_application(
     translations = Translations(settings.default_language)
     metrics = Metrics()
     session = _telegram_session(settings, metrics)
-    db = SQLiteDatabase(settings.database_path)
+    db = open_database(settings)
     db.observe = metrics.observe_database
     await db.connect()
     try:

@@ -33,6 +33,9 @@ SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ru", "en")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
 
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line for the operator."""
 
@@ -45,6 +48,9 @@ class Settings(BaseSettings):
     bot_token: SecretStr
     telegram_api_base: str | None = None
     database_path: Path = Path("data/leadsieve.sqlite3")
+    # postgresql://user:password@host/db: PostgreSQL instead of the SQLite file above.
+    database_url: SecretStr | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=500)
     staff_chat_id: int | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     checklist_path: Path = BUNDLED_CHECKLIST
@@ -124,6 +130,16 @@ class Settings(BaseSettings):
         if not _TOKEN_RE.match(value.get_secret_value().strip()):
             raise ValueError("does not look like a Telegram bot token (expected 123456:ABC-...)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None  # DATABASE_URL= (empty): the SQLite file
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and not text.strip().startswith(_POSTGRES_SCHEMES):
+            raise ValueError("must start with postgresql:// or postgres:// (unset it for SQLite)")
+        return value
 
     @field_validator("admin_ids", "head_of_sales_ids", mode="before")
     @classmethod

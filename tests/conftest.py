@@ -23,14 +23,15 @@ from bot.storage import leads
 from tests.fakegram import FakeTelegram, GroupMember, TelegramUser
 from tests.sales_desk.generic_receiver import GenericReceiver
 
+# Fixtures and hooks of both stores: `store`, `pg_url`, `app_store`, the `both_stores` marker.
+# Real PostgreSQL and Redis servers for the tests that ask for them.
+pytest_plugins = ["tests.stores", "tests.redis_server"]
+
 TOKEN = "123456789:AAEhBP0av28Qt4iuLXLpN5rAapTz9V7sZlY"
 STAFF_CHAT = -1001234567890
 MANAGER_ID = 5001
 OUTSIDER_ID = 5002
 SALES_DESK_SECRET = "whsec_bGVhZHNpZXZlLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
-
-# A real Redis server for the tests that ask for `redis_url`.
-pytest_plugins = ("tests.redis_server",)
 
 
 def free_port() -> int:
@@ -126,12 +127,18 @@ async def receiver() -> AsyncIterator[GenericReceiver]:
 
 
 @pytest.fixture
-def make_settings(telegram: FakeTelegram, tmp_path: Path) -> Callable[..., Settings]:
+def make_settings(
+    telegram: FakeTelegram, tmp_path: Path, app_store: str, request: pytest.FixtureRequest
+) -> Callable[..., Settings]:
+    # On PostgreSQL: one fresh database per test, shared by the harnesses it builds.
+    database_url = request.getfixturevalue("pg_url") if app_store == "postgres" else None
+
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "bot_token": TOKEN,
             "telegram_api_base": telegram.base_url,
             "database_path": tmp_path / "leadsieve.sqlite3",
+            "database_url": database_url,
             "staff_chat_id": STAFF_CHAT,
             "company_name": "Acme Homes",
             "privacy_policy_url": "https://example.com/privacy?a=1&b=2",

@@ -21,10 +21,13 @@ from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.leads import LeadStatus
 from bot.storage import leads
-from bot.storage.sqlite import SQLiteDatabase
 from tests.conftest import MANAGER_ID, SALES_DESK_SECRET, STAFF_CHAT, TOKEN, free_port
 from tests.fakegram import FakeTelegram, TelegramUser
 from tests.sales_desk.generic_receiver import GenericReceiver
+from tests.stores import database_of
+
+# The central journeys run on both stores in every run.
+pytestmark = pytest.mark.both_stores
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,12 +111,12 @@ async def test_target_journey_over_polling_with_a_429(
     assert lead.answers["payment"] == ("cash",)
 
 
-def _bot_env(telegram: FakeTelegram, tmp_path: Path, port: int) -> dict[str, str]:
+def _bot_env(telegram: FakeTelegram, database: dict[str, str], port: int) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE": telegram.base_url,
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        **database,
         "STAFF_CHAT_ID": str(STAFF_CHAT),
         "WEB_PORT": str(port),
         "LOG_LEVEL": "INFO",
@@ -138,10 +141,10 @@ async def _start_bot(
 
 
 async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
-    telegram: FakeTelegram, tmp_path: Path
+    telegram: FakeTelegram, tmp_path: Path, database_env: dict[str, str]
 ) -> None:
     telegram.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
-    env = _bot_env(telegram, tmp_path, free_port())
+    env = _bot_env(telegram, database_env, free_port())
     log = tmp_path / "bot.log"
     user = telegram.user(1001, language_code="en", phone_number="79161234567")
 
@@ -172,7 +175,7 @@ async def test_killed_mid_checklist_the_prospect_continues_at_the_same_question(
     assert code == 0, log.read_text()
     assert "Traceback" not in log.read_text()
 
-    db = SQLiteDatabase(tmp_path / "bot.sqlite3")
+    db = database_of(env)
     await db.connect()
     try:
         async with db.transaction() as tx:
@@ -229,10 +232,13 @@ async def test_reject_journey_with_bad_inputs_over_polling(
 
 
 async def test_killed_mid_delivery_the_crm_still_gets_every_event(
-    telegram: FakeTelegram, tmp_path: Path, receiver: GenericReceiver
+    telegram: FakeTelegram,
+    tmp_path: Path,
+    receiver: GenericReceiver,
+    database_env: dict[str, str],
 ) -> None:
     telegram.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
-    env = _bot_env(telegram, tmp_path, free_port())
+    env = _bot_env(telegram, database_env, free_port())
     env |= {"SALES_DESK_URL": receiver.url, "SALES_DESK_SECRET": SALES_DESK_SECRET}
     log = tmp_path / "bot.log"
     user = telegram.user(1001, language_code="en", phone_number="79161234567")

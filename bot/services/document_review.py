@@ -123,7 +123,8 @@ class DocumentReview:
             if document is None or not await store.review(
                 tx, document_id, DocumentStatus.ACCEPTED, by=reviewer.user_id, reason=None, at=now
             ):
-                return self._already(document)
+                # Read again: a review that won the race (another connection) shows here.
+                return self._already(await store.get(tx, document_id))
             await self._event(tx, document, EventType.DEAL_DOCUMENT_ACCEPTED, reviewer, {})
             await self._tell_client(tx, document, "documents.client.accepted", now)
             await self._drop_pending(tx, document)
@@ -217,7 +218,7 @@ class DocumentReview:
                 reason=reason,
                 at=now,
             ):
-                return self._already(document)
+                return self._already(await store.get(tx, document_id))
             facts = {"reason": reason.value, "reason_text": note}
             await self._event(tx, document, EventType.DEAL_DOCUMENT_REJECTED, reviewer, facts)
             await self._tell_client(tx, document, "documents.client.rejected", now, reason, note)

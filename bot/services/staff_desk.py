@@ -152,7 +152,7 @@ class StaffDesk:
         self._members[(chat_id, user_id)] = (allowed, time.monotonic())
         return allowed
 
-    async def publish(self, lead_id: LeadId) -> None:
+    async def publish(self, lead_id: LeadId, seen: Lead | None = None) -> None:
         """Posts (or re-posts after re-qualification) the lead's card to the staff group.
 
         Once: while a post is on its way (waiting its turn, or out a 429), another publish of
@@ -164,21 +164,25 @@ class StaffDesk:
             return
         self._publishing[lead_id] = False
         try:
-            await self._publish(lead_id)
+            superseded = await self._publish(lead_id, seen)
         finally:
             changed = self._publishing.pop(lead_id)
-        if changed:
+        if changed or superseded:
             await self.sync_card(lead_id)
 
-    async def _publish(self, lead_id: LeadId) -> None:
+    async def _publish(self, lead_id: LeadId, seen: Lead | None) -> bool:
+        """Posts the card; True (nothing posted) when another post landed since `seen` was
+        read: with statements that wait on a server, that post may have finished between."""
         chat_id = self._chat_id
         if chat_id is None:
             logger.info("lead %s waits for a staff group to be bound", lead_id)
-            return
+            return False
         async with self._db.transaction() as tx:
             lead = await leads.get(tx, lead_id)
         if lead is None or lead.verdict is None:
-            return
+            return False
+        if seen is not None and lead.staff_posted_at != seen.staff_posted_at:
+            return True
         title = topic_title(lead, self._checklist, self._t)
         card, markup = await self._card(lead)
         thread_id = lead.staff_thread_id if lead.staff_chat_id == chat_id else None
@@ -198,7 +202,7 @@ class StaffDesk:
                 # Re-qualified: the key answers or the verdict in the title may have changed.
                 await self._notifier.rename_topic(chat_id, thread_id, title)
         if message is None:
-            return
+            return False
         async with self._db.transaction() as tx:
             await leads.set_staff_post(
                 tx,
@@ -208,6 +212,7 @@ class StaffDesk:
                 message_id=message.message_id,
                 at=self._clock.now(),
             )
+        return False
 
     async def _new_topic(self, lead_id: LeadId, chat_id: int, title: str) -> int | None:
         """Creates the lead's topic and remembers it at once, so a retry reuses it."""
@@ -303,12 +308,12 @@ class StaffDesk:
             or lead.staff_message_id is None
             or lead.staff_chat_id != chat_id
         ):
-            await self.publish(lead_id)
+            await self.publish(lead_id, lead)
             return
         card, markup = await self._card(lead)
         sent = await self._notifier.edit_text(chat_id, lead.staff_message_id, card, markup=markup)
         if sent.delivery is Delivery.REFUSED and "message to edit not found" in sent.description:
-            await self.publish(lead_id)  # somebody deleted the card: post it again
+            await self.publish(lead_id, lead)  # somebody deleted the card: post it again
             return
         stale = sent.delivery is Delivery.FAILED  # a refusal would be refused again
         if stale or lead.card_stale_at is not None:

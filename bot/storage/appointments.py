@@ -301,11 +301,12 @@ def _seconds(moment: datetime) -> int:
 
 
 def _reason(error: IntegrityError) -> str:
+    # SQLite names the column ("appointments.lead_id"), PostgreSQL the index.
     message = str(error)
     if "site_full" in message:
         return "site_full"
     if "manager_day_full" in message:
         return "manager_day_full"
-    if "appointments.lead_id" in message:
+    if "appointments.lead_id" in message or "appointments_one_open_per_lead" in message:
         return "lead_has_viewing"
     return "manager_busy"

@@ -16,6 +16,18 @@ _INSERT = "INSERT INTO events (lead_id, type, at, actor, data) VALUES (?, ?, ?, 
 _SELECT_AFTER = """
 SELECT id, lead_id, type, at, actor, data FROM events WHERE id > ? ORDER BY id LIMIT ?
 """
+_SELECT_BETWEEN = """
+SELECT id, lead_id, type, at, actor, data FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?
+"""
+# PostgreSQL draws ids when rows are inserted but shows them when transactions commit, so
+# a reader could see event 12 before 11 commits and move past 11 for good. Appenders hold
+# this lock shared until they commit; a reader takes it exclusively for one statement,
+# which waits out every appender that may hold a smaller id than the head it reads.
+_PG_APPEND_LOCK = "SELECT pg_advisory_xact_lock_shared(?)"
+_PG_SETTLED_HEAD = """
+SELECT pg_advisory_xact_lock(?) AS settled, (SELECT COALESCE(MAX(id), 0) FROM events) AS head
+"""
+_PG_EVENTS_KEY = 0x6C656164_6576656E
 _SELECT_FOR_LEAD = """
 SELECT id, lead_id, type, at, actor, data FROM events WHERE lead_id = ? ORDER BY id
 """
@@ -33,10 +45,8 @@ WHERE excluded.position > event_consumers.position
 _appended: ContextVar[bool] = ContextVar("events_appended", default=False)
 
 
-_SCRUB = """
-UPDATE events SET data = json_remove(data, ?)
-WHERE lead_id = ? AND json_extract(data, ?) IS NOT NULL
-"""
+_SELECT_DATA_FOR_LEAD = "SELECT id, data FROM events WHERE lead_id = ? ORDER BY id"
+_SET_DATA = "UPDATE events SET data = ? WHERE id = ?"
 
 
 def appended_in_this_task() -> bool:
@@ -56,7 +66,9 @@ async def append(
     actor: str,
     data: Mapping[str, Any] | None = None,
 ) -> int:
-    payload = json.dumps(dict(data or {}), ensure_ascii=False, separators=(",", ":"))
+    payload = _dump(dict(data or {}))
+    if tx.dialect == "postgres":
+        await tx.execute(_PG_APPEND_LOCK, (_PG_EVENTS_KEY,))
     event_id = await insert_returning_id(
         tx, _INSERT, (lead_id, type_, dump_time(at), actor, payload)
     )
@@ -68,8 +80,19 @@ async def append(
 
 async def scrub_free_text(tx: Connection, lead_id: int) -> None:
     """Blanks what people typed (an override reason, a note) in an erased lead's events."""
-    for key in FREE_TEXT_KEYS:
-        await tx.execute(_SCRUB, (f"$.{key}", lead_id, f"$.{key}"))
+    # In Python rather than with JSON functions: the same on both stores, and an erased
+    # lead has few events.
+    async with tx.execute(_SELECT_DATA_FOR_LEAD, (lead_id,)) as cursor:
+        rows = await cursor.fetchall()
+    for row in rows:
+        data = json.loads(row["data"])
+        if isinstance(data, dict) and any(key in data for key in FREE_TEXT_KEYS):
+            kept = {key: value for key, value in data.items() if key not in FREE_TEXT_KEYS}
+            await tx.execute(_SET_DATA, (_dump(kept), row["id"]))
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
 
 
 def from_row(row: Any) -> Event:
@@ -87,6 +110,15 @@ def from_row(row: Any) -> Event:
 
 
 async def after(tx: Connection, position: int, limit: int) -> list[Event]:
+    """The next events after `position`, in order, none of them behind a later one unseen."""
+    if tx.dialect == "postgres":
+        async with tx.execute(_PG_SETTLED_HEAD, (_PG_EVENTS_KEY,)) as cursor:
+            row = await cursor.fetchone()
+        settled = int(row["head"]) if row is not None else 0
+        if settled <= position:
+            return []
+        async with tx.execute(_SELECT_BETWEEN, (position, settled, limit)) as cursor:
+            return [from_row(row) for row in await cursor.fetchall()]
     async with tx.execute(_SELECT_AFTER, (position, limit)) as cursor:
         return [from_row(row) for row in await cursor.fetchall()]
 

@@ -37,6 +37,10 @@ VALUES ((SELECT COALESCE(MAX(top), 0) + 1
         ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id
 """
+# PostgreSQL runs creations at once, and two would draw the same MAX + 1: each waits here
+# for the one before it to commit (SQLite's single writer does the same).
+_PG_CREATE_LOCK = "SELECT pg_advisory_xact_lock(?)"
+_PG_CREATE_KEY = 0x6C656164_6C656164
 _UPSERT_ANSWER = """
 INSERT INTO lead_answers (lead_id, question_id, position, value, answered_at)
 VALUES (?, ?, ?, ?, ?)
@@ -168,6 +172,8 @@ async def create(
     consent_version: str,
     at: datetime,
 ) -> LeadId:
+    if tx.dialect == "postgres":
+        await tx.execute(_PG_CREATE_LOCK, (_PG_CREATE_KEY,))
     new_id = await insert_returning_id(
         tx,
         _INSERT_LEAD,

@@ -23,7 +23,7 @@ INSERT INTO nurture_state (lead_id, every_days, due_at, last_activity_at)
 VALUES (?, ?, ?, ?)
 ON CONFLICT (lead_id) DO UPDATE SET
     every_days = excluded.every_days,
-    due_at = CASE WHEN stopped_at IS NULL THEN excluded.due_at END,
+    due_at = CASE WHEN nurture_state.stopped_at IS NULL THEN excluded.due_at END,
     attempts = 0,
     claimed_until = NULL,
     last_activity_at = excluded.last_activity_at

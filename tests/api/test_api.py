@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -23,10 +22,10 @@ from bot.services.lead_commands import (
     StatusOutcome,
     StatusResult,
 )
-from bot.storage.migrations import apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.db import Database
 from bot.web.api import SqliteIdempotencyStore, build_api
 from bot.web.api.idempotency import Begin, BeginOutcome
+from tests.stores import another_connection
 
 TOKEN = "test-api-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -133,16 +132,12 @@ class Api:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
-    database = SQLiteDatabase(tmp_path / "api.db")
-    await database.connect()
-    await apply_migrations(database)
-    yield database
-    await database.close()
+def db(store: Database) -> Database:
+    return store
 
 
 @pytest.fixture
-async def make_api(db: SQLiteDatabase) -> AsyncIterator[Callable[..., Awaitable[Api]]]:
+async def make_api(db: Database) -> AsyncIterator[Callable[..., Awaitable[Api]]]:
     clients: list[TestClient[web.Request, web.Application]] = []
 
     async def make(**limits: Any) -> Api:
@@ -371,7 +366,7 @@ async def test_a_burst_is_429_until_the_bucket_refills(
     assert (await api.call("GET", "/leads/7")).status == 429
 
 
-async def test_a_repeated_key_replays_the_first_answer(api: Api, db: SQLiteDatabase) -> None:
+async def test_a_repeated_key_replays_the_first_answer(api: Api, db: Database) -> None:
     first = await api.post("/leads/7/messages", MESSAGE, key="order-1")
     # The same request in other words (key order, spacing) is the same request.
     same = json.dumps({"send_at": None, "text": MESSAGE["text"]}, indent=2).encode()
@@ -447,7 +442,7 @@ async def test_simultaneous_requests_with_one_key_run_once(api: Api) -> None:
     assert len({json.dumps(reply.body) for reply in replies if reply.status == 202}) == 1
 
 
-async def test_store_scopes_conflicts_and_expiry(db: SQLiteDatabase) -> None:
+async def test_store_scopes_conflicts_and_expiry(db: Database) -> None:
     store, later = SqliteIdempotencyStore(db), START + timedelta(hours=23)
     assert await store.begin("a", "k", "f1", START) == Begin(BeginOutcome.NEW)
     assert await store.begin("a", "k", "f1", START) == Begin(BeginOutcome.IN_PROGRESS)
@@ -500,3 +495,20 @@ async def test_openapi_describes_the_three_endpoints(api: Api) -> None:
     refs = json.dumps(doc).split('"$ref": "')[1:]
     assert refs
     assert all(ref.split('"')[0].removeprefix("#/components/schemas/") in schemas for ref in refs)
+
+
+async def test_store_begins_a_key_once_across_processes(db: Database) -> None:
+    # Separate connections, as two replicas behind one database would have.
+    others = [another_connection(db) for _ in range(6)]
+    for other in others:
+        await other.connect()
+    try:
+        outcomes = await asyncio.gather(
+            *(SqliteIdempotencyStore(other).begin("a", "k", "f", START) for other in others)
+        )
+    finally:
+        for other in others:
+            await other.close()
+    assert sorted(outcome.outcome for outcome in outcomes) == sorted(
+        [BeginOutcome.NEW] + [BeginOutcome.IN_PROGRESS] * 5
+    )

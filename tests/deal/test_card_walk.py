@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.domain.events import EventType
 from bot.keyboards.callbacks import DealAction, DealCb
 from bot.storage import events
@@ -40,6 +42,7 @@ async def move(harness: Harness, stage: str) -> str | None:
     return None if answer is None else answer.text
 
 
+@pytest.mark.both_stores  # a central journey: on PostgreSQL too
 async def test_staff_walk_a_deal_from_the_card_to_the_keys(dealing: Harness) -> None:
     client, lead = await attended(dealing)
     assert lead.staff_thread_id is not None
@@ -119,6 +122,7 @@ async def test_a_deleted_summary_is_posted_and_pinned_again(dealing: Harness) ->
     assert again.message_thread_id == lead.staff_thread_id
 
 
+@pytest.mark.both_stores  # a central journey: on PostgreSQL too
 async def test_two_staff_press_the_same_stage_at_once_and_it_moves_once(
     dealing: Harness,
 ) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.domain.leads import LeadStatus
 from bot.views.desk_card import reassign_markup
 from tests.conftest import STAFF_CHAT, Harness
@@ -33,6 +35,7 @@ OVERRIDE = "⚖️ Изменить вердикт ▸"
 HEAD = 8001
 
 
+@pytest.mark.both_stores  # a central journey: on PostgreSQL too
 async def test_from_the_card_to_a_booked_viewing(office: Harness) -> None:
     user = office.prospect(language_code="en")
     await serious_buyer(user)

@@ -3,39 +3,30 @@ unpaid payments while paid ones stay, and the compare-and-set moves."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.domain.payments import PaymentStatus, PlannedPayment
 from bot.storage import payments
-from bot.storage.migrations import apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.db import Database
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
-    database = SQLiteDatabase(tmp_path / "payments.sqlite3")
-    await database.connect()
-    await apply_migrations(database)
-    async with database.transaction() as tx:
+async def db(store: Database) -> Database:
+    async with store.transaction() as tx:
         await tx.execute(
             "INSERT INTO leads (id, telegram_user_id, chat_id, status, language, source,"
             " checklist_id, checklist_version, consent_version, consent_at, created_at,"
             " updated_at) VALUES (1, 1001, 1001, 'deal', 'en', 'direct', 'c', 1, '1', ?, ?, ?)",
             (NOW.isoformat(), NOW.isoformat(), NOW.isoformat()),
         )
-    try:
-        yield database
-    finally:
-        await database.close()
+    return store
 
 
-async def test_next_unpaid_and_replacing_keeps_what_was_paid(db: SQLiteDatabase) -> None:
+async def test_next_unpaid_and_replacing_keeps_what_was_paid(db: Database) -> None:
     first = PlannedPayment(date(2027, 1, 15), 100_00, "RUB", "first")
     second = PlannedPayment(date(2027, 2, 15), 200_00)
     async with db.transaction() as tx:

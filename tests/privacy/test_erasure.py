@@ -48,6 +48,8 @@ def sqlite_bytes(harness: Harness) -> bytes:
 
 
 async def assert_gone_from_the_files(harness: Harness) -> None:
+    if harness.app.db.dialect != "sqlite":
+        return  # PostgreSQL's files are the server's; VACUUM reclaims deleted rows there
     async with harness.app.db.read() as conn:
         await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = sqlite_bytes(harness)
@@ -77,9 +79,10 @@ async def test_forget_deletes_the_topic_tells_the_crm_and_keeps_only_anonymous_r
     assert lead is not None and lead.staff_thread_id is not None
     assert crm.telegram.bot_messages(STAFF_CHAT, lead.staff_thread_id) != []
     # While the lead lives, the bytes are there (the search below can fail).
-    async with crm.app.db.read() as conn:
-        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    assert NAME.encode() in sqlite_bytes(crm)
+    if crm.app.db.dialect == "sqlite":
+        async with crm.app.db.read() as conn:
+            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert NAME.encode() in sqlite_bytes(crm)
     before = await figures(crm)
 
     crm.clock.advance(hours=1)

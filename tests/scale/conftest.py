@@ -1,9 +1,9 @@
 """Replicas in one test: two applications on one database, one Bot API stand-in, one clock.
 
 `store` says which database the tests run on: a `Database` factory for the lease tests and
-the settings that point an application at it. Today SQLite (a shared file; its statements
-run in the loop's own thread, so two connections interleave safely); a PostgreSQL store
-adds a parameter here and every test runs on it too.
+the settings that point an application at it. Every test runs on SQLite (a shared file;
+its statements run in the loop's own thread, so two connections interleave safely) and on
+PostgreSQL (the test server's fresh database, as replicas would share it).
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from bot.composition import build_application
 from bot.config import Settings
 from bot.storage.db import Database
 from bot.storage.migrations import apply_migrations
+from bot.storage.postgres import PostgresDatabase
 from bot.storage.sqlite import SQLiteDatabase
 from tests.conftest import MANAGER_ID, STAFF_CHAT, ErrorLog, FakeClock, Harness
 from tests.fakegram import FakeTelegram
+from tests.stores import STORES
 
 
 @dataclass
@@ -34,20 +36,22 @@ class Store:
     connect: Callable[[], Awaitable[Database]]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=STORES)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     path = tmp_path / "shared.sqlite3"
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
     opened: list[Database] = []
 
     async def connect() -> Database:
-        db = SQLiteDatabase(path)
+        db: Database = SQLiteDatabase(path) if url is None else PostgresDatabase(url)
         await db.connect()
         opened.append(db)
         await apply_migrations(db)
         return db
 
+    settings: dict[str, Any] = {"database_path": path} if url is None else {"database_url": url}
     try:
-        yield Store(request.param, {"database_path": path}, connect)
+        yield Store(request.param, settings, connect)
     finally:
         for db in opened:
             await db.close()

@@ -4,9 +4,7 @@ a manager's daily cap, even when separate connections race for one slot."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +13,8 @@ from bot.domain.slots import SlotPolicy, manager_claim, site_claim
 from bot.domain.viewings import AppointmentStatus, Manager
 from bot.storage import appointments, managers, sites
 from bot.storage.appointments import Claim, SlotTaken
-from bot.storage.migrations import apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.db import Database
+from tests.stores import another_connection
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 MONDAY_10 = datetime(2026, 11, 23, 7, tzinfo=UTC)  # 10:00 Moscow
@@ -24,17 +22,11 @@ POLICY = SlotPolicy()
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
-    database = SQLiteDatabase(tmp_path / "bookings.sqlite3")
-    await database.connect()
-    await apply_migrations(database)
-    yield database
-    await database.close()
+def db(store: Database) -> Database:
+    return store
 
 
-async def _setup(
-    db: SQLiteDatabase, *, capacity: int, cap: int | None, leads: int
-) -> list[Manager]:
+async def _setup(db: Database, *, capacity: int, cap: int | None, leads: int) -> list[Manager]:
     async with db.transaction() as tx:
         await sites.upsert(
             tx,
@@ -84,7 +76,7 @@ def _claim(start: datetime) -> Claim:
     )
 
 
-async def _book(db: SQLiteDatabase, lead_id: int, manager: Manager, start: datetime) -> None:
+async def _book(db: Database, lead_id: int, manager: Manager, start: datetime) -> None:
     async with db.transaction() as tx:
         await appointments.book(
             tx,
@@ -96,10 +88,10 @@ async def _book(db: SQLiteDatabase, lead_id: int, manager: Manager, start: datet
         )
 
 
-async def test_racing_connections_get_exactly_one_booking(db: SQLiteDatabase) -> None:
+async def test_racing_connections_get_exactly_one_booking(db: Database) -> None:
     [anna, _] = await _setup(db, capacity=5, cap=None, leads=8)
     # Eight separate connections, as if eight processes pressed the same slot at once.
-    racers = [SQLiteDatabase(db.path) for _ in range(8)]
+    racers = [another_connection(db) for _ in range(8)]
     for racer in racers:
         await racer.connect()
     try:
@@ -115,7 +107,7 @@ async def test_racing_connections_get_exactly_one_booking(db: SQLiteDatabase) ->
     assert all(isinstance(r, SlotTaken) and r.reason == "manager_busy" for r in refused)
 
 
-async def test_buffer_between_viewings_of_one_manager(db: SQLiteDatabase) -> None:
+async def test_buffer_between_viewings_of_one_manager(db: Database) -> None:
     [anna, _] = await _setup(db, capacity=5, cap=None, leads=3)
     await _book(db, 1, anna, MONDAY_10)
     with pytest.raises(SlotTaken, match="manager_busy"):
@@ -123,7 +115,7 @@ async def test_buffer_between_viewings_of_one_manager(db: SQLiteDatabase) -> Non
     await _book(db, 2, anna, MONDAY_10 + timedelta(hours=1, minutes=15))
 
 
-async def test_site_capacity_counts_every_manager(db: SQLiteDatabase) -> None:
+async def test_site_capacity_counts_every_manager(db: Database) -> None:
     [anna, boris] = await _setup(db, capacity=1, cap=None, leads=2)
     await _book(db, 1, anna, MONDAY_10)
     with pytest.raises(SlotTaken, match="site_full"):
@@ -131,7 +123,7 @@ async def test_site_capacity_counts_every_manager(db: SQLiteDatabase) -> None:
     await _book(db, 2, boris, MONDAY_10 + timedelta(hours=1))  # the site is free again
 
 
-async def test_daily_cap_and_cancelling_gives_the_time_back(db: SQLiteDatabase) -> None:
+async def test_daily_cap_and_cancelling_gives_the_time_back(db: Database) -> None:
     [anna, _] = await _setup(db, capacity=5, cap=1, leads=2)
     await _book(db, 1, anna, MONDAY_10)
     with pytest.raises(SlotTaken, match="manager_day_full"):

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.domain.events import Event, EventType
 from bot.services.event_pipe import BATCH_SIZE, EventPipe
 from bot.storage import events, leads
-from bot.storage.migrations import apply_migrations
-from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.db import Database
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -39,17 +37,11 @@ class Recorder:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
-    database = SQLiteDatabase(tmp_path / "events.sqlite3")
-    await database.connect()
-    await apply_migrations(database)
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(store: Database) -> Database:
+    return store
 
 
-async def append(db: SQLiteDatabase, count: int, lead_id: int = 1) -> list[int]:
+async def append(db: Database, count: int, lead_id: int = 1) -> list[int]:
     async with db.transaction() as tx:
         return [
             await events.append(
@@ -59,7 +51,7 @@ async def append(db: SQLiteDatabase, count: int, lead_id: int = 1) -> list[int]:
         ]
 
 
-async def test_consumers_see_every_event_once_in_order(db: SQLiteDatabase) -> None:
+async def test_consumers_see_every_event_once_in_order(db: Database) -> None:
     pipe = EventPipe(db, Clock())
     card, crm = Recorder(), Recorder()
     pipe.register("card", card)
@@ -74,7 +66,7 @@ async def test_consumers_see_every_event_once_in_order(db: SQLiteDatabase) -> No
 
 
 async def test_a_failing_consumer_keeps_its_position_and_others_go_on(
-    db: SQLiteDatabase, caplog: pytest.LogCaptureFixture
+    db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     pipe = EventPipe(db, Clock())
     card, crm = Recorder(fail_times=1), Recorder()
@@ -91,7 +83,7 @@ async def test_a_failing_consumer_keeps_its_position_and_others_go_on(
     assert card.seen == written
 
 
-async def test_concurrent_drains_handle_each_event_once(db: SQLiteDatabase) -> None:
+async def test_concurrent_drains_handle_each_event_once(db: Database) -> None:
     pipe = EventPipe(db, Clock())
     card = Recorder(pause=0.01)
     pipe.register("card", card)
@@ -108,7 +100,7 @@ async def test_concurrent_drains_handle_each_event_once(db: SQLiteDatabase) -> N
 
 
 async def test_positions_survive_a_restart_and_new_consumers_start_at_the_head(
-    db: SQLiteDatabase,
+    db: Database,
 ) -> None:
     first = EventPipe(db, Clock())
     card = Recorder()
@@ -130,7 +122,7 @@ async def test_positions_survive_a_restart_and_new_consumers_start_at_the_head(
     assert len(digest.seen) == 1
 
 
-async def test_erasure_blanks_typed_text_in_events_and_keeps_the_facts(db: SQLiteDatabase) -> None:
+async def test_erasure_blanks_typed_text_in_events_and_keeps_the_facts(db: Database) -> None:
     async with db.transaction() as tx:
         lead_id = await leads.create(
             tx,

@@ -33,6 +33,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SALES_DESK_EVENTS",
         "SALES_DESK_VERDICTS",
         "SALES_DESK_STATUS_MAP",
+        "DATABASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -47,6 +48,29 @@ def test_only_the_token_is_needed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.timezone == "Europe/Moscow"
     assert settings.staff_chat_id is None
     assert settings.admin_ids == ()
+
+
+def test_database_url_chooses_postgres_and_other_schemes_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.storage.postgres import PostgresDatabase
+    from bot.storage.sqlite import SQLiteDatabase
+    from bot.storage.stores import open_database
+
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    assert isinstance(open_database(load_settings()), SQLiteDatabase)
+    monkeypatch.setenv("DATABASE_URL", "")  # set but empty: still the SQLite file
+    assert isinstance(open_database(load_settings()), SQLiteDatabase)
+    for url in ("postgresql://bot:hunter2@db/leads", "postgres://bot@db:5433/leads"):
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("DATABASE_POOL_SIZE", "4")
+        store = open_database(load_settings())
+        assert isinstance(store, PostgresDatabase)
+        assert (store.url, store.pool_size) == (url, 4)
+        assert "hunter2" not in repr(load_settings())
+    monkeypatch.setenv("DATABASE_URL", "mysql://bot@db/leads")
+    with pytest.raises(ConfigError, match=r"DATABASE_URL.*postgresql://"):
+        load_settings()
 
 
 def test_env_file_and_lists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from icalendar import Calendar
 
 from bot.domain.leads import LeadStatus
@@ -48,6 +49,7 @@ async def booked_lead(harness: Harness, user_id: int = 1001) -> TelegramUser:
     return user
 
 
+@pytest.mark.both_stores  # a central journey: on PostgreSQL too
 async def test_target_lead_books_a_viewing(office: Harness) -> None:
     user = office.prospect(language_code="en")
     await serious_buyer(user)
@@ -164,6 +166,7 @@ async def test_cancel_sends_a_cancel_and_frees_the_slot(office: Harness) -> None
     assert lead is not None and lead.status is LeadStatus.BOOKED
 
 
+@pytest.mark.both_stores  # a central journey: on PostgreSQL too
 async def test_two_prospects_pressing_one_slot_get_one_booking(
     make_harness: Any, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.storage.codec import dump_time, load_time
+from bot.storage.codec import dump_time
 from bot.storage.db import Database
 
 KEY_TTL = timedelta(hours=24)
@@ -55,13 +55,16 @@ def fingerprint(method: str, path: str, body: str) -> str:
 _SELECT = """
 SELECT fingerprint, status, body, created_at FROM api_idempotency WHERE scope = ? AND key = ?
 """
+# Claiming and restarting are single statements, so of two requests racing on separate
+# connections (replicas, PostgreSQL) exactly one sees a row change: no read-then-write.
 _INSERT = """
 INSERT INTO api_idempotency (scope, key, fingerprint, status, body, created_at)
 VALUES (?, ?, ?, NULL, NULL, ?)
+ON CONFLICT (scope, key) DO NOTHING
 """
 _RESTART = """
 UPDATE api_idempotency SET fingerprint = ?, status = NULL, body = NULL, created_at = ?
-WHERE scope = ? AND key = ?
+WHERE scope = ? AND key = ? AND created_at <= ?
 """
 _FINISH = """
 UPDATE api_idempotency SET status = ?, body = ?, created_at = ?
@@ -79,15 +82,19 @@ class SqliteIdempotencyStore:
 
     async def begin(self, scope: str, key: str, fingerprint: str, now: datetime) -> Begin:
         async with self._db.transaction() as tx:
+            inserted = await tx.execute(_INSERT, (scope, key, fingerprint, dump_time(now)))
+            if inserted.rowcount == 1:
+                return Begin(BeginOutcome.NEW)
+            expired = dump_time(now - KEY_TTL)
+            restarted = await tx.execute(
+                _RESTART, (fingerprint, dump_time(now), scope, key, expired)
+            )
+            if restarted.rowcount == 1:
+                return Begin(BeginOutcome.NEW)
             async with tx.execute(_SELECT, (scope, key)) as cursor:
                 row = await cursor.fetchone()
-            if row is None:
-                await tx.execute(_INSERT, (scope, key, fingerprint, dump_time(now)))
-                return Begin(BeginOutcome.NEW)
-            created = load_time(row["created_at"])
-            if created is not None and created <= now - KEY_TTL:
-                await tx.execute(_RESTART, (fingerprint, dump_time(now), scope, key))
-                return Begin(BeginOutcome.NEW)
+        if row is None:  # abandoned between the two statements: the caller may retry
+            return Begin(BeginOutcome.IN_PROGRESS)
         if row["fingerprint"] != fingerprint:
             return Begin(BeginOutcome.CONFLICT)
         if row["status"] is None:
