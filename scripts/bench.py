@@ -30,7 +30,7 @@ import resource
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -56,6 +56,7 @@ from bot.domain.scoring import Verdict
 from bot.storage import leads
 from bot.storage.db import Database
 from tests.fakegram import FakeTelegram, Request, TelegramUser
+from tests.pg_server import PgServer, find_binaries
 
 TOKEN = "123456789:AAEhBP0av28Qt4iuLXLpN5rAapTz9V7sZlY"
 STAFF_CHAT = -1001234567890
@@ -155,6 +156,7 @@ class BotFigures:
 
 @dataclass
 class BenchResult:
+    store: str  # where leadsieve kept its data: sqlite or postgres
     users: int
     updates_per_user: int
     echo: BotFigures
@@ -450,7 +452,9 @@ async def _leadsieve_act(user: TelegramUser, step: Step) -> None:
         await user.press(step.value)  # the reply keyboard's request_contact button
 
 
-async def run_leadsieve(users: int, time_limit: float) -> tuple[BotFigures, list[str]]:
+async def run_leadsieve(
+    users: int, time_limit: float, database_url: str | None = None
+) -> tuple[BotFigures, list[str]]:
     server = FakeTelegram(TOKEN)
     await server.start()
     server.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
@@ -461,6 +465,7 @@ async def run_leadsieve(users: int, time_limit: float) -> tuple[BotFigures, list
                 bot_token=TOKEN,
                 telegram_api_base=server.base_url,
                 database_path=Path(tmp) / "leadsieve.sqlite3",
+                database_url=database_url,
                 staff_chat_id=STAFF_CHAT,
                 default_language="ru",
                 company_name="Acme Homes",
@@ -513,8 +518,10 @@ async def run_benchmark(
     users: int = 200,
     # A budget per bot, not a cancellation: a run out of time still reports who got stuck.
     timeout: float = 120.0,  # noqa: ASYNC109
+    database_url: str | None = None,
 ) -> BenchResult:
-    """Echo bot first (the baseline), then leadsieve; `timeout` is seconds per bot."""
+    """Echo bot first (the baseline), then leadsieve (on SQLite, or on the PostgreSQL
+    database at `database_url`); `timeout` is seconds per bot."""
     if users < 1:
         raise ValueError("users must be at least 1")
     capture = LogCapture()
@@ -523,7 +530,7 @@ async def run_benchmark(
     try:
         echo, echo_failures = await run_echo(users, timeout)
         errors_before = len(capture.records)
-        lead, lead_failures = await run_leadsieve(users, timeout)
+        lead, lead_failures = await run_leadsieve(users, timeout, database_url)
     finally:
         root.removeHandler(capture)
     failures = [*echo_failures, *lead_failures]
@@ -533,6 +540,7 @@ async def run_benchmark(
         line = f"{bot_name}: {record.levelname} {record.name}: {record.getMessage()}"
         (failures if record.levelno >= logging.ERROR else warnings).append(line)
     return BenchResult(
+        store="sqlite" if database_url is None else "postgres",
         users=users,
         updates_per_user=len(CHECKLIST_STEPS),
         echo=echo,
@@ -641,8 +649,9 @@ def format_report(result: BenchResult) -> str:
         f"leadsieve benchmark: {result.users} concurrent users × {result.updates_per_user} "
         "updates (the bundled checklist to a target verdict), real long polling against the "
         "fakegram stand-in on 127.0.0.1, all in one process and event loop.",
-        "leadsieve runs with send_rate_per_second=0: Telegram's global limit (~30 messages/s) "
-        "would otherwise cap it and be the whole figure.",
+        f"leadsieve keeps its data in {result.store} and runs with send_rate_per_second=0: "
+        "Telegram's global limit (~30 messages/s) would otherwise cap it and be the whole "
+        "figure.",
         "first answer = update queued for getUpdates → the stand-in answering the bot's first "
         "sendMessage / editMessageText / editMessageReplyMarkup / answerCallbackQuery in that "
         "chat; reaction done = update queued → the bot finished handling it (the user's next "
@@ -677,13 +686,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=120.0, help="seconds allowed per bot (default 120)"
     )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="where leadsieve keeps its data: a SQLite file, or a PostgreSQL server this "
+        "script starts from the machine's binaries, as the tests do (default sqlite)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     began = time.monotonic()
-    result = asyncio.run(run_benchmark(args.users, args.timeout))
+    with contextlib.ExitStack() as stack:
+        url = None if args.store == "sqlite" else stack.enter_context(_postgres_database())
+        result = asyncio.run(run_benchmark(args.users, args.timeout, url))
     print(format_report(result))
     print(f"(whole run {time.monotonic() - began:.1f} s)")
     return 0 if result.ok else 1
+
+
+@contextlib.contextmanager
+def _postgres_database() -> Iterator[str]:
+    """An empty database on a PostgreSQL server started for the run (the bot migrates it)."""
+    server = PgServer(find_binaries())
+    server.start()
+    try:
+        yield server.create_database(migrated=False)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

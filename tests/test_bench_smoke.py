@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from bench import CHECKLIST_STEPS, BotFigures, format_report, run_benchmark
 
+from tests.pg_server import PgServer
+
 USERS = 3
 
 
@@ -39,6 +41,20 @@ async def test_benchmark_completes_with_every_prospect_qualified() -> None:
         assert _positive(figures) == [], figures.name
     report = format_report(result)
     assert "OK: every leadsieve user is a target lead" in report
+    assert result.leadsieve.commits is not None and result.leadsieve.commits > 0
+
+
+async def test_benchmark_runs_on_postgres(pg_server: PgServer) -> None:
+    url = pg_server.create_database(migrated=False)  # the bot migrates it, as in the script
+    try:
+        result = await run_benchmark(users=USERS, timeout=30, database_url=url)
+    finally:
+        pg_server.drop_database(url)
+
+    assert result.failures == [], format_report(result)
+    assert result.store == "postgres"
+    assert result.leadsieve.updates == USERS * len(CHECKLIST_STEPS)
+    assert "keeps its data in postgres" in format_report(result)
 
 
 def test_viewing_benchmark_runs_and_books_every_prospect() -> None:
