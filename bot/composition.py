@@ -32,7 +32,7 @@ from bot.middlewares.events import DrainEvents
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.metrics import TelegramMetrics, UpdateMetrics
-from bot.middlewares.once import HandleOnce
+from bot.middlewares.once import DatabaseClaims, HandleOnce, RedisClaims
 from bot.middlewares.proxy_errors import ProxyErrors
 from bot.scale_wiring import build_scale_out
 from bot.services.answer_media import AnswerMedia
@@ -56,6 +56,7 @@ from bot.services.standing import Standing
 from bot.services.team import Team, TeamConfig
 from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
+from bot.storage.fsm_redis import RedisConversations
 from bot.storage.migrations import apply_migrations
 from bot.storage.stores import open_database
 from bot.telegram_session import BotSession
@@ -342,7 +343,11 @@ async def build_application(
     dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
-    once = HandleOnce(db, clock)
+    once = HandleOnce(
+        RedisClaims(fsm.redis, bot.id)
+        if isinstance(fsm, RedisConversations)
+        else DatabaseClaims(db, clock)
+    )
     dispatcher.update.outer_middleware(once)
     dispatcher.update.outer_middleware(desk.last_update)
     logging.getLogger().addHandler(desk.error_count)

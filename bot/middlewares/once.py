@@ -2,9 +2,10 @@
 
 Telegram sends a webhook update again when it did not get a 200 for it (possibly to another
 replica), and long polling after a crash can hand out updates already handled. The first
-replica to record the update_id in the database handles it; a repeat is dropped (logged at
-DEBUG, counted in `repeats`). A handler that fails gives its update_id back, so a
-re-delivery gets another chance.
+replica to record the update_id handles it; a repeat is dropped (logged at DEBUG, counted
+in `repeats`). A handler that fails gives its update_id back, so a re-delivery gets
+another chance. The ids are kept in the database, or in Redis when conversations are
+there (then an update costs the database no commit of its own).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED, CancelHandler, SkipHandler
 from aiogram.types import TelegramObject, Update
+from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.storage import processed_updates as store
@@ -28,11 +30,58 @@ logger = logging.getLogger(__name__)
 KEEP = timedelta(days=2)
 
 
-class HandleOnce(BaseMiddleware):
+class Claims(Protocol):
+    async def claim(self, update_id: int) -> bool:
+        """True if the update is new (and is now recorded); False if it was taken before."""
+
+    async def release(self, update_id: int) -> None: ...
+
+    async def prune(self) -> int:
+        """Forgets ids older than the time a repeat can come in; returns how many."""
+
+
+class DatabaseClaims:
     def __init__(self, db: Database, clock: Clock, *, keep: timedelta = KEEP) -> None:
         self._db = db
         self._clock = clock
         self._keep = keep
+
+    async def claim(self, update_id: int) -> bool:
+        async with self._db.read() as conn:
+            return await store.claim(conn, update_id, self._clock.now())
+
+    async def release(self, update_id: int) -> None:
+        async with self._db.read() as conn:
+            await store.release(conn, update_id)
+
+    async def prune(self) -> int:
+        async with self._db.read() as conn:
+            return await store.prune(conn, self._clock.now() - self._keep)
+
+
+class RedisClaims:
+    """One key per update, gone by itself after `keep`."""
+
+    def __init__(self, redis: Redis, bot_id: int, *, keep: timedelta = KEEP) -> None:
+        self._redis = redis
+        self._prefix = f"update:{bot_id}:"
+        self._seconds = int(keep.total_seconds())
+
+    async def claim(self, update_id: int) -> bool:
+        return bool(
+            await self._redis.set(f"{self._prefix}{update_id}", 1, nx=True, ex=self._seconds)
+        )
+
+    async def release(self, update_id: int) -> None:
+        await self._redis.delete(f"{self._prefix}{update_id}")
+
+    async def prune(self) -> int:
+        return 0  # the keys expire on their own
+
+
+class HandleOnce(BaseMiddleware):
+    def __init__(self, claims: Claims) -> None:
+        self._claims = claims
         self.repeats = 0  # updates dropped as repeats since start
 
     async def __call__(
@@ -44,9 +93,7 @@ class HandleOnce(BaseMiddleware):
         if not isinstance(event, Update):
             return await handler(event, data)
         update_id = event.update_id
-        async with self._db.read() as conn:
-            first = await store.claim(conn, update_id, self._clock.now())
-        if not first:
+        if not await self._claims.claim(update_id):
             self.repeats += 1
             logger.debug("update %s was handled already: dropped", update_id)
             return UNHANDLED
@@ -55,14 +102,12 @@ class HandleOnce(BaseMiddleware):
         except (SkipHandler, CancelHandler):
             raise
         except Exception:
-            async with self._db.read() as conn:
-                await store.release(conn, update_id)
+            await self._claims.release(update_id)
             raise
 
     async def prune(self) -> int:
         """Forgets update_ids older than `keep` (a periodic job)."""
-        async with self._db.read() as conn:
-            pruned = await store.prune(conn, self._clock.now() - self._keep)
+        pruned = await self._claims.prune()
         if pruned:
             logger.debug("forgot %d handled update ids", pruned)
         return pruned

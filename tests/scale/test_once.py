@@ -187,3 +187,30 @@ async def test_a_repeat_is_dropped_but_a_new_update_is_not(harness: Harness) -> 
     ]
     assert sorted(greeted) == ["1001", "1002"]
     assert once(harness).repeats == 1
+
+
+@pytest.mark.redis
+async def test_with_redis_the_ids_are_kept_there_and_cost_the_database_nothing(
+    make_harness: Callable[..., Any], redis_url: str
+) -> None:
+    harness: Harness = await make_harness(redis_url=redis_url)
+
+    async def twice(update: dict[str, Any]) -> None:
+        await asyncio.gather(harness.feed(update), harness.feed(dict(update)))
+
+    doubled = prospect_delivered_by(harness, 1001, twice)
+    await serious_buyer(doubled)
+    single = harness.prospect(1002, language_code="en")
+    await serious_buyer(single)
+
+    assert await lead_count(harness) == 2
+    assert [m.split("\n")[0] for m in doubled.messages()] == [
+        m.split("\n")[0] for m in single.messages()
+    ]
+    assert once(harness).repeats > 0
+    async with (
+        harness.app.db.read() as conn,
+        conn.execute("SELECT COUNT(*) FROM processed_updates") as cursor,
+    ):
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0
