@@ -15,7 +15,9 @@ from tests.packaging.venvs import ROOT, TOKEN, Installed, install
 
 pytestmark = pytest.mark.slow
 
-MIGRATIONS = sorted(path.name for path in (ROOT / "migrations").glob("*.sql"))
+FILES = sorted(path.name for path in (ROOT / "migrations").glob("*.sql"))
+# What SQLite applies: each migration once; a PostgreSQL twin stands in for its file there.
+MIGRATIONS = [name for name in FILES if not name.endswith(".postgres.sql")]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_bot_is_imported_from_the_installed_copy(installed: Installed) -> None:
     assert package == installed.site_packages / "bot" / "__init__.py"
     assert migrations == installed.site_packages / "bot" / "migrations"
     assert locales == installed.site_packages / "bot" / "locales"
-    assert sorted(p.name for p in migrations.glob("*.sql")) == MIGRATIONS
+    assert sorted(p.name for p in migrations.glob("*.sql")) == FILES
 
 
 def test_migrate_from_another_folder_applies_every_migration(
