@@ -452,6 +452,23 @@ async def _leadsieve_act(user: TelegramUser, step: Step) -> None:
         await user.press(step.value)  # the reply keyboard's request_contact button
 
 
+def leadsieve_settings(
+    server: FakeTelegram, workdir: Path, database_url: str | None = None
+) -> Settings:
+    """leadsieve as every benchmark runs it: the stand-in, a staff group, data in `workdir`
+    (or the PostgreSQL database at `database_url`)."""
+    return Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        telegram_api_base=server.base_url,
+        database_path=workdir / "leadsieve.sqlite3",
+        database_url=database_url,
+        staff_chat_id=STAFF_CHAT,
+        default_language="ru",
+        company_name="Acme Homes",
+    )
+
+
 async def run_leadsieve(
     users: int, time_limit: float, database_url: str | None = None
 ) -> tuple[BotFigures, list[str]]:
@@ -460,16 +477,7 @@ async def run_leadsieve(
     server.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
     try:
         with tempfile.TemporaryDirectory(prefix="leadsieve-bench-") as tmp:
-            settings = Settings(
-                _env_file=None,
-                bot_token=TOKEN,
-                telegram_api_base=server.base_url,
-                database_path=Path(tmp) / "leadsieve.sqlite3",
-                database_url=database_url,
-                staff_chat_id=STAFF_CHAT,
-                default_language="ru",
-                company_name="Acme Homes",
-            )
+            settings = leadsieve_settings(server, Path(tmp), database_url)
             # No send limit: Telegram's ~30 messages/s would otherwise be the whole figure.
             app = await build_application(settings, send_rate_per_second=0)
             try:

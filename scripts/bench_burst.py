@@ -61,10 +61,10 @@ from bench import (
     _echo_act,
     _leadsieve_act,
     build_echo_dispatcher,
+    leadsieve_settings,
 )
 
 from bot.composition import build_application
-from bot.config import Settings
 from bot.domain.send_policy import TELEGRAM_LIMITS
 from bot.jobs import STAFF_CARD_RETRY_SECONDS
 from bot.storage import leads
@@ -287,15 +287,7 @@ async def run_leadsieve(
     async with FakeTelegram(TOKEN) as server:
         server.add_group(STAFF_CHAT, "Sales", is_forum=True, members={MANAGER_ID: "administrator"})
         with tempfile.TemporaryDirectory(prefix="leadsieve-burst-") as tmp:
-            settings = Settings(
-                _env_file=None,
-                bot_token=TOKEN,
-                telegram_api_base=server.base_url,
-                database_path=Path(tmp) / "leadsieve.sqlite3",
-                staff_chat_id=STAFF_CHAT,
-                default_language="ru",
-                company_name="Acme Homes",
-            )
+            settings = leadsieve_settings(server, Path(tmp))
             # Telegram's limits (scaled like the stand-in's), as in production.
             app = await build_application(settings, send_limits=TELEGRAM_LIMITS.scaled(scale))
 

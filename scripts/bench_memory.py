@@ -60,10 +60,10 @@ from bench import (
     _echo_act,
     _leadsieve_act,
     build_echo_dispatcher,
+    leadsieve_settings,
 )
 
 from bot.composition import build_application
-from bot.config import Settings
 from bot.storage import leads
 from tests.fakegram import FakeTelegram
 
@@ -263,15 +263,7 @@ async def measure(name: str, prospects: int, wave: int) -> BotMemory:
                 await bot.session.close()
         else:
             with tempfile.TemporaryDirectory(prefix="leadsieve-memory-") as tmp:
-                settings = Settings(
-                    _env_file=None,
-                    bot_token=TOKEN,
-                    telegram_api_base=server.base_url,
-                    database_path=Path(tmp) / "leadsieve.sqlite3",
-                    staff_chat_id=STAFF_CHAT,
-                    default_language="ru",
-                    company_name="Acme Homes",
-                )
+                settings = leadsieve_settings(server, Path(tmp))
                 app = await build_application(settings, send_rate_per_second=0)
                 try:
                     points, baseline, wall, problems = await _drive(

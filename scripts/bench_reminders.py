@@ -54,6 +54,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bench_burst import LogCount
 from bench_reminders_seed import NOW, PER_MANAGER, seed, write_sites
 
 from bot.app import Application
@@ -123,21 +124,6 @@ class BenchResult:
     @property
     def ok(self) -> bool:
         return not self.failures
-
-
-class LogCapture(logging.Handler):
-    """Errors logged while a mode runs fail it; warnings (429s among them) are counted."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.errors: list[str] = []
-        self.warnings = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.ERROR:
-            self.errors.append(f"{record.name}: {record.getMessage()}")
-        else:
-            self.warnings += 1
 
 
 # ---------------------------------------------------------------------------------- set-up
@@ -225,7 +211,7 @@ def _cpu_s() -> float:
 
 async def run_mode(replicas: int, count: int, limit: float, url: str | None) -> ModeFigures:
     mode = replicas  # 1 or 2: its own ids, so both can share a database
-    capture = LogCapture()
+    capture = LogCount()
     async with FakeTelegram(TOKEN) as server:
         with tempfile.TemporaryDirectory(prefix="leadsieve-reminders-") as tmp:
             workdir = Path(tmp)

@@ -16,7 +16,7 @@ from bot.app import Application
 from bot.domain.events import EventType, viewing_facts
 from bot.domain.hours import WeeklySchedule
 from bot.domain.leads import LeadStatus
-from bot.domain.reminders import Delivery, ReminderKind, delivery, plan_viewing_reminders
+from bot.domain.reminders import Delivery, ReminderKind, delivery
 from bot.domain.slots import (
     ManagerAvailability,
     SiteAvailability,
@@ -26,6 +26,7 @@ from bot.domain.slots import (
     site_claim,
 )
 from bot.domain.viewings import Manager, Site
+from bot.services.booking import add_viewing_reminders
 from bot.storage import appointments, leads, managers, reminders, sites
 from bot.storage.appointments import Claim
 from bot.storage.db import Connection
@@ -150,19 +151,7 @@ async def _book(
         event=EventType.VIEWING_BOOKED,
         data=viewing_facts(booked, site),
     )
-    planned = plan_viewing_reminders(
-        booked.start, booked.end, booked_at, site.zone, manager.zone, app.settings.quiet
-    )
-    for item in planned:
-        for_manager = item.kind in (ReminderKind.MANAGER_HOUR, ReminderKind.OUTCOME)
-        await reminders.add(
-            tx,
-            item.kind,
-            item.due_at,
-            item.not_after,
-            appointment_id=booked.id,
-            manager_id=manager.id if for_manager else None,
-        )
+    await add_viewing_reminders(tx, booked, manager, site, booked_at, app.settings.quiet)
     return booked.id
 
 

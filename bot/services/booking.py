@@ -255,25 +255,8 @@ class Booking:
             data=viewing_facts(booked, site),
         )
         await leads.set_callback(tx, lead.id, None, now)
-        await self._plan_reminders(tx, booked, manager, site, now)
+        await add_viewing_reminders(tx, booked, manager, site, now, self._config.quiet)
         return booked
-
-    async def _plan_reminders(
-        self, tx: Connection, booked: Appointment, manager: Manager, site: Site, now: datetime
-    ) -> None:
-        planned = plan_viewing_reminders(
-            booked.start, booked.end, now, site.zone, manager.zone, self._config.quiet
-        )
-        for item in planned:
-            for_manager = item.kind in (ReminderKind.MANAGER_HOUR, ReminderKind.OUTCOME)
-            await reminders.add(
-                tx,
-                item.kind,
-                item.due_at,
-                item.not_after,
-                appointment_id=booked.id,
-                manager_id=manager.id if for_manager else None,
-            )
 
     # --- actions on a viewing -----------------------------------------------------------
 
@@ -469,3 +452,25 @@ class Booking:
 
     def _t(self, language: str | None) -> Translator:
         return self._translations.get(language)
+
+
+async def add_viewing_reminders(
+    tx: Connection,
+    booked: Appointment,
+    manager: Manager,
+    site: Site,
+    now: datetime,
+    quiet: QuietHours,
+) -> None:
+    """The reminders of a viewing just booked, in the booking's transaction."""
+    planned = plan_viewing_reminders(booked.start, booked.end, now, site.zone, manager.zone, quiet)
+    for item in planned:
+        for_manager = item.kind in (ReminderKind.MANAGER_HOUR, ReminderKind.OUTCOME)
+        await reminders.add(
+            tx,
+            item.kind,
+            item.due_at,
+            item.not_after,
+            appointment_id=booked.id,
+            manager_id=manager.id if for_manager else None,
+        )
