@@ -219,7 +219,9 @@ class DealDesk:
             assert stage is not None  # move_refusal checked it
             due = None if stage.final else rules.stage_due(stage, now)
             if not await deals.move(tx, deal, stage.id, at=now, due=due, closes=stage.final):
-                return DealResult(DealOutcome.OLD_BUTTON, deal)
+                # Another press moved it first (it committed while this one waited): say
+                # where that one left the deal, not where this one found it.
+                return DealResult(DealOutcome.OLD_BUTTON, await deals.get(tx, lead_id) or deal)
             data = {"from": deal.stage, "to": stage.id, "note": note}
             await events.append(
                 tx, lead_id, EventType.DEAL_STAGE_CHANGED, at=now, actor=actor, data=data
