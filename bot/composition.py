@@ -34,6 +34,7 @@ from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.metrics import TelegramMetrics, UpdateMetrics
 from bot.middlewares.once import DatabaseClaims, HandleOnce, RedisClaims
 from bot.middlewares.proxy_errors import ProxyErrors
+from bot.middlewares.unit_of_work import OneCommit
 from bot.scale_wiring import build_scale_out
 from bot.services.answer_media import AnswerMedia
 from bot.services.answering import Answering
@@ -59,6 +60,7 @@ from bot.storage import leads
 from bot.storage.fsm_redis import RedisConversations
 from bot.storage.migrations import apply_migrations
 from bot.storage.stores import open_database
+from bot.storage.unit_of_work import GroupCommit
 from bot.telegram_session import BotSession
 from bot.trade_files import NO_SITES, dormant_deal, no_knowledge, trade_files
 from bot.views.consent import Operator
@@ -343,10 +345,12 @@ async def build_application(
     dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     inflight = InFlight()
     dispatcher.update.outer_middleware(inflight)
+    # Outside HandleOnce: the update_id it records rides the update's own commit.
+    dispatcher.update.outer_middleware(OneCommit(GroupCommit(db)))
     once = HandleOnce(
         RedisClaims(fsm.redis, bot.id)
         if isinstance(fsm, RedisConversations)
-        else DatabaseClaims(db, clock)
+        else DatabaseClaims(db, clock, shared=settings.replicas > 1)
     )
     dispatcher.update.outer_middleware(once)
     dispatcher.update.outer_middleware(desk.last_update)

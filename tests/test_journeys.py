@@ -218,8 +218,11 @@ async def test_reject_journey_with_bad_inputs_over_polling(
     await act(user, user.send("Жанна 🌸"), "Question 8 / 9")
     await act(user, user.share_contact("79990001122", user_id=4242), "someone else's contact")
     await act(user, user.press("📱 Share my phone number"), "Question 9 / 9")
-    outcome = await act(user, user.click("Morning (9–12)"), "Thank you")
-    # The rule's own message is the outcome: no thank-you wrapped around it.
+    answered = await act(user, user.click("Morning (9–12)"), "Thank you")
+    # The outcome goes under the last answer, in the pressed message; the rule's own
+    # message is the outcome: no thank-you wrapped around it.
+    _question, last_answer, outcome = answered.split("\n\n", 2)
+    assert "Morning (9–12)" in last_answer
     assert outcome.startswith("Thank you for your interest!")
     assert "rent" in outcome
     assert "Жанна" not in outcome

@@ -102,7 +102,9 @@ class Chat:
 
     async def do(self, reply: Reply) -> None:
         if self._held_mark is not None:
-            if isinstance(reply, Ask) and await self._answer_in_place(self._held_mark, reply):
+            if isinstance(reply, Ask | Send) and await self._answer_in_place(
+                self._held_mark, reply
+            ):
                 self._held_mark = None
                 return
             await self._mark(self._held_mark)
@@ -151,20 +153,22 @@ class Chat:
         self._data[_ASKED] = None
         self._data[_RECAP] = None
 
-    async def _answer_in_place(self, mark: str, reply: Ask) -> bool:
-        """A pressed answer and the next question, as one edit of the pressed message.
+    async def _answer_in_place(self, mark: str, reply: Ask | Send) -> bool:
+        """A pressed answer and what follows it (the next question, or the outcome after
+        the last one), as one edit of the pressed message.
 
-        The message keeps every answer given in it above the new question, so the chat
-        reads as before, with one request to Telegram instead of two. Only while the
-        message is the newest in the chat (else the question goes to the bottom, where the
-        prospect looks) and the question needs no reply keyboard (only a new message can
-        carry one), and not past Telegram's length limit.
+        The message keeps every answer given in it above the new text, so the chat reads
+        as before, with one request to Telegram instead of two. Only while the message is
+        the newest in the chat (else the text goes to the bottom, where the prospect
+        looks), the text is not a document kept alone, needs no reply keyboard (only a new
+        message can carry one), and not past Telegram's length limit.
         """
         where, screen = self._where, reply.screen
         if (
             where.message_id is None
             or reply.chat_id != where.chat_id
-            or reply.instead
+            or (isinstance(reply, Ask) and reply.instead)
+            or screen.alone
             or screen.inline is not screen.markup
             or not self._notifier.is_newest(where.chat_id, where.message_id)
         ):
@@ -175,7 +179,10 @@ class Chat:
             where.chat_id, where.message_id, text, markup=screen.inline
         ):
             return False
-        self._data[_ASKED], self._data[_RECAP] = where.message_id, answers
+        if isinstance(reply, Ask):
+            self._data[_ASKED], self._data[_RECAP] = where.message_id, answers
+        else:  # no question is open in the chat any more
+            self._data[_ASKED], self._data[_RECAP] = None, None
         return True
 
     async def _ask(self, reply: Ask) -> int | None:

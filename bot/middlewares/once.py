@@ -2,7 +2,8 @@
 
 Telegram sends a webhook update again when it did not get a 200 for it (possibly to another
 replica), and long polling after a crash can hand out updates already handled. The first
-replica to record the update_id handles it; a repeat is dropped (logged at DEBUG, counted
+replica to record the update_id handles it (a lone process records it in the update's own
+first commit, see DatabaseClaims); a repeat is dropped (logged at DEBUG, counted
 in `repeats`). A handler that fails gives its update_id back, so a re-delivery gets
 another chance. The ids are kept in the database, or in Redis when conversations are
 there (then an update costs the database no commit of its own).
@@ -11,6 +12,7 @@ there (then an update costs the database no commit of its own).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol
@@ -22,12 +24,15 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.storage import processed_updates as store
+from bot.storage import unit_of_work
 from bot.storage.db import Database
 
 logger = logging.getLogger(__name__)
 
 # Telegram keeps an undelivered update for 24 hours; after two days a repeat cannot come.
 KEEP = timedelta(days=2)
+# Updates claimed but maybe not committed yet, remembered by a lone process.
+IN_FLIGHT_SIZE = 10_000
 
 
 class Claims(Protocol):
@@ -41,16 +46,49 @@ class Claims(Protocol):
 
 
 class DatabaseClaims:
-    def __init__(self, db: Database, clock: Clock, *, keep: timedelta = KEEP) -> None:
+    """The ids in the database. A lone process records the id inside the update's own
+    first transaction (so the update and its record are committed or lost together) and
+    keeps the ids in flight in memory; replicas sharing the table (`shared`) record it
+    at once, the record being what keeps the others off."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        keep: timedelta = KEEP,
+        shared: bool = False,
+        in_flight_size: int = IN_FLIGHT_SIZE,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._keep = keep
+        self._shared = shared
+        # Claimed here and maybe not committed yet; the oldest are long in the database.
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._recent_size = in_flight_size
 
     async def claim(self, update_id: int) -> bool:
+        writes = None if self._shared else unit_of_work.current()
+        if writes is None:
+            async with self._db.read() as conn:
+                return await store.claim(conn, update_id, self._clock.now())
+        if update_id in self._recent:
+            return False
         async with self._db.read() as conn:
-            return await store.claim(conn, update_id, self._clock.now())
+            if await store.taken(conn, update_id):
+                return False
+        self._recent[update_id] = None
+        if len(self._recent) > self._recent_size:
+            self._recent.popitem(last=False)
+        writes.hold(("update", update_id), store.record(update_id, self._clock.now()))
+        return True
 
     async def release(self, update_id: int) -> None:
+        self._recent.pop(update_id, None)
+        writes = unit_of_work.current()
+        if writes is not None and writes.drop(("update", update_id)):
+            return  # never written
         async with self._db.read() as conn:
             await store.release(conn, update_id)
 

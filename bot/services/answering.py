@@ -8,6 +8,8 @@ or message ids: each step returns a `Turn` for the chat adapter.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -17,6 +19,7 @@ from bot.domain.checklist import Checklist, Question, QuestionKind
 from bot.domain.flow import next_question, progress, step_back
 from bot.domain.knowledge_hit import Knowledge
 from bot.domain.leads import Lead, LeadStatus
+from bot.domain.scoring import Assessment
 from bot.domain.typed_answers import parse_typed
 from bot.keyboards.prospect import question_keyboard
 from bot.services.answer_kinds import (
@@ -42,7 +45,7 @@ from bot.services.replies import (
 )
 from bot.services.standing import Prospect, Standing
 from bot.storage import leads
-from bot.storage.db import Database
+from bot.storage.db import Connection, Database
 from bot.views import Screen
 from bot.views.prospect import (
     answer_saved_screen,
@@ -308,6 +311,8 @@ class Answering:
         await plan.flush()  # the press is answered before the answer is saved
         now = self._clock.now()
         position = self._checklist.questions.index(question)
+        verdict: _Verdict | None = None
+        # The answer and, after the last one, the verdict and the route: one commit.
         async with self._db.transaction() as tx:
             await leads.save_answer(tx, lead.id, question.id, position, answer, now)
             if question.kind is QuestionKind.MEDIA:
@@ -320,7 +325,9 @@ class Answering:
                     at=now,
                 )
             reloaded = await leads.get(tx, lead.id)
-        assert reloaded is not None
+            assert reloaded is not None
+            if next_question(self._checklist, reloaded.answers) is None:
+                verdict = await self._qualify(tx, reloaded, now)
         t = self._standing.t(lead.language)
         if question.kind is QuestionKind.PHONE:
             self._standing.show(
@@ -329,27 +336,47 @@ class Answering:
         else:
             plan.add(MarkAnswered(answered_text(question, answer, t, lead.language)))
         plan.remember(selection={})
-        await self.advance(plan, prospect, reloaded)
+        if verdict is None:
+            await self.advance(plan, prospect, reloaded)
+        else:
+            await self._announce(plan, prospect, verdict)
 
     async def advance(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
         """Asks the next question, or gives the outcome when none is left."""
         question = next_question(self._checklist, lead.answers)
         if question is None:
-            await self._finish(plan, prospect, lead)
+            async with self._db.transaction() as tx:
+                verdict = await self._qualify(tx, lead, self._clock.now())
+            await self._announce(plan, prospect, verdict)
         else:
             self._standing.ask(plan, prospect, lead, question)
 
-    async def _finish(self, plan: Plan, prospect: Prospect, lead: Lead) -> None:
-        async with self._db.transaction() as tx:
-            finished, assessment = await qualify(tx, lead, self._checklist, self._clock.now())
+    async def _qualify(self, tx: Connection, lead: Lead, now: datetime) -> _Verdict:
+        """The verdict, the follow-up plan and, for a target lead, the manager: kept in
+        the caller's transaction."""
+        finished, assessment = await qualify(tx, lead, self._checklist, now)
+        ask = False if self._nurture is None else await self._nurture.record(tx, finished, now)
+        if finished.status is LeadStatus.TARGET:
+            finished = await self._booking.route(tx, finished, now)
+        return _Verdict(finished, assessment, ask)
+
+    async def _announce(self, plan: Plan, prospect: Prospect, verdict: _Verdict) -> None:
+        finished = verdict.lead
         plan.memory = Memory(Stage.DONE, language=finished.language)
         t = self._standing.t(finished.language)
         self._standing.show(
             plan,
             prospect,
-            outcome_screen(finished, assessment, self._checklist.wording, t, self._zone),
+            outcome_screen(finished, verdict.assessment, self._checklist.wording, t, self._zone),
         )
         if self._nurture is not None:
-            plan.extend(await self._nurture.qualified(finished, plan.memory))
+            plan.extend(self._nurture.qualified_turn(finished, verdict.ask, plan.memory))
         if finished.status is LeadStatus.TARGET:
-            plan.extend(await self._booking.offer(finished, plan.memory))
+            plan.extend(await self._booking.offer_days(finished, plan.memory))
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    lead: Lead  # qualified (and routed, when target)
+    assessment: Assessment
+    ask: bool  # the marketing consent is to be asked

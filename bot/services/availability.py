@@ -50,11 +50,11 @@ class Availability:
         self._policy = policy
         self._rule = rule
 
-    async def route(self, lead: Lead, now: datetime) -> RouteDecision:
-        """Which manager a target lead goes to, by the routing rule and who has free time."""
-        async with self._db.read() as conn:
-            team = await self._team(conn, now, ignore=None)
-            upcoming = await appointments.upcoming_count(conn, now)
+    async def route(self, conn: Connection, lead: Lead, now: datetime) -> RouteDecision:
+        """Which manager a target lead goes to, by the routing rule and who has free time
+        (read in the caller's transaction, which records the choice)."""
+        team = await self._team(conn, now, ignore=None)
+        upcoming = await appointments.upcoming_count(conn, now)
         searchable = [team.availability[m] for m in team.availability]
         free = {
             manager_id

@@ -101,25 +101,34 @@ class Booking:
 
     async def offer(self, lead: Lead, memory: Memory) -> Turn:
         """A lead just became target: pick their manager and show free days."""
-        plan = Plan(memory)
-        now = self._clock.now()
-        decision = await self._availability.route(lead, now)
         async with self._db.transaction() as tx:
-            await leads.set_route(
-                tx,
-                lead.id,
-                manager_id=decision.manager_id,
-                code=decision.code.value,
-                params=decision.params,
-                at=now,
-            )
-            if decision.manager_id is not None and decision.manager_id != lead.manager_id:
-                await managers.note_assigned(tx, decision.manager_id, now)
-            routed = await leads.get(tx, lead.id)
+            routed = await self.route(tx, lead, self._clock.now())
+        return await self.offer_days(routed, memory)
+
+    async def route(self, tx: Connection, lead: Lead, at: datetime) -> Lead:
+        """Picks a target lead's manager (in the caller's transaction, so a lead qualified
+        and routed is one commit); returns the lead as routed."""
+        decision = await self._availability.route(tx, lead, at)
+        await leads.set_route(
+            tx,
+            lead.id,
+            manager_id=decision.manager_id,
+            code=decision.code.value,
+            params=decision.params,
+            at=at,
+        )
+        if decision.manager_id is not None and decision.manager_id != lead.manager_id:
+            await managers.note_assigned(tx, decision.manager_id, at)
+        routed = await leads.get(tx, lead.id)
         assert routed is not None
         logger.info("lead %s routed: %s %s", lead.id, decision.code, decision.manager_id)
+        return routed
+
+    async def offer_days(self, routed: Lead, memory: Memory) -> Turn:
+        """What a routed lead is shown: free days, or that the manager will call."""
+        plan = Plan(memory)
         t = self._t(routed.language)
-        if decision.manager_id is None:
+        if routed.manager_id is None:
             plan.add(Send(routed.chat_id, Screen(t("viewing.manager_will_call"))))
         else:
             await self.show_days(plan, routed, None, t, replace=False)

@@ -45,9 +45,12 @@ PROSPECT = "prospect"
 
 
 class VerdictHook(Protocol):
-    """What the conversation calls after it qualified a lead."""
+    """What the conversation calls when it qualifies a lead: `record` inside the verdict's
+    own transaction, then `qualified_turn` with what it returned."""
 
-    async def qualified(self, lead: Lead, memory: Memory) -> Turn: ...
+    async def record(self, tx: Connection, lead: Lead, at: datetime) -> bool: ...
+
+    def qualified_turn(self, lead: Lead, ask: bool, memory: Memory) -> Turn: ...
 
 
 @dataclass(frozen=True)
@@ -82,29 +85,31 @@ class Nurture:
 
     # --- after a verdict --------------------------------------------------------------
 
-    async def qualified(self, lead: Lead, memory: Memory) -> Turn:
-        """Plans the next follow-up of a nurture lead; asks the consent the first time."""
-        plan = Plan(memory)
-        now = self._clock.now()
+    async def record(self, tx: Connection, lead: Lead, at: datetime) -> bool:
+        """Keeps the follow-up plan of a nurture lead (drops it for any other verdict);
+        True when the marketing consent is to be asked now."""
         config = self._config
-        async with self._db.transaction() as tx:
-            if lead.status is not LeadStatus.NURTURE:
-                await store.drop(tx, lead.id)  # re-qualified to target or reject
-                return plan.turn()
-            live = await consents.live(tx, lead.telegram_user_id, Purpose.MARKETING)
-            follow_up_at = lead.follow_up_at or now + timedelta(days=rules.MIN_EVERY_DAYS)
-            every = rules.every_days(follow_up_at, now)
-            due = self._due(follow_up_at) if live is not None and config.enabled else None
-            await store.record_verdict(tx, lead.id, every_days=every, due_at=due, at=now)
-            ask = (
-                config.enabled
-                and live is None
-                and await store.mark_asked(tx, lead.id, lead.language, now)
-            )
+        if lead.status is not LeadStatus.NURTURE:
+            await store.drop(tx, lead.id)  # re-qualified to target or reject
+            return False
+        live = await consents.live(tx, lead.telegram_user_id, Purpose.MARKETING)
+        follow_up_at = lead.follow_up_at or at + timedelta(days=rules.MIN_EVERY_DAYS)
+        every = rules.every_days(follow_up_at, at)
+        due = self._due(follow_up_at) if live is not None and config.enabled else None
+        await store.record_verdict(tx, lead.id, every_days=every, due_at=due, at=at)
+        return (
+            config.enabled
+            and live is None
+            and await store.mark_asked(tx, lead.id, lead.language, at)
+        )
+
+    def qualified_turn(self, lead: Lead, ask: bool, memory: Memory) -> Turn:
+        """The marketing consent's question, when `record` said to ask it."""
+        plan = Plan(memory)
         if ask:
-            t = self._t(lead)
+            config = self._config
             screen = consent_screen(
-                t, lead.id, company=config.company, details=config.operator_details
+                self._t(lead), lead.id, company=config.company, details=config.operator_details
             )
             plan.add(Send(lead.chat_id, screen))
         return plan.turn()

@@ -1,8 +1,10 @@
 """aiogram FSM storage in the bot's database, so conversations survive restarts.
 
-Every change is written through at once; reads come from a bounded in-memory copy,
-because aiogram asks for the state on every update. The copy is only right while this
-process is the only writer: with several replicas it is off (`cache_size=0`).
+Every change is written with the update that made it (held in its `UpdateWrites`, see
+bot/storage/unit_of_work.py), or at once outside an update; reads come from a bounded
+in-memory copy, because aiogram asks for the state on every update. The copy is only
+right while this process is the only writer: with several replicas it is off
+(`cache_size=0`).
 With REDIS_URL the conversations live in Redis instead (bot/storage/fsm_redis.py).
 """
 
@@ -17,9 +19,11 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
 from bot.clock import Clock
+from bot.storage import unit_of_work
 from bot.storage.codec import dump_time
 from bot.storage.db import Database
 from bot.storage.privacy import fsm_keys
+from bot.storage.unit_of_work import Statement
 
 _SELECT = "SELECT state, data FROM fsm_state WHERE storage_key = ?"
 _UPSERT = """
@@ -84,17 +88,26 @@ class DatabaseStorage(BaseStorage):
 
     async def forget(self, keys: list[str]) -> None:
         """Drops stored conversations by raw key (an erased person's), cached copies too."""
+        writes = unit_of_work.current()
         async with self._db.read() as conn:
             for key in keys:
                 await conn.execute(_DELETE, (key,))
         for key in keys:
             self._cache.pop(key, None)
+            if writes is not None:
+                writes.drop(("fsm", key))
 
     async def close(self) -> None:
         # The database belongs to the application, which closes it.
         self._cache.clear()
 
     async def _get(self, key: str) -> _Record:
+        writes = unit_of_work.current()
+        if writes is not None:
+            held, value = writes.peek(("fsm", key))
+            if held:  # written in this update, not committed yet
+                held_record: _Record = value
+                return held_record
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -107,12 +120,17 @@ class DatabaseStorage(BaseStorage):
 
     async def _put(self, key: str, record: _Record) -> None:
         state, encoded = record
-        async with self._db.read() as conn:
-            if state is None and encoded == _EMPTY:
-                await conn.execute(_DELETE, (key,))
-            else:
-                now = dump_time(self._clock.now())
-                await conn.execute(_UPSERT, (key, state, encoded, now))
+        statement: Statement = (
+            (_DELETE, (key,))
+            if state is None and encoded == _EMPTY
+            else (_UPSERT, (key, state, encoded, dump_time(self._clock.now())))
+        )
+        writes = unit_of_work.current()
+        if writes is not None:
+            writes.hold(("fsm", key), statement, record)
+        else:
+            async with self._db.read() as conn:
+                await conn.execute(*statement)
         self._remember(key, record)
 
     def _remember(self, key: str, record: _Record) -> None:

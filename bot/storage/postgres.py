@@ -20,6 +20,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from bot.storage.db import Connection, Database, Dialect, IntegrityError, Row
 from bot.storage.dialect import translate
+from bot.storage.unit_of_work import Carried
 
 _TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "name", "unknown"})
 _INT_TYPES = frozenset({"int2", "int4", "int8"})
@@ -205,12 +206,19 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:
-        """BEGIN … COMMIT on one pooled connection, rolled back if the block raises."""
+        """BEGIN … COMMIT on one pooled connection, rolled back if the block raises; the
+        running update's held writes go in just before the COMMIT."""
         began = time.perf_counter()
+        carried = Carried()
         try:
             async with self.pool.acquire() as raw, raw.transaction():
-                yield PgConnection(raw)
+                conn = PgConnection(raw)
+                yield conn
+                await carried.write(conn)
             self.commits += 1
+        except BaseException:
+            carried.rolled_back()
+            raise
         finally:
             self._held(began)
 

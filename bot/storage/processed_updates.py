@@ -13,6 +13,12 @@ INSERT INTO processed_updates (update_id, received_at) VALUES (?, ?)
 ON CONFLICT (update_id) DO NOTHING
 RETURNING update_id
 """
+# The same row written inside the update's own transaction (bot/storage/unit_of_work.py).
+_RECORD = """
+INSERT INTO processed_updates (update_id, received_at) VALUES (?, ?)
+ON CONFLICT (update_id) DO NOTHING
+"""
+_TAKEN = "SELECT 1 FROM processed_updates WHERE update_id = ?"
 _RELEASE = "DELETE FROM processed_updates WHERE update_id = ?"
 _PRUNE = "DELETE FROM processed_updates WHERE received_at < ?"
 
@@ -22,6 +28,16 @@ async def claim(conn: Connection, update_id: int, at: datetime) -> bool:
     async with conn.execute(_CLAIM, (update_id, dump_time(at))) as cursor:
         row = await cursor.fetchone()
     return row is not None
+
+
+def record(update_id: int, at: datetime) -> tuple[str, tuple[int, str | None]]:
+    """The statement that records the update as taken, to run in a later transaction."""
+    return _RECORD, (update_id, dump_time(at))
+
+
+async def taken(conn: Connection, update_id: int) -> bool:
+    async with conn.execute(_TAKEN, (update_id,)) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def release(conn: Connection, update_id: int) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage.db import Connection, Database, Dialect, IntegrityError, Row
+from bot.storage.unit_of_work import Carried
 
 
 class _Cursor:
@@ -126,18 +127,23 @@ class SQLiteDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SQLiteConnection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back if the block raises; the running update's
+        held writes go in just before the COMMIT (bot/storage/unit_of_work.py)."""
         async with self._lock:
             conn = self.connection
             began = time.perf_counter()
             conn.raw.execute("BEGIN IMMEDIATE")
+            carried = Carried()
             try:
                 yield conn
+                await carried.write(conn)
+                conn.raw.execute("COMMIT")
             except BaseException:
-                conn.raw.execute("ROLLBACK")
+                if conn.raw.in_transaction:
+                    conn.raw.execute("ROLLBACK")
+                carried.rolled_back()
                 self._held(began)
                 raise
-            conn.raw.execute("COMMIT")
             self.commits += 1
             self._held(began)
 

@@ -5,7 +5,7 @@ while it is the newest message of the chat; the answers given in it stay visible
 from __future__ import annotations
 
 from tests.conftest import Harness
-from tests.handlers.flows import consent
+from tests.handlers.flows import answer_rest, consent
 
 
 async def test_answers_stay_above_the_question_they_led_to(harness: Harness) -> None:
@@ -71,3 +71,23 @@ async def test_after_another_message_the_next_question_goes_to_the_bottom(
     assert "How many rooms do you need?" in (user.last_text() or "")
     assert harness.telegram.bot_messages(user.chat_id)[-1] is not hint_and_question
     assert "Your answer: To live in" in first_question.visible_text
+
+
+async def test_the_last_answer_and_the_outcome_share_the_pressed_message(
+    harness: Harness,
+) -> None:
+    user = harness.prospect(language_code="en")
+    await consent(user)
+    await answer_rest(user, timeline="Later / just looking")  # the outcome, then an offer
+    last_question = next(
+        message
+        for message in harness.telegram.bot_messages(user.chat_id)
+        if "When is it convenient to call you?" in message.visible_text
+    )
+
+    shown = last_question.visible_text
+    assert shown.index("Your answer: Evening (17–21)") < shown.index("Thank you!")
+    markup = last_question.reply_markup or {}
+    labels = [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+    assert "Evening (17–21)" not in labels  # the outcome's buttons, not the question's
+    assert sum("Thank you!" in text for text in user.messages()) == 1

@@ -115,8 +115,11 @@ async def test_later_buyer_is_kept_for_nurture_with_a_date(harness: Harness) -> 
     assert lead is not None and lead.status is LeadStatus.NURTURE
     assert lead.follow_up_at is not None
     assert (lead.follow_up_at - harness.clock.now()).days == 90
-    # The outcome, then the marketing consent as its own message (tests/nurture).
-    outcome, marketing = user.messages()[-2:]
+    # The outcome under the last answer (in the pressed message), then the marketing
+    # consent as its own message (tests/nurture).
+    answered, marketing = user.messages()[-2:]
+    last_answer, outcome = answered.split("\n\n", 2)[1:]
+    assert last_answer == "Your answer: Evening (17–21)"
     # The deciding rule's message promises the follow-up with its date: no second promise.
     follow_up = format_long_date(
         lead.follow_up_at.astimezone(harness.app.settings.zone).date(), "en"
