@@ -53,6 +53,7 @@ class Availability:
     async def route(self, conn: Connection, lead: Lead, now: datetime) -> RouteDecision:
         """Which manager a target lead goes to, by the routing rule and who has free time
         (read in the caller's transaction, which records the choice)."""
+        await managers.take_turns(conn)
         team = await self._team(conn, now, ignore=None)
         upcoming = await appointments.upcoming_count(conn, now)
         searchable = [team.availability[m] for m in team.availability]

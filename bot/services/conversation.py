@@ -20,7 +20,7 @@ from bot.services.qualification import move
 from bot.services.replies import Keyboard, Memory, Plan, Replace, Sink, Stage, Toast, Turn
 from bot.services.standing import Prospect, Standing
 from bot.storage import leads
-from bot.storage.db import Database
+from bot.storage.db import Database, IntegrityError
 from bot.views import Screen
 from bot.views.prospect import greeting_text, language_screen
 
@@ -92,16 +92,25 @@ class Conversation:
             plan.add(Keyboard(None))
             self._standing.show(plan, prospect, ask)
             return plan.turn()
-        async with self._db.transaction() as tx:
-            lead = await self._steps.open_lead(
-                tx,
-                Newcomer(prospect.user_id, prospect.chat_id, prospect.username),
-                source=memory.source or parse_source(None),
-                checklist=self._checklist,
-                t=t,
-                given=given,
-                at=self._clock.now(),
-            )
+        try:
+            async with self._db.transaction() as tx:
+                lead = await self._steps.open_lead(
+                    tx,
+                    Newcomer(prospect.user_id, prospect.chat_id, prospect.username),
+                    source=memory.source or parse_source(None),
+                    checklist=self._checklist,
+                    t=t,
+                    given=given,
+                    at=self._clock.now(),
+                )
+        except IntegrityError:
+            # A second press at the same moment, handled by another replica, opened the
+            # lead first: this one is an old button now.
+            existing = await self._standing.load(prospect)
+            if existing is None:
+                raise
+            await self._standing.closed(plan, prospect, existing, pressed=True)
+            return plan.turn()
         plan.memory = Memory(Stage.ANSWERING, language=t.language)
         # The accepted document stays in the chat as it was read; only its buttons go.
         plan.add(Keyboard(None))

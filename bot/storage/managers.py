@@ -15,6 +15,8 @@ from bot.domain.viewings import CalDavSettings, Manager, ManagerId, ManagerStatu
 from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection, Row, insert_returning_id
 
+_PG_ROUTING_LOCK = "SELECT pg_advisory_xact_lock(?)"
+_PG_ROUTING_KEY = 0x726F7574_696E6721
 _COLUMNS = (
     "id, telegram_user_id, display_name, language, timezone, schedule, covers, site_id,"
     " daily_cap, weight, status, feed_token, caldav_url, caldav_username, caldav_password,"
@@ -187,6 +189,14 @@ async def update(tx: Connection, manager_id: int, *, at: datetime, **fields: obj
         f"UPDATE managers SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
         (*values, dump_time(at), manager_id),
     )
+
+
+async def take_turns(tx: Connection) -> None:
+    """Routing decisions take turns until commit: each reads the assignments the one
+    before it made. PostgreSQL runs them at once otherwise, and round robin would hand
+    two leads to the same manager; SQLite's single writer already runs them in turn."""
+    if tx.dialect == "postgres":
+        await tx.execute(_PG_ROUTING_LOCK, (_PG_ROUTING_KEY,))
 
 
 async def note_assigned(tx: Connection, manager_id: int, at: datetime) -> None:
