@@ -47,7 +47,7 @@ async def test_health_and_webhook(
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/health") as response:
                 assert response.status == 200
-                assert await response.json() == {"status": "ok"}
+                assert await response.json() == {"status": "ok", "database": "ok"}
             async with http.post(f"{base}/telegram/webhook", json=update) as response:
                 assert response.status == 401  # no secret: not from Telegram
             headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token_1"}

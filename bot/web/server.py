@@ -3,6 +3,7 @@ desk's API (with API_TOKEN) and, in webhook mode, Telegram's webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from aiohttp import hdrs, web
 
 from bot.metrics import CONTENT_TYPE
 from bot.storage import gauges
+from bot.storage.fsm_redis import RedisConversations
 from bot.web.api import SqliteIdempotencyStore, build_api
 from bot.web.api.deal_routes import DEAL_DESK
 
@@ -23,6 +25,30 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 API_PREFIX = "/api/v1"
+HEALTH_TIMEOUT = 5.0  # seconds; proxies give up on a health check after about this
+
+
+async def health_parts(app: Application) -> dict[str, str]:
+    """ "ok" or what is wrong, for the database and (when conversations are there) Redis."""
+    parts: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            async with app.db.read() as conn, conn.execute("SELECT 1") as cursor:
+                await cursor.fetchone()
+        parts["database"] = "ok"
+    except Exception as error:  # any failure is the answer
+        logger.warning("health: the database does not answer: %s", error)
+        parts["database"] = "unavailable"
+    storage = app.dispatcher.storage
+    if isinstance(storage, RedisConversations):
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT):
+                await storage.redis.ping()
+            parts["redis"] = "ok"
+        except Exception as error:
+            logger.warning("health: Redis does not answer: %s", error)
+            parts["redis"] = "unavailable"
+    return parts
 
 
 def build_web_app(app: Application) -> web.Application:
@@ -30,9 +56,12 @@ def build_web_app(app: Application) -> web.Application:
     web_app[DEAL_DESK] = app.deal  # the API's deal routes find the use cases here
 
     async def health(request: web.Request) -> web.Response:
-        async with app.db.transaction() as tx, tx.execute("SELECT 1") as cursor:
-            await cursor.fetchone()
-        return web.json_response({"status": "ok"})
+        # 503 takes a replica out of the proxy's rotation while what it needs is away.
+        parts = await health_parts(app)
+        ok = all(state == "ok" for state in parts.values())
+        return web.json_response(
+            {"status": "ok" if ok else "unavailable", **parts}, status=200 if ok else 503
+        )
 
     async def calendar_feed(request: web.Request) -> web.Response:
         # Unknown and revoked tokens look the same: 404, nothing else to learn.
