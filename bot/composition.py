@@ -164,6 +164,8 @@ async def build_application(
     )
     await team.sync_file(sites_file)
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0))
+    # Background jobs run where their lease is held: on one replica at a time.
+    leases = Leases(db, clock, default_holder())
     calendar = CalendarDesk(
         db,
         notifier,
@@ -172,6 +174,7 @@ async def build_application(
         CalDavClient(http),
         company=settings.company_name,
         label=checklist.wording.appointment,
+        leases=leases,
     )
     availability = Availability(db, clock, checklist, settings.slot_policy, settings.routing_rule)
     booking = Booking(
@@ -196,8 +199,6 @@ async def build_application(
         label=checklist.wording.appointment,
     )
     knowledge = KnowledgeBase(db, knowledge_file, clock, settings.default_language)
-    # Background jobs run where their lease is held: on one replica at a time.
-    leases = Leases(db, clock, default_holder())
     pipe = EventPipe(db, clock, leases)
     nurture = build_nurture(settings, db, checklist, translations, notifier, clock, pipe)
     steps = ConsentSteps(

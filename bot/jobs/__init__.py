@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services.calendar import CalendarDesk
+from bot.services.calendar import PUSH_LEASE, CalendarDesk
 from bot.services.deal_timers import DealTimers
 from bot.services.desk_timers import DeskTimers
 from bot.services.digest import Digest
@@ -84,7 +84,7 @@ def build_scheduler(
     jobs: list[tuple[Callable[[], Awaitable[object]], int, str]] = [
         (staff.publish_pending, STAFF_CARD_RETRY_SECONDS, "staff_cards"),
         (reminders.run_due, REMINDER_SECONDS, "reminders"),
-        (calendar.push_pending, CALDAV_PUSH_SECONDS, "caldav_push"),
+        (calendar.push_pending, CALDAV_PUSH_SECONDS, PUSH_LEASE),
         (calendar.pull_busy, CALDAV_PULL_SECONDS, "caldav_pull"),
         (pipe.drain, EVENTS_SECONDS, "events"),
     ]

@@ -347,7 +347,7 @@ class Booking:
             current = await appointments.open_for_lead(conn, lead_id)
         if lead is not None and current is not None:
             await self._cancel(lead, current, actor="prospect")
-            await self._calendar.push_pending()
+            await self._calendar.push_now()
 
     async def _cancel(self, lead: Lead, current: Appointment, *, actor: str) -> Appointment:
         now = self._clock.now()

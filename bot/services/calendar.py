@@ -23,6 +23,7 @@ from bot.domain.viewings import Appointment, AppointmentStatus, Manager, Site
 from bot.i18n import Translations, Translator
 from bot.integrations.caldav import CalDavAccount, CalDavClient, CalDavError
 from bot.integrations.ics import CalendarEvent, Method, Person, event_file, event_for_caldav, feed
+from bot.services.leases import Leases
 from bot.services.notifier import Notifier
 from bot.storage import appointments, leads, managers, sites
 from bot.storage.db import Connection, Database
@@ -36,6 +37,8 @@ PULL_AHEAD = timedelta(days=100)
 _RETRY_CAP = timedelta(hours=1)
 # Seconds a booking waits for its CalDAV push before leaving it to the job.
 PUSH_NOW_TIMEOUT = 5.0
+# The push job's lease: a push made at once takes it too, so replicas never push twice.
+PUSH_LEASE = "caldav_push"
 
 
 class ChangeKind(StrEnum):
@@ -55,8 +58,10 @@ class CalendarDesk:
         *,
         company: str,
         label: Localized | None = None,
+        leases: Leases | None = None,
     ) -> None:
         self._db = db
+        self._leases = leases
         self._notifier = notifier
         self._translations = translations
         self._clock = clock
@@ -81,7 +86,7 @@ class CalendarDesk:
         )
         # A slow calendar server must not hold up the prospect's chat; the job retries.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.push_pending(), PUSH_NOW_TIMEOUT)
+            await asyncio.wait_for(self.push_now(), PUSH_NOW_TIMEOUT)
 
     async def tell_assigned(self, manager: Manager, lead: Lead) -> None:
         t = self._t(manager.language)
@@ -170,7 +175,7 @@ class CalendarDesk:
                 caldav_error=None,
             )
             await appointments.caldav_forget(tx, manager.id)
-        await self.push_pending()
+        await self.push_now()
         await self.pull_busy()
         return name
 
@@ -186,6 +191,14 @@ class CalendarDesk:
                 caldav_error=None,
             )
             await managers.replace_blocks(tx, manager.id, [])
+
+    async def push_now(self) -> None:
+        """Pushes the pending changes at once, under the push job's lease. When another
+        replica holds it, its pass (or the next, within CALDAV_PUSH_SECONDS) takes them."""
+        if self._leases is None:
+            await self.push_pending()
+        else:
+            await self._leases.run(PUSH_LEASE, self.push_pending)
 
     async def push_pending(self) -> None:
         """Brings every CalDAV calendar up to the latest version of its viewings."""

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from bot.services.calendar import PUSH_LEASE
+from bot.services.leases import Leases
 from tests.conftest import MANAGER_ID, STAFF_CHAT, Harness, free_port
 from tests.handlers.flows import serious_buyer
 from tests.radicale_server import RadicaleServer, start_radicale
@@ -179,3 +181,23 @@ async def test_with_admin_ids_only_admins_manage_the_team(
         await staff.send(command)
         refusal = harness.telegram.bot_messages(STAFF_CHAT)[-1].visible_text
         assert "только администраторы бота" in refusal
+
+
+async def test_a_booking_leaves_the_push_to_the_replica_already_pushing(
+    office: Harness, radicale: RadicaleServer
+) -> None:
+    url = await radicale.make_calendar("anna", PASSWORD)
+    manager = office.telegram.user(ANNA, language_code="en", deliver=office.feed)
+    await manager.send(f"/caldav {url} anna {PASSWORD}")
+    other_replica = Leases(office.app.db, office.clock, "replica-b")
+
+    async with other_replica.hold(PUSH_LEASE) as held:
+        assert held
+        user = await booked_lead(office)
+        assert any("You are booked" in text for text in user.messages())
+        assert await radicale.events(url, "anna", PASSWORD) == {}  # not pushed from here
+
+    await office.app.calendar.push_now()  # the next pass, once the lease is free
+    assert list(starts(await radicale.events(url, "anna", PASSWORD)).values()) == [
+        "2026-11-23T10:00:00+03:00"
+    ]
