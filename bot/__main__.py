@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 stderr=sys.stderr,
             )
         settings = load_settings()
-        configure_logging(settings.log_level, settings.log_format)
+        configure_logging(settings.log_level, settings.log_format, replica=settings.replica_name)
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             return 0

@@ -9,9 +9,18 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-__all__ = ["JsonFormatter", "configure_logging"]
+__all__ = ["JsonFormatter", "configure_logging", "text_format"]
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def text_format(replica: str | None) -> str:
+    """The text line, with the replica's name after the level when it has one."""
+    if replica is None:
+        return TEXT_FORMAT
+    named = replica.replace("%", "%%")  # a literal in the format string
+    return f"%(asctime)s %(levelname)s [{named}] %(name)s: %(message)s"
+
 
 # What every LogRecord carries; anything else on a record came from `extra=`.
 _STANDARD = frozenset(
@@ -22,7 +31,12 @@ _STANDARD = frozenset(
 
 class JsonFormatter(logging.Formatter):
     """One line per record: time, level, logger, message, exception and extra fields
-    (`logger.info("...", extra={"lead_id": 42})`); non-ASCII text is kept as it is."""
+    (`logger.info("...", extra={"lead_id": 42})`); non-ASCII text is kept as it is.
+    `replica` (REPLICA_NAME) goes on every line, to tell replicas apart in one collector."""
+
+    def __init__(self, replica: str | None = None) -> None:
+        super().__init__()
+        self._replica = replica
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -31,6 +45,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self._replica is not None:
+            entry["replica"] = self._replica
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
@@ -44,13 +60,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(
-    level: str, log_format: Literal["text", "json"], *, stream: TextIO | None = None
+    level: str,
+    log_format: Literal["text", "json"],
+    *,
+    replica: str | None = None,
+    stream: TextIO | None = None,
 ) -> None:
     """Sets up the root logger at start-up (python -m bot); like logging.basicConfig, it
     leaves a root logger that already has handlers (a test runner's) alone."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
-        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+        JsonFormatter(replica) if log_format == "json" else logging.Formatter(text_format(replica))
     )
     logging.basicConfig(level=level, handlers=[handler])
     # httpx logs every request URL at INFO; CRM search URLs carry clients' phones.

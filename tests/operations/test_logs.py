@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.logs import JsonFormatter
+from bot.logs import JsonFormatter, text_format
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +91,18 @@ def test_the_bot_logs_json_when_asked(tmp_path: Path) -> None:
     applied = [e for e in entries if e["message"].startswith("applied migration")]
     assert applied and all(e["logger"] == "bot.storage.migrations" for e in applied)
     assert all({"time", "level", "logger", "message"} <= e.keys() for e in entries)
+
+
+def test_every_line_names_the_replica_when_it_has_a_name() -> None:
+    stream = io.StringIO()
+    logger = _logger(stream)
+    logger.handlers[0].setFormatter(JsonFormatter(replica="bot-2"))
+    logger.info("lead %s qualified", 42)
+    assert json.loads(stream.getvalue())["replica"] == "bot-2"
+
+    record = logging.LogRecord("bot.x", logging.INFO, "", 0, "sent %d%%", (5,), None)
+    assert "INFO [bot-1%] bot.x: sent 5%" in logging.Formatter(text_format("bot-1%")).format(record)
+    assert "[" not in logging.Formatter(text_format(None)).format(record)
 
 
 def test_an_unknown_log_format_is_a_config_error() -> None:
