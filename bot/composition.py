@@ -165,7 +165,7 @@ async def build_application(
     await team.sync_file(sites_file)
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0))
     # Background jobs run where their lease is held: on one replica at a time.
-    leases = Leases(db, clock, default_holder())
+    leases = Leases(db, clock, default_holder(), timedelta(seconds=settings.lease_seconds))
     calendar = CalendarDesk(
         db,
         notifier,

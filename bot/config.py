@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     telegram_api_local: bool = False
     # This replica's name in logs; None: its job-lease holder id (host:pid-namespace:pid:random).
     replica_name: str | None = Field(default=None, max_length=64)
+    # How long a dead replica's job leases last before another replica takes them over.
+    lease_seconds: int = Field(default=30, ge=5, le=3600)
     # Viewings
     # None: the sites.yaml next to the checklist, if any (bot/trade_files.py).
     sites_path: Path | None = None

@@ -93,6 +93,7 @@ def test_env_file_and_lists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
         ),
         ({"BOT_TOKEN": TOKEN, "ADMIN_IDS": "1,two"}, "ADMIN_IDS must be comma-separated numeric"),
         ({"BOT_TOKEN": TOKEN, "WEB_PORT": "99999"}, "WEB_PORT"),
+        ({"BOT_TOKEN": TOKEN, "LEASE_SECONDS": "2"}, "LEASE_SECONDS"),
     ],
 )
 def test_mistakes_are_one_clear_line(
