@@ -67,6 +67,10 @@ class DatabaseClaims:
         # Claimed here and maybe not committed yet; the oldest are long in the database.
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._recent_size = in_flight_size
+        # Ids at or below it may be in the database without being in `_recent` (recorded
+        # before this process started, or forgotten from `_recent`): only those are
+        # looked up. Telegram's update_ids only grow, and no other process records ids.
+        self._floor: int | None = None
 
     async def claim(self, update_id: int) -> bool:
         writes = None if self._shared else unit_of_work.current()
@@ -75,12 +79,17 @@ class DatabaseClaims:
                 return await store.claim(conn, update_id, self._clock.now())
         if update_id in self._recent:
             return False
-        async with self._db.read() as conn:
-            if await store.taken(conn, update_id):
-                return False
+        if self._floor is None:
+            async with self._db.read() as conn:
+                self._floor = await store.highest(conn)
+        if update_id <= self._floor:
+            async with self._db.read() as conn:
+                if await store.taken(conn, update_id):
+                    return False
         self._recent[update_id] = None
         if len(self._recent) > self._recent_size:
-            self._recent.popitem(last=False)
+            forgotten, _ = self._recent.popitem(last=False)
+            self._floor = max(self._floor, forgotten)
         writes.hold(("update", update_id), store.record(update_id, self._clock.now()))
         return True
 

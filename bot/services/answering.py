@@ -8,7 +8,7 @@ or message ids: each step returns a `Turn` for the chat adapter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -324,10 +324,13 @@ class Answering:
                     media=media,
                     at=now,
                 )
-            reloaded = await leads.get(tx, lead.id)
-            assert reloaded is not None
+            # Only the answers changed (a round trip less on PostgreSQL); the verdict
+            # reads the whole lead afresh, as staff may have moved it meanwhile.
+            reloaded = replace(lead, answers=await leads.answers_of(tx, lead.id))
             if next_question(self._checklist, reloaded.answers) is None:
-                verdict = await self._qualify(tx, reloaded, now)
+                fresh = await leads.get(tx, lead.id)
+                assert fresh is not None
+                verdict = await self._qualify(tx, fresh, now)
         t = self._standing.t(lead.language)
         if question.kind is QuestionKind.PHONE:
             self._standing.show(

@@ -144,9 +144,13 @@ def _load_answer(raw: str) -> Answer | None:
 async def _with_answers(tx: Connection, row: Row | None) -> Lead | None:
     if row is None:
         return None
-    async with tx.execute(_SELECT_ANSWERS, (row["id"],)) as cursor:
-        answers = {qid: _load_answer(raw) for qid, raw in await cursor.fetchall()}
-    return _lead_from_row(row, answers)
+    return _lead_from_row(row, await answers_of(tx, row["id"]))
+
+
+async def answers_of(tx: Connection, lead_id: LeadId) -> dict[str, Answer | None]:
+    """The lead's answers, in checklist order (as `Lead.answers`)."""
+    async with tx.execute(_SELECT_ANSWERS, (lead_id,)) as cursor:
+        return {qid: _load_answer(raw) for qid, raw in await cursor.fetchall()}
 
 
 async def get_by_user(tx: Connection, telegram_user_id: int) -> Lead | None:

@@ -19,6 +19,7 @@ INSERT INTO processed_updates (update_id, received_at) VALUES (?, ?)
 ON CONFLICT (update_id) DO NOTHING
 """
 _TAKEN = "SELECT 1 FROM processed_updates WHERE update_id = ?"
+_HIGHEST = "SELECT COALESCE(MAX(update_id), 0) FROM processed_updates"
 _RELEASE = "DELETE FROM processed_updates WHERE update_id = ?"
 _PRUNE = "DELETE FROM processed_updates WHERE received_at < ?"
 
@@ -38,6 +39,13 @@ def record(update_id: int, at: datetime) -> tuple[str, tuple[int, str | None]]:
 async def taken(conn: Connection, update_id: int) -> bool:
     async with conn.execute(_TAKEN, (update_id,)) as cursor:
         return await cursor.fetchone() is not None
+
+
+async def highest(conn: Connection) -> int:
+    """The newest update_id recorded (0: none)."""
+    async with conn.execute(_HIGHEST) as cursor:
+        row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
 
 
 async def release(conn: Connection, update_id: int) -> None:
