@@ -106,11 +106,10 @@ class Relay:
     async def lead_for(self, user_id: int, kind: Kind) -> Lead | None:
         """The prospect's lead if this message of theirs belongs to the relay."""
         async with self._db.read() as conn:
-            lead = await leads.get_by_user(conn, user_id)
-            if lead is None:
-                return None
-            state = await store.state(conn, lead.id)
-        return lead if relay_applies(lead.status, state.relay_open, kind) else None
+            found = await store.standing(conn, user_id)
+            if found is None or not relay_applies(*found, kind):
+                return None  # the checklist's, as most messages are: one look-up
+            return await leads.get_by_user(conn, user_id)
 
     async def from_prospect(self, lead: Lead, message: Incoming) -> Screen | None:
         """Queues the copy into the topic; returns what to answer the prospect, if anything."""

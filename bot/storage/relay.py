@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.leads import LeadStatus
 from bot.storage.codec import dump_time, load_time
 from bot.storage.db import Connection
 
@@ -124,6 +125,12 @@ WHERE desk_leads.relay_open = 0
 _CLOSE = "UPDATE desk_leads SET relay_open = 0, updated_at = ? WHERE lead_id = ? AND relay_open = 1"
 _STATE = """
 SELECT relay_open, pending_input, last_client_message_at FROM desk_leads WHERE lead_id = ?
+"""
+# Whether a prospect's message may belong to the relay, in one look-up (most do not).
+_STANDING = """
+SELECT l.status, COALESCE(d.relay_open, 0) FROM leads AS l
+LEFT JOIN desk_leads AS d ON d.lead_id = l.id
+WHERE l.telegram_user_id = ?
 """
 _LAST_ANSWERED_BY_BOT = """
 SELECT type = 'desk.kb_answered' FROM events
@@ -321,6 +328,13 @@ async def state(conn: Connection, lead_id: int) -> RelayState:
         pending_input=row[1] is not None,
         last_client_message_at=load_time(row[2]),
     )
+
+
+async def standing(conn: Connection, user_id: int) -> tuple[LeadStatus, bool] | None:
+    """The person's lead status and whether their relay is open (None: no lead)."""
+    async with conn.execute(_STANDING, (user_id,)) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else (LeadStatus(row[0]), bool(row[1]))
 
 
 async def last_answered_by_bot(conn: Connection, lead_id: int) -> bool:
