@@ -21,8 +21,16 @@ _COLUMNS = (
     " staff_message_id, staff_posted_at, created_at, updated_at, qualified_at, manager_id,"
     " route_code, route_params, routed_at, callback_note, callback_requested_at, card_stale_at"
 )
-_SELECT_BY_USER = f"SELECT {_COLUMNS} FROM leads WHERE telegram_user_id = ?"  # noqa: S608
-_SELECT_BY_ID = f"SELECT {_COLUMNS} FROM leads WHERE id = ?"  # noqa: S608
+# A lead and its answers in one look-up (one round trip to PostgreSQL): a row per answer,
+# or one row with no answer; the lead's columns repeat.
+_WITH_ANSWERS = f"""
+SELECT {_COLUMNS}, a.question_id AS answer_question, a.value AS answer_value
+FROM leads LEFT JOIN lead_answers AS a ON a.lead_id = leads.id
+WHERE leads.{{key}} = ?
+ORDER BY a.position, a.answered_at
+"""  # noqa: S608
+_SELECT_BY_USER = _WITH_ANSWERS.format(key="telegram_user_id")
+_SELECT_BY_ID = _WITH_ANSWERS.format(key="id")
 _SELECT_ANSWERS = (
     "SELECT question_id, value FROM lead_answers WHERE lead_id = ? ORDER BY position, answered_at"
 )
@@ -141,10 +149,15 @@ def _load_answer(raw: str) -> Answer | None:
     raise ValueError(f"unexpected stored answer {raw!r}")
 
 
-async def _with_answers(tx: Connection, row: Row | None) -> Lead | None:
-    if row is None:
+def _with_answers(rows: list[Row]) -> Lead | None:
+    if not rows:
         return None
-    return _lead_from_row(row, await answers_of(tx, row["id"]))
+    answers = {
+        row["answer_question"]: _load_answer(row["answer_value"])
+        for row in rows
+        if row["answer_question"] is not None
+    }
+    return _lead_from_row(rows[0], answers)
 
 
 async def answers_of(tx: Connection, lead_id: LeadId) -> dict[str, Answer | None]:
@@ -155,12 +168,12 @@ async def answers_of(tx: Connection, lead_id: LeadId) -> dict[str, Answer | None
 
 async def get_by_user(tx: Connection, telegram_user_id: int) -> Lead | None:
     async with tx.execute(_SELECT_BY_USER, (telegram_user_id,)) as cursor:
-        return await _with_answers(tx, await cursor.fetchone())
+        return _with_answers(await cursor.fetchall())
 
 
 async def get(tx: Connection, lead_id: LeadId) -> Lead | None:
     async with tx.execute(_SELECT_BY_ID, (lead_id,)) as cursor:
-        return await _with_answers(tx, await cursor.fetchone())
+        return _with_answers(await cursor.fetchall())
 
 
 async def create(
