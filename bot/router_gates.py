@@ -150,7 +150,8 @@ class Gate(BaseFilter):
                 return True
         else:
             return True  # not an update these needs describe
-        if needs.states and "raw_state" in data and data["raw_state"] in needs.states:
+        # As aiogram's State reads it: no state given is the state None.
+        if needs.states and data.get("raw_state") in needs.states:
             return True
         if needs.staff_chat:
             staff = data.get("staff")
