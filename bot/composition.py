@@ -22,7 +22,7 @@ from bot.domain.deal_file import load_deal
 from bot.domain.knowledge_file import load_knowledge
 from bot.domain.send_policy import SendLimits
 from bot.domain.sites_file import load_sites_file
-from bot.handlers import errors, manager, prospect, staff
+from bot.handlers import root as handlers
 from bot.i18n import Translations
 from bot.inline_filters import run_filters_inline
 from bot.integrations.caldav import CalDavClient
@@ -360,12 +360,7 @@ async def build_application(
     locale = LocaleMiddleware(translations)
     dispatcher.message.middleware(locale)
     dispatcher.callback_query.middleware(locale)
-    dispatcher.include_routers(
-        errors.build_router(),
-        staff.build_router(),
-        manager.build_router(),
-        prospect.build_router(),
-    )
+    handlers.include_routers(dispatcher)
     run_filters_inline(dispatcher)
     return Application(
         settings=settings,

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translations
+from bot.router_gates import IN_STAFF_CHAT, Needs
 from bot.services.staff_desk import StaffDesk
 from bot.services.team import Team
 
 
 class StaffMember(BaseFilter):
     """The message is in the staff group, from one of its members."""
+
+    needs: ClassVar[Needs] = IN_STAFF_CHAT
 
     async def __call__(self, message: Message, staff: StaffDesk) -> bool:
         if staff.chat_id is None or message.chat.id != staff.chat_id:
@@ -28,6 +31,8 @@ class StaffMember(BaseFilter):
 
 class StaffPress(BaseFilter):
     """A button pressed in the staff group by one of its members."""
+
+    needs: ClassVar[Needs] = IN_STAFF_CHAT
 
     async def __call__(self, query: CallbackQuery, staff: StaffDesk) -> bool:
         message = query.message

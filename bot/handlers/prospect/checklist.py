@@ -285,8 +285,10 @@ async def anything_else(
     await chat.finish(turn)
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
+def build_buttons_router() -> Router:
+    """The checklist's own buttons. Their prefixes are the checklist's alone, so this router
+    may come first among the prospect's (most presses are these)."""
+    router = Router(name=f"{__name__}.buttons")
     router.callback_query.register(consent, ConsentCb.filter())
     router.callback_query.register(option, OptionCb.filter())
     router.callback_query.register(toggle, ToggleCb.filter())
@@ -299,6 +301,12 @@ def build_router() -> Router:
     router.callback_query.register(calendar_idle, CalendarIdleCb.filter())
     router.callback_query.register(restart, RestartCb.filter())
     router.callback_query.register(language, LanguageCb.filter())
+    return router
+
+
+def build_router() -> Router:
+    """Last of the prospect's: any other button, and what they type or send."""
+    router = Router(name=__name__)
     router.callback_query.register(unknown_button)
     router.message.register(contact, F.contact)
     router.message.register(text, F.text)

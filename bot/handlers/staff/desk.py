@@ -5,7 +5,7 @@ and administrators may reassign (an escalation's button). Everyone else gets a t
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import BaseMiddleware, Router
 from aiogram.enums import ChatType
@@ -16,6 +16,7 @@ from bot.domain.leads import LeadId
 from bot.handlers.render import Where, carry_out
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DeskAction, DeskCb
+from bot.router_gates import IN_STAFF_CHAT, Needs
 from bot.services.desk_work import DeskReply, DeskWork, Press
 from bot.services.notifier import Notifier, ThreadNotFound
 from bot.services.replies import Send, Turn
@@ -45,6 +46,8 @@ class DeskPress(BaseFilter):
 class AwaitedInput(BaseFilter):
     """A staff member's message in a lead's topic after they were asked to type something."""
 
+    needs: ClassVar[Needs] = IN_STAFF_CHAT
+
     async def __call__(
         self, message: Message, staff: StaffDesk, desk_work: DeskWork
     ) -> bool | dict[str, Any]:
@@ -64,6 +67,8 @@ class AwaitedInput(BaseFilter):
 
 class SeeStaff(BaseMiddleware):
     """Remembers the names of people writing in the staff group, for "Assign ▸"."""
+
+    needs: ClassVar[Needs] = IN_STAFF_CHAT  # it looks at nothing else
 
     async def __call__(
         self,

@@ -4,7 +4,7 @@ administrators and the deal's role people may press; anyone else gets a toast.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import Router
 from aiogram.filters import BaseFilter
@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.documents import RejectReason
 from bot.i18n import Translator
 from bot.keyboards.callbacks import DocReview, DocReviewCb
+from bot.router_gates import IN_STAFF_CHAT, Needs
 from bot.services.document_review import DocumentReview, Reviewer, ReviewReply
 from bot.services.notifier import Notifier, ThreadNotFound
 from bot.services.staff_desk import StaffDesk
@@ -28,6 +29,8 @@ class MayReview(BaseFilter):
 
 class AwaitedFix(BaseFilter):
     """A reviewer's message in a lead's topic after they were asked what to fix."""
+
+    needs: ClassVar[Needs] = IN_STAFF_CHAT
 
     async def __call__(
         self, message: Message, staff: StaffDesk, document_review: DocumentReview
