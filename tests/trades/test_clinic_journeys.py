@@ -154,7 +154,10 @@ async def test_a_sick_note_only_is_rejected_by_its_rule_with_one_message(
     texts = user.messages()
     outcome = [text for text in texts if "sick notes and certificates" in text]
     assert len(outcome) == 1
-    assert outcome[0].startswith("Thank you, Anna! We issue sick notes")
+    # Skip was pressed on the last question: the outcome goes under it, in that message.
+    _question, skipped, after = outcome[0].split("\n\n", 2)
+    assert skipped == "Your answer: skipped"
+    assert after.startswith("Thank you, Anna! We issue sick notes")
     assert not any("Unfortunately, we cannot help" in text for text in texts)  # no default
     # One thank-you after the answers: the rule's message, no wrapper around it.
     after_consent = [text for text in texts if "Thank you for your consent" not in text]
@@ -192,7 +195,9 @@ async def test_state_insurance_only_is_nurtured_with_the_rules_date(clinic: Harn
     assert lead is not None and lead.status is LeadStatus.NURTURE
     assert "referral" not in lead.answers and "preferred_date" not in lead.answers
     [outcome] = [text for text in user.messages() if "По полису ОМС" in text]
-    assert outcome.startswith("Спасибо, Пётр!")
+    _question, skipped, after = outcome.split("\n\n", 2)  # under the skipped question
+    assert skipped == "Ваш ответ: пропущено"
+    assert after.startswith("Спасибо, Пётр!")
     assert "Мы напишем вам 22 декабря" in outcome  # 30 days on
 
     card, _ = await topic_card(clinic)
