@@ -9,6 +9,9 @@ A message the bot sent or edited comes back whole, its keyboard and text entitie
 nothing reads those back, and building a keyboard's buttons as models costs more than the
 rest of the answer. They are dropped before validation (updates keep theirs: getUpdates
 returns a list).
+
+Going out, a keyboard is plain data (no files, no bot defaults inside): pydantic writes
+it as JSON at once, where aiogram would walk it field by field.
 """
 
 from __future__ import annotations
@@ -20,7 +23,16 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiohttp import FormData
 
+_MARKUPS = (InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, ForceReply)
 # Parts of a returned Message the bot never reads.
 _UNREAD = ("reply_markup", "entities", "caption_entities")
 
@@ -52,3 +64,20 @@ class BotSession(AiohttpSession):
         if returning not in self._response_models:
             self._response_models[returning] = Response[returning]  # type: ignore[valid-type]
         return super().check_response(bot, method, status_code, content)
+
+    def build_form_data(self, bot: Bot, method: TelegramMethod[TelegramType]) -> FormData:
+        markup = getattr(method, "reply_markup", None)
+        if not isinstance(markup, _MARKUPS):
+            return super().build_form_data(bot, method)
+        # As aiogram builds it (None fields are dropped there too), the keyboard aside.
+        form = FormData(quote_fields=False)
+        files: dict[str, InputFile] = {}
+        dumped = method.model_dump(warnings=False, exclude_none=True, exclude={"reply_markup"})
+        for key, value in dumped.items():
+            prepared = self.prepare_value(value, bot=bot, files=files)
+            if prepared:
+                form.add_field(key, prepared)
+        form.add_field("reply_markup", markup.model_dump_json(exclude_none=True))
+        for key, file in files.items():
+            form.add_field(key, file.read(bot), filename=file.filename or key)
+        return form
