@@ -161,6 +161,13 @@ class PgConnection(Connection):
             raise IntegrityError(integrity_message(error)) from error
 
 
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    """A connection goes back to the pool as it came: the store never sets session
+    settings, listens, opens cursors or takes advisory locks beyond its transaction. So
+    the pool's default reset (one more round trip on every release) has nothing to undo;
+    asyncpg still rolls back a transaction left open."""
+
+
 class PostgresDatabase(Database):
     """A pool of connections; each unit of work takes one for its duration."""
 
@@ -174,7 +181,11 @@ class PostgresDatabase(Database):
     async def connect(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, command_timeout=60
+                self.url,
+                min_size=1,
+                max_size=self.pool_size,
+                command_timeout=60,
+                reset=_nothing_to_reset,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise DatabaseUnavailable(
