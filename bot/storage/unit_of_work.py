@@ -50,15 +50,19 @@ class UpdateWrites:
 
     def take(self) -> list[Statement]:
         """Every held write, oldest first; they are no longer held."""
-        taken = [statement for statement, _ in self._held.values()]
+        return [statement for _, (statement, _) in self.take_entries()]
+
+    def take_entries(self) -> list[tuple[Hashable, tuple[Statement, Any]]]:
+        """As `take`, with each write's key and the value its readers see."""
+        taken = list(self._held.items())
         self._held.clear()
         return taken
 
-    def give_back(self, statements: list[Statement], keys: list[Hashable]) -> None:
+    def give_back(self, entries: list[tuple[Hashable, tuple[Statement, Any]]]) -> None:
         """A transaction that carried them rolled back: they are held again, unless
         written anew since."""
-        for key, statement in zip(keys, statements, strict=True):
-            self._held.setdefault(key, (statement, None))
+        for key, held in entries:
+            self._held.setdefault(key, held)
 
     def keys(self) -> list[Hashable]:
         return list(self._held)
@@ -94,21 +98,19 @@ class Carried:
 
     def __init__(self) -> None:
         self._writes = current()
-        self._keys: list[Hashable] = []
-        self._statements: list[Statement] = []
+        self._taken: list[tuple[Hashable, tuple[Statement, Any]]] = []
 
     async def write(self, conn: Connection) -> None:
         if self._writes is None:
             return
-        self._keys = self._writes.keys()
-        self._statements = self._writes.take()
-        for sql, parameters in self._statements:
+        self._taken = self._writes.take_entries()
+        for _, ((sql, parameters), _) in self._taken:
             await conn.execute(sql, parameters)
 
     def rolled_back(self) -> None:
-        if self._writes is not None and self._statements:
-            self._writes.give_back(self._statements, self._keys)
-            self._statements = []
+        if self._writes is not None and self._taken:
+            self._writes.give_back(self._taken)
+            self._taken = []
 
 
 class GroupCommit:

@@ -104,3 +104,26 @@ async def test_a_failed_shared_commit_fails_every_update_in_it_and_none_waits(
     assert await recorded(store) == [7]
     await group.write([record(1)])  # the next batch goes through
     assert await recorded(store) == [1, 7]
+
+
+async def empty_use_case(db: Database) -> None:
+    async with db.transaction():
+        pass
+
+
+async def test_writes_whose_carrying_transaction_failed_are_held_again(
+    store: Database,
+) -> None:
+    async with store.transaction() as tx:
+        await tx.execute(*record(5))
+    with holding() as writes:
+        writes.hold(("fsm", "chat"), record(6), "the chat's memory")
+        writes.hold(("update", 5), record(5))  # already there: the COMMIT is refused
+        with pytest.raises(IntegrityError):
+            await empty_use_case(store)
+        assert await recorded(store) == [5]  # nothing of the failed transaction
+        # Readers still see the memory the update wrote.
+        assert writes.peek(("fsm", "chat")) == (True, "the chat's memory")
+        assert writes.drop(("update", 5))
+        await GroupCommit(store).write(writes.take())
+    assert await recorded(store) == [5, 6]
