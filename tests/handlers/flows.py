@@ -28,6 +28,19 @@ async def answer_rest(
     name: str = "Anna",
 ) -> None:
     """Answers every question after consent; the defaults make a target lead."""
+    await answer_up_to_call_time(user, purpose=purpose, budget=budget, timeline=timeline, name=name)
+    await user.click("Evening (17–21)")
+
+
+async def answer_up_to_call_time(
+    user: TelegramUser,
+    *,
+    purpose: str = "To live in",
+    budget: str = "8,5 млн",
+    timeline: str = "This month",
+    name: str = "Anna",
+) -> None:
+    """As `answer_rest`, up to the last question ("When is it convenient to call you?")."""
     await user.click(purpose)
     if purpose == "I want to rent a flat":
         await user.click("1 room")
@@ -41,7 +54,6 @@ async def answer_rest(
     await user.click("Park Vista — by the Central Park")
     await user.send(name)
     await user.press("📱 Share my phone number")
-    await user.click("Evening (17–21)")
 
 
 async def serious_buyer(user: TelegramUser, source: str | None = "vk_spring") -> None:

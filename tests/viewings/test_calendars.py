@@ -85,10 +85,18 @@ async def test_caldav_follows_booking_moving_and_cancelling(
     assert set(await radicale.events(url, "anna", PASSWORD)) == {"dentist@anna"}
 
 
-async def test_caldav_down_for_hours_catches_up(office: Harness, radicale: RadicaleServer) -> None:
+async def connected_calendar(office: Harness, radicale: RadicaleServer) -> str:
+    """Anna's calendar on the server, connected with /caldav; its URL."""
     url = await radicale.make_calendar("anna", PASSWORD)
     manager = office.telegram.user(ANNA, language_code="en", deliver=office.feed)
     await manager.send(f"/caldav {url} anna {PASSWORD}")
+    assert "Connected to the calendar" in (manager.last_text() or "")
+    return url
+
+
+async def test_caldav_down_for_hours_catches_up(office: Harness, radicale: RadicaleServer) -> None:
+    url = await connected_calendar(office, radicale)
+    manager = office.telegram.user(ANNA, language_code="en", deliver=office.feed)
     # The server goes away: its address now answers nothing.
     dead = f"http://127.0.0.1:{free_port()}/anna/work/"
     async with office.app.db.transaction() as tx:

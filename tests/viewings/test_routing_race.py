@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Harness
-from tests.fakegram import TelegramUser
-from tests.handlers.flows import consent
+from tests.handlers.flows import answer_up_to_call_time, consent
 from tests.viewings.conftest import ANNA, BORIS
 
 pytestmark = pytest.mark.both_stores
@@ -38,20 +37,6 @@ managers:
 """
 
 
-async def up_to_the_last_question(user: TelegramUser) -> None:
-    await consent(user)
-    await user.click("To live in")
-    await user.click("2 rooms")
-    await user.send("8,5 млн")
-    await user.click("Mortgage")
-    await user.click("Done ➡️")
-    await user.click("Yes, it is approved")
-    await user.click("This month")
-    await user.click("Park Vista — by the Central Park")
-    await user.send("Anna")
-    await user.press("📱 Share my phone number")
-
-
 async def test_leads_finishing_at_once_are_shared_out_in_turn(
     make_harness: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -60,7 +45,8 @@ async def test_leads_finishing_at_once_are_shared_out_in_turn(
     harness: Harness = await make_harness(sites_path=path)
     prospects = [harness.prospect(3000 + n, language_code="en") for n in range(10)]
     for prospect in prospects:
-        await up_to_the_last_question(prospect)
+        await consent(prospect)
+        await answer_up_to_call_time(prospect)
 
     await asyncio.gather(*(prospect.click("Evening (17–21)") for prospect in prospects))
 
