@@ -64,9 +64,6 @@ class UpdateWrites:
         for key, held in entries:
             self._held.setdefault(key, held)
 
-    def keys(self) -> list[Hashable]:
-        return list(self._held)
-
     @property
     def mine(self) -> bool:
         """True in the task of the update that holds these writes."""
@@ -126,7 +123,6 @@ class GroupCommit:
         self._db = db
         self._open: _Batch | None = None
         self._in_order = asyncio.Lock()
-        self.batches = 0  # committed, for the benchmarks
 
     async def write(self, statements: list[Statement]) -> None:
         if not statements:
@@ -152,7 +148,6 @@ class GroupCommit:
             batch.done.set_exception(error)
             batch.done.exception()
             raise
-        self.batches += 1
         batch.done.set_result(None)
 
 

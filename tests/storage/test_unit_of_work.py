@@ -75,7 +75,7 @@ async def test_tasks_an_update_starts_do_not_carry_its_writes(store: Database) -
         writes.hold(("update", 1), record(1))
         await asyncio.create_task(consumer())
         assert await recorded(store) == [2]
-        assert writes.keys() == [("update", 1)]
+        assert writes.peek(("update", 1)) == (True, None)  # still held for the update
     assert current() is None
 
 
@@ -84,7 +84,6 @@ async def test_updates_ending_together_share_one_commit(store: Database) -> None
     commits = store.commits
     await asyncio.gather(*(group.write([record(n)]) for n in range(1, 41)))
     assert await recorded(store) == list(range(1, 41))
-    assert group.batches == 1
     assert store.commits - commits == 1
 
 
