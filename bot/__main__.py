@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.backup import BackupError, Where
 from bot.backup import backup as backup_database
 from bot.backup import describe as describe_backup
+from bot.collector import settle as settle_collector
 from bot.composition import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.checklist import BUNDLED_CHECKLIST, ChecklistError
@@ -186,6 +187,7 @@ async def _migrate(settings: Settings) -> None:
 
 async def _run(settings: Settings) -> None:
     app = await build_application(settings)
+    settle_collector()
     try:
         await app.run()
     finally:

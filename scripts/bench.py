@@ -49,6 +49,7 @@ from aiogram.types import (
     TelegramObject,
 )
 
+from bot.collector import settle as settle_collector
 from bot.composition import build_application
 from bot.config import Settings
 from bot.domain.leads import LeadStatus
@@ -480,6 +481,7 @@ async def run_leadsieve(
             settings = leadsieve_settings(server, Path(tmp), database_url)
             # No send limit: Telegram's ~30 messages/s would otherwise be the whole figure.
             app = await build_application(settings, send_rate_per_second=0)
+            settle_collector()  # as `python -m bot run` does before taking updates
             try:
                 commits_before = app.db.commits
                 figures, failures, finished = await _run_bot(

@@ -64,6 +64,7 @@ from bench import (
     leadsieve_settings,
 )
 
+from bot.collector import settle as settle_collector
 from bot.composition import build_application
 from bot.domain.send_policy import TELEGRAM_LIMITS
 from bot.jobs import STAFF_CARD_RETRY_SECONDS
@@ -290,6 +291,7 @@ async def run_leadsieve(
             settings = leadsieve_settings(server, Path(tmp))
             # Telegram's limits (scaled like the stand-in's), as in production.
             app = await build_application(settings, send_limits=TELEGRAM_LIMITS.scaled(scale))
+            settle_collector()  # as `python -m bot run` does before taking updates
 
             async def pending_cards() -> None:
                 while True:

@@ -63,6 +63,7 @@ from bench import (
     leadsieve_settings,
 )
 
+from bot.collector import settle as settle_collector
 from bot.composition import build_application
 from bot.storage import leads
 from tests.fakegram import FakeTelegram
@@ -265,6 +266,7 @@ async def measure(name: str, prospects: int, wave: int) -> BotMemory:
             with tempfile.TemporaryDirectory(prefix="leadsieve-memory-") as tmp:
                 settings = leadsieve_settings(server, Path(tmp))
                 app = await build_application(settings, send_rate_per_second=0)
+                settle_collector()  # as `python -m bot run` does before taking updates
                 try:
                     points, baseline, wall, problems = await _drive(
                         server, app.bot, app.dispatcher, _leadsieve_act, prospects, wave

@@ -58,6 +58,7 @@ from bench_burst import LogCount
 from bench_reminders_seed import NOW, PER_MANAGER, seed, write_sites
 
 from bot.app import Application
+from bot.collector import settle as settle_collector
 from bot.composition import build_application
 from bot.config import Settings
 from bot.jobs import job_lease
@@ -223,6 +224,7 @@ async def run_mode(replicas: int, count: int, limit: float, url: str | None) -> 
             try:
                 for _ in range(replicas):  # the same database, as replicas share it
                     apps.append(await build_application(settings, clock=clock))
+                settle_collector()  # as `python -m bot run` does before taking updates
                 seeded = await seed(apps[0], mode, count)
                 flood = server.enable_flood_control(FloodLimits())
                 logging.getLogger().addHandler(capture)
