@@ -36,6 +36,10 @@ def options_shown(question: Question, earlier: Mapping[str, Answer | None]) -> t
     )
 
 
+def _has_option_shown(question: Question, earlier: Mapping[str, Answer | None]) -> bool:
+    return any(option.when is None or matches(option.when, earlier) for option in question.options)
+
+
 def visible_questions(checklist: Checklist, answers: Answers) -> tuple[Question, ...]:
     visible: list[Question] = []
     relevant: dict[str, Answer | None] = {}
@@ -43,7 +47,7 @@ def visible_questions(checklist: Checklist, answers: Answers) -> tuple[Question,
         # `when` only looks at earlier questions, so `relevant` is complete for it here.
         if question.when is not None and not matches(question.when, relevant):
             continue
-        if question.is_choice and not options_shown(question, relevant):
+        if question.is_choice and not _has_option_shown(question, relevant):
             continue  # nothing to choose from: not asked
         visible.append(question)
         if question.id in answers:
@@ -103,7 +107,7 @@ def _may_be_asked(checklist: Checklist, answers: Answers) -> list[Question]:
             if not referenced_questions(question.when) & waiting_on:
                 continue
             waits = True
-        if question.is_choice and not options_shown(question, relevant):
+        if question.is_choice and not _has_option_shown(question, relevant):
             looked_at = frozenset[str]().union(
                 *(referenced_questions(o.when) for o in question.options if o.when is not None)
             )

@@ -10,8 +10,9 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.enums import ParseMode
-from aiogram.methods import SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument, SendMessage
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -44,11 +45,21 @@ def test_a_sent_messages_keyboard_and_entities_are_not_read_back() -> None:
     }
 
 
-def test_updates_keep_everything() -> None:
+def test_updates_keep_everything_but_a_pressed_buttons_keyboard() -> None:
     polled = {"ok": True, "result": [{"update_id": 1, "message": MESSAGE}]}
     assert load_answer(json.dumps(polled)) == polled
     webhook = {"update_id": 2, "message": MESSAGE}  # a webhook body is parsed with it too
     assert load_answer(json.dumps(webhook)) == webhook
+    query = {"id": "9", "from": {"id": 1001, "is_bot": False, "first_name": "Ivan"}}
+    pressed = {"update_id": 3, "callback_query": {**query, "data": "o:q:yes", "message": MESSAGE}}
+    loaded = load_answer(json.dumps({"ok": True, "result": [pressed]}))["result"][0]
+    message = loaded["callback_query"]["message"]
+    assert "reply_markup" not in message
+    # What the handlers read is all there: the text with its formatting, the button's data.
+    assert message["entities"] == MESSAGE["entities"]
+    assert message["text"] == MESSAGE["text"]
+    assert loaded["callback_query"]["data"] == "o:q:yes"
+    assert "reply_markup" not in load_answer(json.dumps(pressed))["callback_query"]["message"]
 
 
 def test_errors_and_plain_results_pass_unchanged() -> None:
@@ -58,38 +69,63 @@ def test_errors_and_plain_results_pass_unchanged() -> None:
 
 
 def form_fields(form: FormData) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for options, _headers, value in form._fields:
+    return decoded({options["name"]: value for options, _headers, value in form._fields})
+
+
+def decoded(fields: dict[str, Any]) -> dict[str, Any]:
+    """Each value as JSON reads it: a form's "1001" and a JSON body's 1001 say the same."""
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
         try:
-            fields[options["name"]] = json.loads(value)
-        except (TypeError, ValueError):
-            fields[options["name"]] = value
-    return fields
+            values[name] = json.loads(value) if isinstance(value, str) else value
+        except ValueError:
+            values[name] = value
+    return values
+
+
+MARKUPS = [
+    InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text="Да ✅", callback_data="o:q:yes")],
+            [InlineKeyboardButton(text="Site", url="https://example.com")],
+        ]
+    ),
+    ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text="📱 Share", request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    ),
+    ReplyKeyboardRemove(),
+    None,
+]
 
 
 @pytest.mark.parametrize(
-    "markup",
+    "method",
     [
-        InlineKeyboardMarkup(
-            inline_keyboard=[
-                [InlineKeyboardButton(text="Да ✅", callback_data="o:q:yes")],
-                [InlineKeyboardButton(text="Site", url="https://example.com")],
-            ]
+        *(
+            SendMessage(chat_id=1001, text="<b>Вопрос 1 / 10</b>", reply_markup=markup)
+            for markup in MARKUPS
         ),
-        ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text="📱 Share", request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        ),
-        ReplyKeyboardRemove(),
-        None,
+        EditMessageText(chat_id=1001, message_id=7, text="Ответ: <i>да</i>"),
+        AnswerCallbackQuery(callback_query_id="9", text="Saved", show_alert=False),
+        SendMessage(chat_id=-100123, message_thread_id=42, text="card", disable_notification=True),
     ],
+    ids=lambda method: type(method).__name__,
 )
-async def test_a_request_says_what_aiogram_would_have_said(markup: Any) -> None:
+async def test_a_request_says_what_aiogram_would_have_said(method: Any) -> None:
     bot = Bot(TOKEN, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    method = SendMessage(chat_id=1001, text="<b>Question 1 / 10</b>", reply_markup=markup)
-    ours = BotSession().build_form_data(bot, method)
-    aiograms = AiohttpSession().build_form_data(bot, method)
-    assert form_fields(ours) == form_fields(aiograms)
-    assert form_fields(ours)["parse_mode"] == "HTML"  # the bot's default, filled in
+    body = BotSession().json_body(bot, method)
+    assert body is not None
+    ours = decoded(json.loads(body))
+    assert ours == form_fields(AiohttpSession().build_form_data(bot, method))
+    if not isinstance(method, AnswerCallbackQuery):
+        assert ours["parse_mode"] == "HTML"  # the bot's default, filled in
+    await bot.session.close()
+
+
+async def test_a_file_goes_as_a_form() -> None:
+    bot = Bot(TOKEN)
+    upload = SendDocument(chat_id=1001, document=BufferedInputFile(b"%PDF-1.7", "offer.pdf"))
+    assert BotSession().json_body(bot, upload) is None
     await bot.session.close()
