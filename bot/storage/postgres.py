@@ -1,11 +1,12 @@
 """The networked store: PostgreSQL through an asyncpg pool, behind the same interface.
 
 Repositories keep writing SQLite-flavoured SQL; each distinct statement is translated once
-(`bot.storage.dialect`) and prepared by asyncpg, which caches it per connection. asyncpg
-is strict about parameter types where SQLite is not (an int where the column is TEXT, a
-bool where it is INTEGER): values are coerced here, in one place, to the types PostgreSQL
-inferred for the prepared statement's parameters.
-"""
+(`bot.storage.dialect`) and described once (`_Plan`): the types PostgreSQL infers for its
+parameters, and whether it returns rows. asyncpg is strict about parameter types where
+SQLite is not (an int where the column is TEXT, a bool where it is INTEGER): values are
+coerced here, in one place, to those types. Then asyncpg's statement cache prepares it
+once per connection; `Connection.prepare` on each call would instead parse and describe it
+again (a round trip) and close it afterwards (another)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -86,11 +88,10 @@ def where(url: str) -> str:
 
 
 class _Cursor:
-    def __init__(self, rows: list[asyncpg.Record], status: str | None) -> None:
+    def __init__(self, rows: list[asyncpg.Record], rowcount: int) -> None:
         self._rows = rows
         self._next = 0
-        match = _STATUS_COUNT.search(status or "")
-        self._rowcount = int(match.group(1)) if match else -1
+        self._rowcount = rowcount
 
     @property
     def rowcount(self) -> int:
@@ -127,12 +128,28 @@ class _Result:
         return None
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What running one statement needs to know, learnt the first time it runs."""
+
+    sql: str  # in PostgreSQL's dialect
+    coercers: tuple[Callable[[Any], Any] | None, ...]  # one per parameter
+    returns_rows: bool  # a SELECT, or a write with RETURNING
+    writes: bool
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
 class PgConnection(Connection):
     dialect: Dialect = "postgres"
 
-    def __init__(self, raw: asyncpg.Connection | PoolConnectionProxy) -> None:
+    def __init__(
+        self, raw: asyncpg.Connection | PoolConnectionProxy, plans: dict[str, _Plan]
+    ) -> None:
         self.raw = raw
         self.wrote = False  # outside a transaction, each write is a commit of its own
+        self._plans = plans  # the database's, shared by its connections
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> _Result:
         return _Result(self, sql, parameters)
@@ -143,22 +160,36 @@ class PgConnection(Connection):
 
     async def run(self, sql: str, parameters: Sequence[Any]) -> _Cursor:
         try:
-            statement = await self.raw.prepare(translate(sql))
-            types = statement.get_parameters()
-            if len(types) != len(parameters):
+            plan = self._plans.get(sql) or await self._plan(sql)
+            if len(plan.coercers) != len(parameters):
                 raise ValueError(
-                    f"statement takes {len(types)} parameters, {len(parameters)} given"
+                    f"statement takes {len(plan.coercers)} parameters, {len(parameters)} given"
                 )
             values = [
-                value if value is None or (coerce := _coercer(kind.name)) is None else coerce(value)
-                for kind, value in zip(types, parameters, strict=True)
+                value if value is None or coerce is None else coerce(value)
+                for coerce, value in zip(plan.coercers, parameters, strict=True)
             ]
-            rows = await statement.fetch(*values)
-            status = statement.get_statusmsg()
-            self.wrote = self.wrote or (status or "").startswith(("INSERT", "UPDATE", "DELETE"))
-            return _Cursor(rows, status)
+            self.wrote = self.wrote or plan.writes
+            if plan.returns_rows:
+                rows = await self.raw.fetch(plan.sql, *values)
+                return _Cursor(rows, len(rows))
+            status = await self.raw.execute(plan.sql, *values)
+            match = _STATUS_COUNT.search(status or "")
+            return _Cursor([], int(match.group(1)) if match else -1)
         except asyncpg.IntegrityConstraintViolationError as error:
             raise IntegrityError(integrity_message(error)) from error
+
+    async def _plan(self, sql: str) -> _Plan:
+        translated = translate(sql)
+        statement = await self.raw.prepare(translated)
+        plan = _Plan(
+            sql=translated,
+            coercers=tuple(_coercer(kind.name) for kind in statement.get_parameters()),
+            returns_rows=bool(statement.get_attributes()),
+            writes=translated.lstrip().upper().startswith(_WRITES),
+        )
+        self._plans[sql] = plan
+        return plan
 
 
 async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
@@ -177,6 +208,7 @@ class PostgresDatabase(Database):
         self.url = url
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._plans: dict[str, _Plan] = {}
 
     async def connect(self) -> None:
         try:
@@ -185,6 +217,9 @@ class PostgresDatabase(Database):
                 min_size=1,
                 max_size=self.pool_size,
                 command_timeout=60,
+                # Every distinct statement the bot runs stays prepared (asyncpg's default
+                # keeps 100, fewer than the bot has).
+                statement_cache_size=1024,
                 reset=_nothing_to_reset,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
@@ -209,7 +244,7 @@ class PostgresDatabase(Database):
         began = time.perf_counter()
         try:
             async with self.pool.acquire() as raw:
-                conn = PgConnection(raw)
+                conn = PgConnection(raw, self._plans)
                 yield conn
                 self.commits += conn.wrote
         finally:
@@ -223,7 +258,7 @@ class PostgresDatabase(Database):
         carried = Carried()
         try:
             async with self.pool.acquire() as raw, raw.transaction():
-                conn = PgConnection(raw)
+                conn = PgConnection(raw, self._plans)
                 yield conn
                 await carried.write(conn)
             self.commits += 1
