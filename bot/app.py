@@ -49,6 +49,7 @@ from bot.services.staff_desk import StaffDesk
 from bot.services.team import Team
 from bot.services.watchdog import Watchdog
 from bot.storage.db import Database
+from bot.storage.notices import Listener
 from bot.views.manager import manager_commands
 from bot.views.staff import staff_commands
 from bot.web.server import build_web_app
@@ -107,6 +108,7 @@ class Application:
     deal_timers: DealTimers
     metrics: Metrics
     leases: Leases
+    listener: Listener
     once: HandleOnce | None = None  # update_id de-duplication
     _runner: web.AppRunner | None = field(default=None, init=False)
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -138,6 +140,7 @@ class Application:
             await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
         await self.leases.close()
+        await self.listener.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -59,6 +59,8 @@ from bot.services.viewing_reports import ViewingReports
 from bot.storage import leads
 from bot.storage.fsm_redis import RedisConversations
 from bot.storage.migrations import apply_migrations
+from bot.storage.notices import Listener, Topic
+from bot.storage.postgres import PostgresDatabase
 from bot.storage.stores import open_database
 from bot.storage.unit_of_work import GroupCommit
 from bot.telegram_session import BotSession
@@ -362,6 +364,11 @@ async def build_application(
     dispatcher.callback_query.middleware(locale)
     handlers.include_routers(dispatcher)
     run_filters_inline(dispatcher)
+    # What other replicas change and this one keeps in memory.
+    listener = Listener(db.url if isinstance(db, PostgresDatabase) else None)
+    listener.on(Topic.MANAGERS, team.forget_members)
+    listener.on(Topic.STAFF_CHAT, staff_desk.reload)
+    await listener.start()
     return Application(
         settings=settings,
         checklist=checklist,
@@ -398,6 +405,7 @@ async def build_application(
         metrics=metrics,
         once=once,
         leases=leases,
+        listener=listener,
     )
 
 

@@ -36,6 +36,7 @@ from bot.storage import (
 )
 from bot.storage import documents as document_store
 from bot.storage.db import Database
+from bot.storage.notices import Topic, announce
 from bot.views import deal as deal_view
 from bot.views.desk_card import CardClock, desk_lines, desk_markup
 from bot.views.staff import Booking, card_markup, lead_card, topic_title
@@ -119,6 +120,7 @@ class StaffDesk:
             return BindResult.WRONG_CODE
         async with self._db.transaction() as tx:
             await bot_settings.set_value(tx, bot_settings.STAFF_CHAT_KEY, str(chat_id))
+            await announce(tx, Topic.STAFF_CHAT)
         self._chat_id = chat_id
         self._binding_code = None
         logger.info("staff group bound: %s", chat_id)
@@ -132,9 +134,20 @@ class StaffDesk:
         if self._config.configured_chat_id is None:
             async with self._db.transaction() as tx:
                 await bot_settings.set_value(tx, bot_settings.STAFF_CHAT_KEY, str(new_chat_id))
+                await announce(tx, Topic.STAFF_CHAT)
         else:
             logger.warning("staff group moved to %s: update STAFF_CHAT_ID", new_chat_id)
         self._chat_id = new_chat_id
+
+    async def reload(self) -> None:
+        """Another replica bound or moved the staff group: the stored one is read afresh."""
+        if self._config.configured_chat_id is not None:
+            return  # STAFF_CHAT_ID says which group it is, on every replica
+        async with self._db.read() as conn:
+            stored = await bot_settings.get_value(conn, bot_settings.STAFF_CHAT_KEY)
+        if stored is not None:
+            self._chat_id = int(stored)
+            self._binding_code = None
 
     def may_administer(self, user_id: int | None) -> bool:
         """With ADMIN_IDS set, only those people manage the team; otherwise any member."""

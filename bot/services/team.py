@@ -15,12 +15,14 @@ from bot.domain.sites_file import SitesFile
 from bot.domain.viewings import COVERS_ALL, Manager, ManagerStatus, Site
 from bot.storage import managers, reminders, sites
 from bot.storage.db import Database
+from bot.storage.notices import Topic, announce
 
 logger = logging.getLogger(__name__)
 
 INVITE_PREFIX = "mgr_"
 # How long a replica may go on treating a just-joined manager as a prospect (or a removed
-# one as a manager): the ids are re-read after this; this process's own changes at once.
+# one as a manager) should it miss the notice of the change (`bot.storage.notices`): the
+# ids are re-read after this; this process's own changes and the notices count at once.
 MEMBER_IDS_TTL = timedelta(seconds=5)
 MAX_NAME_LENGTH = 64
 
@@ -59,7 +61,8 @@ class Team:
         self._member_ids: frozenset[int] | None = None
         self._member_ids_at = self._clock.now()
 
-    def _forget_members(self) -> None:
+    def forget_members(self) -> None:
+        """The ids are read afresh next time (another replica changed the team)."""
         self._member_ids = None
 
     async def _is_member(self, telegram_user_id: int) -> bool:
@@ -122,7 +125,8 @@ class Team:
                     daily_cap=wanted.daily_cap,
                     weight=wanted.weight,
                 )
-        self._forget_members()
+            await announce(tx, Topic.MANAGERS)
+        self.forget_members()
         logger.info(
             "sites file: %d sites, %d managers", len(sites_file.sites), len(sites_file.managers)
         )
@@ -161,7 +165,8 @@ class Team:
                 at=now,
             )
             await managers.use_invite(tx, code, manager.id, now)
-        self._forget_members()
+            await announce(tx, Topic.MANAGERS)
+        self.forget_members()
         logger.info("manager %s joined with an invite", manager.id)
         return JoinResult.JOINED, manager
 
@@ -216,7 +221,8 @@ class Team:
             if status is not ManagerStatus.ACTIVE:
                 await reminders.cancel_agendas(tx, manager_id, now)
             updated = await managers.get(tx, manager_id)
-        self._forget_members()
+            await announce(tx, Topic.MANAGERS)
+        self.forget_members()
         return updated
 
     async def configure(self, manager_id: int, key: str, value: str) -> SettingError | None:
