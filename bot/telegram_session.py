@@ -92,9 +92,10 @@ class BotSession(AiohttpSession):
         text left out.
         """
         markup = getattr(method, "reply_markup", None)
-        plain_markup = isinstance(markup, _MARKUPS)
         dumped = method.model_dump(
-            warnings=False, exclude_none=True, exclude={"reply_markup"} if plain_markup else None
+            warnings=False,
+            exclude_none=True,
+            exclude={"reply_markup"} if isinstance(markup, _MARKUPS) else None,
         )
         files: dict[str, InputFile] = {}
         body: dict[str, Any] = {}

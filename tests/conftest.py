@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -106,6 +107,15 @@ class Harness:
     async def lead(self, user_id: int = 1001) -> Lead | None:
         async with self.app.db.transaction() as tx:
             return await leads.get_by_user(tx, user_id)
+
+    async def passes_done(self, seconds: float = 60.0) -> None:
+        """Waits for the event passes the updates started (cards, CRM deliveries); a pass
+        that never ends fails the test here, saying so, instead of hanging it."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self.app.pipe.idle()
+        except TimeoutError:
+            pytest.fail(f"event passes still running after {seconds:g} s")
 
 
 @pytest.fixture

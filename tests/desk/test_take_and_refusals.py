@@ -122,3 +122,19 @@ async def test_two_closes_at_once_close_the_lead_once(office: Harness) -> None:
     assert len(await events_of(office, "desk.closed")) == 1
     lead = await office.lead()
     assert lead is not None and lead.status is LeadStatus.CLOSED
+
+
+async def test_a_card_button_pressed_in_a_private_chat_changes_nothing(office: Harness) -> None:
+    # Card buttons live in the staff group only; a forged press (a modified client) from a
+    # private chat, by the prospect or by a lead-manager, must not act on the lead.
+    user = office.prospect(language_code="en")
+    await serious_buyer(user)
+    [private_message, *_] = reversed(user.bot_messages())
+    before = await snapshot(office)
+    for presser in (user.user_id, OLGA, OUTSIDER_ID):
+        for action in (DeskAction.TAKE, DeskAction.CALL):
+            forged = DeskCb(action=action, lead_id=1, arg="reached")
+            answer = await press_data(office, presser, private_message, forged)
+            assert answer is not None, "the press was left spinning"
+            assert answer.text == "Эти кнопки только для сотрудников отдела продаж."
+    assert await snapshot(office) == before

@@ -27,7 +27,7 @@ async def test_a_journey_is_counted_update_by_update_and_call_by_call(
     harness = await serving(make_harness)
     kinds: Counter[str] = Counter()
     await serious_buyer(counted_prospect(harness, kinds))
-    await harness.app.pipe.idle()
+    await harness.passes_done()
     samples = await scrape(harness)
 
     assert kinds["message"] > 0 and kinds["callback_query"] > 0

@@ -272,7 +272,7 @@ async def test_a_topic_telegram_could_not_delete_is_deleted_on_the_next_pass(
     )
     office.expected_errors += ["gave up on deleteForumTopic", "consumer staff_card failed"]
     await user.send("/forget")
-    await office.app.pipe.idle()  # the passes after the update, which failed
+    await office.passes_done()  # the passes after the update, which failed
     assert await office.lead() is None
     assert not office.telegram.chat(STAFF_CHAT).topics[lead.staff_thread_id].deleted
 

@@ -240,7 +240,7 @@ async def test_forty_prospects_at_once_get_one_card_and_one_push_each(
     )
     users = [desk.prospect(2001 + n, language_code="en") for n in range(40)]
     await asyncio.gather(*(serious_buyer(user) for user in users))
-    await desk.app.pipe.idle()  # card passes waiting out the 429s go on after the updates
+    await desk.passes_done()  # card passes waiting out the 429s go on after the updates
     await deliver_all(desk)
     cards = [
         m.visible_text for m in desk.telegram.bot_messages(STAFF_CHAT) if "лид #" in m.visible_text

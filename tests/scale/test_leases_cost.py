@@ -21,7 +21,7 @@ async def test_an_update_pays_at_most_one_take_and_one_release(harness: Harness)
     async def feed(update: dict[str, Any]) -> None:
         before = len(statements)
         await harness.feed(update)
-        await harness.app.pipe.idle()
+        await harness.passes_done()
         lease_statements = [s for s in statements[before:] if "job_leases" in s]
         updates.append(len(lease_statements))
 

@@ -242,7 +242,7 @@ async def qualified_leads(replicas: Replicas, count: int, **settings: object) ->
 
 async def settled(apps: list[Harness]) -> bool:
     for harness in apps:
-        await harness.app.pipe.idle()
+        await harness.passes_done()
         if any((await harness.app.pipe.lag()).values()):
             return False
     async with apps[0].app.db.read() as conn:
