@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from pathlib import Path
 # is imported the way the script itself runs: from its own directory.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+import bench
+import pytest
 from bench import CHECKLIST_STEPS, BotFigures, format_report, run_benchmark
 
 from tests.pg_server import PgServer
@@ -55,6 +58,15 @@ async def test_benchmark_runs_on_postgres(pg_server: PgServer) -> None:
     assert result.store == "postgres"
     assert result.leadsieve.updates == USERS * len(CHECKLIST_STEPS)
     assert "keeps its data in postgres" in format_report(result)
+
+
+def test_the_report_is_the_median_round_of_several(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--users", str(USERS), "--rounds", "3", "--timeout", "30"]) == 0
+    out = capsys.readouterr().out
+    rounds = re.findall(r"^  \d: updates/s ([\d.]+)×", out, re.MULTILINE)
+    assert len(rounds) == 3, out
+    [reported] = re.findall(r"^updates/s .* ([\d.]+)×$", out, re.MULTILINE)
+    assert reported == sorted(rounds, key=float)[1]
 
 
 def test_viewing_benchmark_runs_and_books_every_prospect() -> None:
