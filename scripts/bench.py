@@ -484,6 +484,7 @@ async def run_leadsieve(
             settings = leadsieve_settings(server, Path(tmp), database_url)
             # No send limit: Telegram's ~30 messages/s would otherwise be the whole figure.
             app = await build_application(settings, send_rate_per_second=0)
+            untuned = gc.get_threshold()
             settle_collector()  # as `python -m bot run` does before taking updates
             try:
                 commits_before = app.db.commits
@@ -500,7 +501,9 @@ async def run_leadsieve(
                 failures.extend(await _check_verdicts(app.db, finished))
             finally:
                 await app.close()
-                gc.unfreeze()  # what settling froze goes back to the collector for the next round
+                # The next round's echo bot runs with the collector as Python sets it.
+                gc.unfreeze()
+                gc.set_threshold(*untuned)
     finally:
         await server.stop()
     return figures, failures
