@@ -57,10 +57,6 @@ class Listener:
     def on(self, topic: Topic, heard: Heard) -> None:
         self._heard.setdefault(topic.value, []).append(heard)
 
-    @property
-    def listening(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed()
-
     async def start(self) -> None:
         if self._url is not None:
             await self._listen()

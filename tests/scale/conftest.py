@@ -8,11 +8,12 @@ PostgreSQL (the test server's fresh database, as replicas would share it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -104,3 +105,33 @@ async def replicas(
         )
     ]
     assert unexpected == [], "a replica logged errors"
+
+
+# Any wait here ends well within this on a loaded machine; one that does not fails the test
+# with what it waited for, instead of hanging the run.
+WAIT_SECONDS = 20.0
+T = TypeVar("T")
+
+
+async def within(what: str, awaitable: Awaitable[T], seconds: float = WAIT_SECONDS) -> T:
+    """Awaits, or fails saying what never happened."""
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            return await awaitable
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # the awaited code's own timeout
+        raise AssertionError(f"{what}: still waiting after {seconds:g} s") from None
+
+
+async def until(
+    condition: Callable[[], Awaitable[bool]], what: str = "the replicas to settle"
+) -> None:
+    """Waits for what background workers do; fails only if it never happens."""
+
+    async def polled() -> None:
+        while not await condition():  # noqa: ASYNC110 -- workers signal nothing; the DB is the truth
+            await asyncio.sleep(0.02)
+
+    await within(what, polled())

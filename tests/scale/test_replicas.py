@@ -7,7 +7,6 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -20,7 +19,7 @@ from tests.conftest import SALES_DESK_SECRET, STAFF_CHAT, Harness
 from tests.fakegram import FakeTelegram
 from tests.handlers.flows import serious_buyer
 from tests.sales_desk.generic_receiver import GenericReceiver
-from tests.scale.conftest import Replicas
+from tests.scale.conftest import Replicas, until, within
 
 MANAGERS = range(7101, 7201)  # 100 managers: 100 agendas due on Monday morning
 AGENDA = "Your appointments for"
@@ -68,35 +67,7 @@ def agendas(telegram: FakeTelegram) -> dict[int, int]:
     return got
 
 
-# Any wait here ends well within this on a loaded machine; one that does not fails the test
-# with what it waited for, instead of hanging the run.
-WAIT_SECONDS = 20.0
-T = TypeVar("T")
 Renew = Callable[[], Awaitable[None]]
-
-
-async def within(what: str, awaitable: Awaitable[T], seconds: float = WAIT_SECONDS) -> T:
-    """Awaits, or fails saying what never happened."""
-    deadline = asyncio.timeout(seconds)
-    try:
-        async with deadline:
-            return await awaitable
-    except TimeoutError:
-        if not deadline.expired():
-            raise  # the awaited code's own timeout
-        raise AssertionError(f"{what}: still waiting after {seconds:g} s") from None
-
-
-async def until(
-    condition: Callable[[], Awaitable[bool]], what: str = "the replicas to settle"
-) -> None:
-    """Waits for what background workers do; fails only if it never happens."""
-
-    async def polled() -> None:
-        while not await condition():  # noqa: ASYNC110 -- workers signal nothing; the DB is the truth
-            await asyncio.sleep(0.02)
-
-    await within(what, polled())
 
 
 def stop_heartbeat(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Renew:
